@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package gst-refseg needs to build, test and run its
+# demo. Idempotent: packages already present are skipped by apt itself.
+set -euo pipefail
+
+packages=(
+  # build
+  meson ninja-build g++ pkg-config
+  # GStreamer 1.22: core, base (video), check, tools and the elements the
+  # demo and tests use (videotestsrc, videoconvert, pngenc, mp4mux, x264enc)
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
+  # Python access to the metadata (PyGObject alone, no compiled bindings)
+  python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
+  # inference core
+  libtorch-dev libopencv-dev libopencv-contrib-dev
+  # LibTorch calls whatever libblas.so.3 is selected; the reference BLAS is
+  # ~10x slower than OpenBLAS for the matmuls CLIP is made of
+  libopenblas0-pthread
+  # target noun phrase
+  liblink-grammar-dev link-grammar-dictionaries-en
+  # unit tests
+  libgtest-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
