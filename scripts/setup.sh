@@ -22,6 +22,10 @@ packages=(
   # unit tests
   libgtest-dev
 )
+# --dev: what regenerating the committed test fixtures needs (not CI)
+if [ "${1:-}" = "--dev" ]; then
+  packages+=(python3-torch python3-numpy)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
