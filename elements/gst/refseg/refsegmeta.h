@@ -1,0 +1,114 @@
+/* gst-refseg: per-frame results of referring segmentation.
+ *
+ * One GstCustomMeta named "GstRefSegMeta" per frame, holding a GstStructure
+ * named "refseg". The structure is the storage, so any language with
+ * GObject introspection (Python with PyGObject alone) reads it with
+ * gst_buffer_get_custom_meta() and gst_custom_meta_get_structure(); C and
+ * C++ use the typed accessors below. Fields (docs/metadata.md has the full
+ * description):
+ *
+ *   width, height       gint    frame size the geometry refers to
+ *   n-proposals         guint   N
+ *   boxes               GBytes  N x {gint32 x, y, width, height}
+ *   scores              GBytes  N x gfloat, proposal generator's scores
+ *   masks               GBytes  concatenated box-cropped masks, 0 or 255,
+ *                               proposal i has boxes[i].width * height bytes
+ *   feature-model       gchar*  model the features come from
+ *   feature-dim         guint   D
+ *   global-features     GBytes  N x D gfloat, unnormalized
+ *   local-features      GBytes  N x D gfloat, unnormalized
+ *   n-selections        guint   S
+ *   selection-<i>       GstStructure "refseg-selection" with expression,
+ *                       phrase (gchar*), index (gint, -1 = none),
+ *                       score (gfloat), scores (GBytes N x gfloat)
+ *
+ * Setting proposals clears features and selections, setting features clears
+ * selections: results never refer to proposals they were not computed for.
+ *
+ * The meta survives buffer copies and transforms that keep the frame
+ * geometry (same width and height); other transforms drop it.
+ */
+#ifndef __GST_REFSEG_META_H__
+#define __GST_REFSEG_META_H__
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#ifndef GST_REFSEG_API
+#define GST_REFSEG_API __attribute__((visibility("default"))) extern
+#endif
+
+#define GST_REFSEG_META_NAME "GstRefSegMeta"
+
+typedef struct {
+  gint x, y, width, height;
+} GstRefSegBox;
+
+typedef struct {
+  GstRefSegBox box;
+  gfloat score;
+  /* box.width * box.height bytes, row-major, 0 or 255 */
+  const guint8 *mask;
+} GstRefSegProposal;
+
+typedef enum {
+  GST_REFSEG_FEATURE_GLOBAL,
+  GST_REFSEG_FEATURE_LOCAL,
+} GstRefSegFeatureKind;
+
+typedef struct {
+  const gchar *expression;
+  const gchar *phrase;
+  gint index; /* selected proposal, -1 when nothing was selected */
+  gfloat score;
+  guint n_scores;
+  const gfloat *scores; /* one per proposal, in proposal order */
+} GstRefSegSelection;
+
+/* Registers the meta (idempotent, thread-safe). */
+GST_REFSEG_API const GstMetaInfo *gst_refseg_meta_get_info(void);
+
+/* Returns the frame's meta, adding an empty one of the given size if the
+ * buffer has none. An existing meta of another size is reset. */
+GST_REFSEG_API GstCustomMeta *gst_buffer_add_refseg_meta(GstBuffer *buffer, gint width,
+                                                         gint height);
+GST_REFSEG_API GstCustomMeta *gst_buffer_get_refseg_meta(GstBuffer *buffer);
+
+GST_REFSEG_API gint gst_refseg_meta_get_width(GstCustomMeta *meta);
+GST_REFSEG_API gint gst_refseg_meta_get_height(GstCustomMeta *meta);
+
+/* masks[i] holds boxes[i].width * boxes[i].height bytes. Boxes must lie in
+ * the frame. Returns FALSE (and changes nothing) on invalid input. */
+GST_REFSEG_API gboolean gst_refseg_meta_set_proposals(GstCustomMeta *meta, guint n,
+                                                      const GstRefSegBox *boxes,
+                                                      const gfloat *scores,
+                                                      const guint8 *const *masks);
+GST_REFSEG_API guint gst_refseg_meta_get_n_proposals(GstCustomMeta *meta);
+/* The returned mask pointer stays valid while the meta is unchanged. */
+GST_REFSEG_API gboolean gst_refseg_meta_get_proposal(GstCustomMeta *meta, guint index,
+                                                     GstRefSegProposal *proposal);
+
+/* n must equal the number of proposals. */
+GST_REFSEG_API gboolean gst_refseg_meta_set_features(GstCustomMeta *meta, const gchar *model,
+                                                     guint n, guint dim,
+                                                     const gfloat *global_features,
+                                                     const gfloat *local_features);
+/* n x dim row-major, or NULL when the frame has no features. */
+GST_REFSEG_API const gfloat *gst_refseg_meta_get_features(GstCustomMeta *meta,
+                                                          GstRefSegFeatureKind kind, guint *n,
+                                                          guint *dim);
+GST_REFSEG_API const gchar *gst_refseg_meta_get_feature_model(GstCustomMeta *meta);
+
+/* n_scores must equal the number of proposals; index in [-1, n). */
+GST_REFSEG_API gboolean gst_refseg_meta_add_selection(GstCustomMeta *meta, const gchar *expression,
+                                                      const gchar *phrase, gint index, gfloat score,
+                                                      guint n_scores, const gfloat *scores);
+GST_REFSEG_API guint gst_refseg_meta_get_n_selections(GstCustomMeta *meta);
+GST_REFSEG_API gboolean gst_refseg_meta_get_selection(GstCustomMeta *meta, guint index,
+                                                      GstRefSegSelection *selection);
+GST_REFSEG_API void gst_refseg_meta_clear_selections(GstCustomMeta *meta);
+
+G_END_DECLS
+
+#endif /* __GST_REFSEG_META_H__ */

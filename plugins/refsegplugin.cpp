@@ -1,0 +1,17 @@
+// The refseg plugin: zero-shot referring segmentation elements.
+#include <gst/gst.h>
+
+#include "gst/refseg/refsegmeta.h"
+#include "refseg_elements.h"
+
+static gboolean plugin_init(GstPlugin *plugin) {
+  gst_refseg_meta_get_info();
+  gboolean ok = TRUE;
+  return ok;
+}
+
+#define PACKAGE "gst-refseg"
+GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, refseg,
+                  "Zero-shot referring segmentation: the object a sentence refers to, per frame",
+                  plugin_init, REFSEG_VERSION, "MIT", "gst-refseg",
+                  "https://github.com/gst-refseg/gst-refseg")
