@@ -1,0 +1,300 @@
+#include "language/link_grammar_phrase.h"
+
+#include <link-grammar/link-includes.h>
+
+#include <langinfo.h>
+#include <algorithm>
+#include <clocale>
+#include <cstring>
+#include <set>
+#include <vector>
+
+#include "language/expression_text.h"
+#include "language/heuristic_noun_phrase.h"
+
+namespace refseg {
+
+namespace {
+
+// link-grammar reports through a per-thread error handler whose default
+// prints to stdout/stderr (the English dictionary complains about missing
+// locales). Swallow everything while we call into the library, then put
+// back whatever the application had installed.
+void swallow_message(lg_errinfo *, void *) {}
+
+class QuietLinkGrammar {
+ public:
+  QuietLinkGrammar()
+      : data_(lg_error_set_handler_data(nullptr)),
+        handler_(lg_error_set_handler(swallow_message, nullptr)) {}
+  ~QuietLinkGrammar() { lg_error_set_handler(handler_, const_cast<void *>(data_)); }
+  QuietLinkGrammar(const QuietLinkGrammar &) = delete;
+  QuietLinkGrammar &operator=(const QuietLinkGrammar &) = delete;
+
+ private:
+  const void *data_;
+  lg_error_handler handler_;
+};
+
+// The library wants a UTF-8 LC_CTYPE and force-sets one (globally) when the
+// program runs in the C locale. Do that ourselves for the duration of a call
+// and restore the application's locale afterwards.
+class Utf8Ctype {
+ public:
+  Utf8Ctype() {
+    const char *current = std::setlocale(LC_CTYPE, nullptr);
+    saved_ = current ? current : "C";
+    const char *codeset = nl_langinfo(CODESET);
+    if (codeset && std::strcmp(codeset, "UTF-8") == 0) return;
+    changed_ = std::setlocale(LC_CTYPE, "C.UTF-8") != nullptr;
+  }
+  ~Utf8Ctype() {
+    const char *current = std::setlocale(LC_CTYPE, nullptr);
+    if (changed_ || !current || saved_ != current) std::setlocale(LC_CTYPE, saved_.c_str());
+  }
+  Utf8Ctype(const Utf8Ctype &) = delete;
+  Utf8Ctype &operator=(const Utf8Ctype &) = delete;
+
+ private:
+  std::string saved_;
+  bool changed_ = false;
+};
+
+// Parses longer than this are cut off; the heuristic answers instead.
+constexpr int kMaxParseSeconds = 1;
+// Expressions with more words than this skip the parser (cost grows ~n^3).
+constexpr std::size_t kMaxWords = 40;
+
+// Links from a pre-modifier to the noun it modifies (or to another
+// pre-modifier): determiners (D*), adjectives and noun modifiers (A, AN, AJ
+// for "red and white"), given names (G, GN), adverbs on adjectives (E*),
+// possessive 's (Y*), numbers (N*, NM), superlative "the" (L).
+bool is_premodifier_link(const char *label) {
+  switch (label[0]) {
+    case 'D':
+    case 'A':
+    case 'G':
+    case 'E':
+    case 'Y':
+    case 'L':
+      return true;
+    case 'N':
+      return label[1] != '\0' && label[1] != 'O';
+    default:
+      return false;
+  }
+}
+
+bool is_participle(const std::string &word) {
+  return word.size() > 4 && word.compare(word.size() - 3, 3, "ing") == 0;
+}
+
+// A linkage word as "man.n", "black.n-u", "blakc[?].n", "[in]" (null word).
+struct ParsedWord {
+  std::string text;  // without the dictionary subscript, lower-cased
+  std::string tag;   // subscript after the last '.', e.g. "n", "a", "v-d"
+  bool null_word = false;
+  std::size_t begin = 0, end = 0;  // bytes in the carrier sentence
+};
+
+struct Carrier {
+  std::string prefix;   // text before the expression
+  bool expects_object;  // the head is the object of the carrier's "is"
+};
+
+}  // namespace
+
+struct LinkGrammarPhraseFinder::Handles {
+  Dictionary dict = nullptr;
+  Parse_Options opts = nullptr;
+  ~Handles() {
+    QuietLinkGrammar quiet;
+    if (opts) parse_options_delete(opts);
+    if (dict) dictionary_delete(dict);
+  }
+};
+
+std::unique_ptr<LinkGrammarPhraseFinder> LinkGrammarPhraseFinder::create() {
+  QuietLinkGrammar quiet;
+  Utf8Ctype utf8;
+  auto handles = std::make_unique<Handles>();
+  handles->dict = dictionary_create_lang("en");
+  if (!handles->dict) return nullptr;
+  handles->opts = parse_options_create();
+  if (!handles->opts) return nullptr;
+  parse_options_set_verbosity(handles->opts, 0);
+  parse_options_set_max_parse_time(handles->opts, kMaxParseSeconds);
+  parse_options_set_linkage_limit(handles->opts, 100);
+  parse_options_set_repeatable_rand(handles->opts, true);  // same answer every run
+  parse_options_set_spell_guess(handles->opts, 0);         // typos stay unknown nouns
+  return std::unique_ptr<LinkGrammarPhraseFinder>(new LinkGrammarPhraseFinder(std::move(handles)));
+}
+
+LinkGrammarPhraseFinder::LinkGrammarPhraseFinder(std::unique_ptr<Handles> handles)
+    : handles_(std::move(handles)) {}
+
+LinkGrammarPhraseFinder::~LinkGrammarPhraseFinder() = default;
+
+namespace {
+
+// Owns one parsed sentence and its best linkage.
+class ParsedSentence {
+ public:
+  ParsedSentence(const std::string &text, Dictionary dict, Parse_Options opts, int max_nulls) {
+    sentence_ = sentence_create(text.c_str(), dict);
+    if (!sentence_) return;
+    parse_options_set_min_null_count(opts, 0);
+    parse_options_set_max_null_count(opts, max_nulls);
+    parse_options_reset_resources(opts);
+    if (sentence_parse(sentence_, opts) <= 0 || parse_options_timer_expired(opts)) return;
+    if (sentence_num_valid_linkages(sentence_) <= 0) return;
+    linkage_ = linkage_create(0, sentence_, opts);
+    if (!linkage_) return;
+    const std::size_t n = linkage_get_num_words(linkage_);
+    words_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const char *raw = linkage_get_word(linkage_, i);
+      std::string w = raw ? raw : "";
+      ParsedWord &pw = words_[i];
+      pw.null_word = w.size() >= 2 && w.front() == '[' && w.back() == ']';
+      const std::size_t dot = w.rfind('.');
+      if (dot != std::string::npos && dot > 0 && dot + 1 < w.size()) {
+        pw.tag = w.substr(dot + 1);
+        w.resize(dot);
+      }
+      const std::size_t guess = w.find('[');
+      if (guess != std::string::npos && guess > 0) w.resize(guess);  // "blakc[?]"
+      for (char &c : w) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      pw.text = w;
+      pw.begin = linkage_get_word_byte_start(linkage_, i);
+      pw.end = linkage_get_word_byte_end(linkage_, i);
+    }
+  }
+  ~ParsedSentence() {
+    if (linkage_) linkage_delete(linkage_);
+    if (sentence_) sentence_delete(sentence_);
+  }
+  ParsedSentence(const ParsedSentence &) = delete;
+  ParsedSentence &operator=(const ParsedSentence &) = delete;
+
+  bool ok() const { return linkage_ != nullptr; }
+  const std::vector<ParsedWord> &words() const { return words_; }
+  Linkage linkage() const { return linkage_; }
+
+ private:
+  Sentence sentence_ = nullptr;
+  Linkage linkage_ = nullptr;
+  std::vector<ParsedWord> words_;
+};
+
+bool is_nounish(const ParsedWord &w) {
+  if (w.null_word) return false;
+  if (w.tag.empty()) return true;  // pronoun-like "one", "this", unknown words
+  const char t = w.tag[0];
+  return t == 'n' || t == 's' || t == 'p' || t == 'g' || t == 'i' || t == 'x' || t == 'l' ||
+         t == 'f' || t == 'm' || t == 'b' || t == 'y' || t == 't' || t == 'o' || t == 'e';
+}
+
+// Word index of the phrase head, or npos.
+std::size_t find_head(const ParsedSentence &parse, std::size_t expr_begin, bool expects_object) {
+  const Linkage lk = parse.linkage();
+  const auto &words = parse.words();
+  const std::size_t links = linkage_get_num_links(lk);
+  auto in_expression = [&](std::size_t w) { return words[w].begin >= expr_begin; };
+  auto object_of = [&](std::size_t verb) -> std::size_t {
+    for (std::size_t l = 0; l < links; ++l) {
+      const char *label = linkage_get_link_label(lk, l);
+      if (linkage_get_link_lword(lk, l) == verb && label[0] == 'O' &&
+          in_expression(linkage_get_link_rword(lk, l)))
+        return linkage_get_link_rword(lk, l);
+    }
+    return std::string::npos;
+  };
+  if (expects_object) {
+    // "this is the <expression>": the head is the object of "is".
+    for (std::size_t w = 0; w < words.size(); ++w)
+      if (!in_expression(w) && words[w].text == "is") return object_of(w);
+    return std::string::npos;
+  }
+  // The bare expression as a sentence: the wall names the subject (Wd), a
+  // noun-phrase fragment (Wa), or an imperative verb (Wi) whose object is
+  // the target.
+  for (std::size_t l = 0; l < links; ++l) {
+    if (linkage_get_link_lword(lk, l) != 0) continue;
+    const char *label = linkage_get_link_label(lk, l);
+    const std::size_t r = linkage_get_link_rword(lk, l);
+    if (label[0] != 'W' || !in_expression(r)) continue;
+    if (label[1] == 'd' || label[1] == 'a') return r;
+    if (label[1] == 'i') return object_of(r);
+  }
+  return std::string::npos;
+}
+
+}  // namespace
+
+std::optional<std::string> LinkGrammarPhraseFinder::find(const std::string &normalized) {
+  const std::vector<WordSpan> expr_words = split_words(normalized);
+  if (expr_words.empty() || expr_words.size() > kMaxWords) return std::nullopt;
+  QuietLinkGrammar quiet;
+  Utf8Ctype utf8;
+
+  // Fragments parse badly alone; "this is the man in black." parses as
+  // intended. An expression with its own determiner gets no second one.
+  const bool has_determiner = is_determiner(expr_words.front().lower);
+  const std::vector<Carrier> carriers = {
+      {has_determiner ? "this is " : "this is the ", true},
+      {"", false},
+  };
+  // First a parse with every word linked, then one that may skip words.
+  for (int max_nulls : {0, 2}) {
+    for (const Carrier &carrier : carriers) {
+      const std::string text = carrier.prefix + normalized + ".";
+      const std::size_t expr_begin = carrier.prefix.size();
+      const std::size_t expr_end = expr_begin + normalized.size();
+      ParsedSentence parse(text, handles_->dict, handles_->opts, max_nulls);
+      if (!parse.ok()) continue;
+      const auto &words = parse.words();
+      const std::size_t head = find_head(parse, expr_begin, carrier.expects_object);
+      if (head == std::string::npos || !is_nounish(words[head]) || words[head].end > expr_end)
+        continue;
+
+      // The base noun chunk: the head and every pre-modifier linked into it.
+      std::set<std::size_t> chunk = {head};
+      const Linkage lk = parse.linkage();
+      for (bool grew = true; grew;) {
+        grew = false;
+        for (std::size_t l = 0; l < linkage_get_num_links(lk); ++l) {
+          const std::size_t a = linkage_get_link_lword(lk, l);
+          const std::size_t b = linkage_get_link_rword(lk, l);
+          if (!is_premodifier_link(linkage_get_link_label(lk, l))) continue;
+          for (std::size_t w : {a, b}) {
+            const std::size_t other = w == a ? b : a;
+            if (chunk.count(other) && !chunk.count(w) && w < head && words[w].begin >= expr_begin &&
+                !words[w].null_word) {
+              chunk.insert(w);
+              grew = true;
+            }
+          }
+        }
+      }
+      std::size_t first = *chunk.begin();
+      // link-grammar reads "woman holding umbrella" as a compound noun; an
+      // "-ing" word right after a noun is a participle that starts a
+      // post-modifier, so the chunk ends at the noun before it.
+      for (std::size_t w = first + 1; w <= head; ++w) {
+        if (is_participle(words[w].text) && is_nounish(words[w - 1]) &&
+            !is_determiner(words[w - 1].text) && words[w - 1].begin >= expr_begin) {
+          std::size_t new_head = w - 1;
+          if (new_head < first) break;
+          return normalized.substr(words[first].begin - expr_begin,
+                                   words[new_head].end - words[first].begin);
+        }
+      }
+      return normalized.substr(words[first].begin - expr_begin,
+                               words[head].end - words[first].begin);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace refseg

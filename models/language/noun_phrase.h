@@ -1,0 +1,36 @@
+// The target noun phrase of a referring expression (METHOD.md, text feature
+// t_l): the base noun chunk that holds the head of the expression, e.g.
+// "man in the red shirt on the left" -> "man", "left guy" -> "left guy",
+// "the man in black" -> "the man" (the chunk keeps its determiner, as the
+// paper's spaCy noun chunks do).
+#pragma once
+
+#include <memory>
+#include <string>
+
+namespace refseg {
+
+class NounPhraseExtractor {
+ public:
+  // Loads link-grammar's English dictionary when the library was built with
+  // it. A missing dictionary never throws: has_parser() is then false and
+  // target_phrase() uses the word-list heuristic (heuristic_noun_phrase.h).
+  NounPhraseExtractor();
+  ~NounPhraseExtractor();
+  NounPhraseExtractor(const NounPhraseExtractor &) = delete;
+  NounPhraseExtractor &operator=(const NounPhraseExtractor &) = delete;
+
+  // Never throws and never prints. Thread-safe; results are cached per
+  // expression. Empty or whitespace-only input gives "". The result is a
+  // substring of the expression with whitespace collapsed; input that is not
+  // valid UTF-8 or is too long to parse goes through the heuristic instead.
+  std::string target_phrase(const std::string &expression) const;
+
+  bool has_parser() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace refseg
