@@ -157,6 +157,7 @@ class ParsedSentence {
       std::string w = raw ? raw : "";
       ParsedWord &pw = words_[i];
       pw.null_word = w.size() >= 2 && w.front() == '[' && w.back() == ']';
+      if (pw.null_word) w = w.substr(1, w.size() - 2);  // "[on]"
       const std::size_t dot = w.rfind('.');
       if (dot != std::string::npos && dot > 0 && dot + 1 < w.size()) {
         pw.tag = w.substr(dot + 1);
@@ -230,6 +231,69 @@ std::size_t find_head(const ParsedSentence &parse, std::size_t expr_begin, bool 
   return std::string::npos;
 }
 
+// The base noun chunk around `head` as a substring of the expression, or
+// nullopt when the parse skipped a word inside it (then the parse glued
+// words across the skipped one: "guy {in} blue shirt") or right after it.
+std::optional<std::string> base_chunk(const ParsedSentence &parse, std::size_t head,
+                                      std::size_t expr_begin, const std::string &normalized,
+                                      bool has_carrier_determiner) {
+  const auto &words = parse.words();
+  const Linkage lk = parse.linkage();
+  auto in_expression = [&](std::size_t w) { return words[w].begin >= expr_begin; };
+  // "the middle one": link-grammar makes "one" a post-modifier of "middle";
+  // it is the head noun, as spaCy has it.
+  if (head + 1 < words.size() && in_expression(head + 1) &&
+      (words[head + 1].text == "one" || words[head + 1].text == "ones"))
+    head = head + 1;
+
+  // The head and every pre-modifier linked into it. The carrier's own "the"
+  // takes part as a link hub (superlatives hang off it: "the smallest
+  // elephant" links the-smallest) but never reaches the result.
+  std::set<std::size_t> chunk = {head};
+  auto may_join = [&](std::size_t w) {
+    if (w >= head || words[w].null_word) return false;
+    return in_expression(w) || (has_carrier_determiner && words[w].text == "the");
+  };
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (std::size_t l = 0; l < linkage_get_num_links(lk); ++l) {
+      if (!is_premodifier_link(linkage_get_link_label(lk, l))) continue;
+      const std::size_t a = linkage_get_link_lword(lk, l);
+      const std::size_t b = linkage_get_link_rword(lk, l);
+      for (std::size_t w : {a, b}) {
+        const std::size_t other = w == a ? b : a;
+        if (chunk.count(other) && !chunk.count(w) && may_join(w)) {
+          chunk.insert(w);
+          grew = true;
+        }
+      }
+    }
+  }
+  std::size_t first = head;
+  for (std::size_t w : chunk)
+    if (in_expression(w)) first = std::min(first, w);
+  for (std::size_t w = first; w <= head; ++w)
+    if (words[w].null_word) return std::nullopt;
+  // A skipped preposition after the head only lost its attachment ("dog
+  // {on} left"); any other skipped word may belong to the chunk ("sandwich
+  // {half}"), so the parse is not trusted.
+  if (head + 1 < words.size() && words[head + 1].null_word &&
+      !opens_post_modifier(words[head + 1].text))
+    return std::nullopt;
+
+  // link-grammar reads "woman holding umbrella" as a compound noun; an
+  // "-ing" word right after a noun is a participle that starts a
+  // post-modifier, so the chunk ends at the noun before it.
+  for (std::size_t w = first + 1; w <= head; ++w) {
+    if (is_participle(words[w].text) && is_nounish(words[w - 1]) &&
+        !is_determiner(words[w - 1].text)) {
+      head = w - 1;
+      break;
+    }
+  }
+  return normalized.substr(words[first].begin - expr_begin, words[head].end - words[first].begin);
+}
+
 }  // namespace
 
 std::optional<std::string> LinkGrammarPhraseFinder::find(const std::string &normalized) {
@@ -258,40 +322,9 @@ std::optional<std::string> LinkGrammarPhraseFinder::find(const std::string &norm
       if (head == std::string::npos || !is_nounish(words[head]) || words[head].end > expr_end)
         continue;
 
-      // The base noun chunk: the head and every pre-modifier linked into it.
-      std::set<std::size_t> chunk = {head};
-      const Linkage lk = parse.linkage();
-      for (bool grew = true; grew;) {
-        grew = false;
-        for (std::size_t l = 0; l < linkage_get_num_links(lk); ++l) {
-          const std::size_t a = linkage_get_link_lword(lk, l);
-          const std::size_t b = linkage_get_link_rword(lk, l);
-          if (!is_premodifier_link(linkage_get_link_label(lk, l))) continue;
-          for (std::size_t w : {a, b}) {
-            const std::size_t other = w == a ? b : a;
-            if (chunk.count(other) && !chunk.count(w) && w < head && words[w].begin >= expr_begin &&
-                !words[w].null_word) {
-              chunk.insert(w);
-              grew = true;
-            }
-          }
-        }
-      }
-      std::size_t first = *chunk.begin();
-      // link-grammar reads "woman holding umbrella" as a compound noun; an
-      // "-ing" word right after a noun is a participle that starts a
-      // post-modifier, so the chunk ends at the noun before it.
-      for (std::size_t w = first + 1; w <= head; ++w) {
-        if (is_participle(words[w].text) && is_nounish(words[w - 1]) &&
-            !is_determiner(words[w - 1].text) && words[w - 1].begin >= expr_begin) {
-          std::size_t new_head = w - 1;
-          if (new_head < first) break;
-          return normalized.substr(words[first].begin - expr_begin,
-                                   words[new_head].end - words[first].begin);
-        }
-      }
-      return normalized.substr(words[first].begin - expr_begin,
-                               words[head].end - words[first].begin);
+      const std::optional<std::string> phrase =
+          base_chunk(parse, head, expr_begin, normalized, carrier.expects_object);
+      if (phrase) return phrase;
     }
   }
   return std::nullopt;
