@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build
   meson ninja-build g++ pkg-config
+  # model download (scripts/download-models.sh)
+  curl
   # GStreamer 1.22: core, base (video), check, tools and the elements the
   # demo and tests use (videotestsrc, videoconvert, pngenc, mp4mux, x264enc)
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
