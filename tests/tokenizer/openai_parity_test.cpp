@@ -1,0 +1,145 @@
+// Ids must equal those of OpenAI's tokenizer (expected values computed with
+// OpenAI's simple_tokenizer.py, in ../shared/clip/tokenizer_cases.json).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "common/model_error.h"
+#include "mini_json.h"
+#include "test_paths.h"
+#include "tokenizer/bpe_tokenizer.h"
+
+namespace {
+
+using refseg::BpeTokenizer;
+
+// Loads OpenAI's vocabulary once. A missing file is a failure, not a skip:
+// parity with OpenAI is what these tests are for.
+const BpeTokenizer &openai_tokenizer() {
+  static const BpeTokenizer tok = [] {
+    const std::string path = refseg_test::clip_vocab_path();
+    if (!std::ifstream(path))
+      ADD_FAILURE() << "OpenAI's BPE vocabulary not found at '" << path
+                    << "': put bpe_simple_vocab_16e6.txt.gz in ../shared/clip/ or set "
+                       "REFSEG_CLIP_VOCAB";
+    return BpeTokenizer::from_file(path);
+  }();
+  return tok;
+}
+
+class OpenAiTokenizer : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_THROW(openai_tokenizer()) << "cannot load " << refseg_test::clip_vocab_path();
+  }
+  const BpeTokenizer &tok() const { return openai_tokenizer(); }
+};
+
+TEST_F(OpenAiTokenizer, VocabularyHasOpenAisShape) {
+  EXPECT_EQ(tok().vocab_size(), 49408u);
+  EXPECT_EQ(tok().merge_count(), 48894u);
+  EXPECT_EQ(tok().sot(), 49406);
+  EXPECT_EQ(tok().eot(), 49407);
+}
+
+TEST_F(OpenAiTokenizer, MatchesOpenAiOnSharedCases) {
+  const std::string path = refseg_test::tokenizer_cases_path();
+  refseg_test::JsonValue doc;
+  ASSERT_NO_THROW(doc = refseg_test::parse_json(refseg_test::read_text_file(path)))
+      << "cannot read the expected ids from '" << path << "'";
+  const int context = static_cast<int>(doc.at("context_length").number);
+  const auto &cases = doc.at("cases").array;
+  ASSERT_GE(cases.size(), 21u);
+  for (const auto &c : cases) {
+    const std::string &text = c.at("text").string;
+    std::vector<int64_t> expected;
+    for (const auto &id : c.at("ids").array) expected.push_back(static_cast<int64_t>(id.number));
+    expected.resize(static_cast<std::size_t>(context), 0);  // the cases list ids before padding
+    EXPECT_EQ(tok().tokenize(text, context), expected) << "text: '" << text << "'";
+  }
+}
+
+TEST_F(OpenAiTokenizer, EmptyTextIsSotEot) {
+  EXPECT_TRUE(tok().encode("").empty());
+  EXPECT_TRUE(tok().encode(" \t\n ").empty());
+  const std::vector<int64_t> ids = tok().tokenize("");
+  ASSERT_EQ(ids.size(), 77u);
+  EXPECT_EQ(ids[0], 49406);
+  EXPECT_EQ(ids[1], 49407);
+  for (std::size_t i = 2; i < ids.size(); ++i) EXPECT_EQ(ids[i], 0);
+}
+
+TEST_F(OpenAiTokenizer, LongTextIsTruncatedKeepingEot) {
+  std::string text;
+  while (text.size() < 10000) text += "a photo of a red bicycle next to 3 people, ";
+  const std::vector<int64_t> ids = tok().tokenize(text);
+  ASSERT_EQ(ids.size(), 77u);
+  EXPECT_EQ(ids.front(), 49406);
+  EXPECT_EQ(ids.back(), 49407);
+  const std::vector<int> all = tok().encode(text);
+  ASSERT_GT(all.size(), 75u);
+  for (std::size_t i = 1; i < 76; ++i) EXPECT_EQ(ids[i], all[i - 1]);
+  const std::vector<int64_t> short_ctx = tok().tokenize(text, 5);
+  EXPECT_EQ(short_ctx, (std::vector<int64_t>{49406, all[0], all[1], all[2], 49407}));
+  EXPECT_THROW(tok().tokenize(text, 1), refseg::ModelError);
+}
+
+TEST_F(OpenAiTokenizer, NonAsciiRoundTrips) {
+  for (const std::string text : {"café", "über", "中文", "🐶", "naïve éléphant", "日本語 text"}) {
+    const std::vector<int> ids = tok().encode(text);
+    EXPECT_FALSE(ids.empty()) << text;
+    for (int id : ids) EXPECT_LT(id, 49406) << text;
+    // Every word ends in "</w>", which decodes to a space.
+    EXPECT_EQ(tok().decode(ids), text + " ") << text;
+  }
+  // Lower-casing is Unicode-aware: upper-case input gives the same ids.
+  EXPECT_EQ(tok().encode("ÜBER CAFÉ"), tok().encode("über café"));
+  EXPECT_EQ(tok().encode("ПРИВЕТ"), tok().encode("привет"));
+  EXPECT_EQ(tok().encode("ΟΔΟΣ"), tok().encode("οδος"));  // final sigma
+}
+
+TEST_F(OpenAiTokenizer, InvalidUtf8IsReadAsReplacementCharacters) {
+  // Defined behaviour: each maximal ill-formed sequence is one U+FFFD.
+  const std::string invalid = "dog \xff\xfe cat \xe4\xb8 end \xc3";
+  const std::string replaced = "dog \xef\xbf\xbd\xef\xbf\xbd cat \xef\xbf\xbd end \xef\xbf\xbd";
+  std::vector<int> ids;
+  ASSERT_NO_THROW(ids = tok().encode(invalid));
+  EXPECT_EQ(ids, tok().encode(replaced));
+  EXPECT_EQ(tok().tokenize(std::string("\x80\x80\x80", 3)).size(), 77u);
+  EXPECT_EQ(tok().tokenize(std::string("a\0b", 3)).size(), 77u);
+}
+
+TEST_F(OpenAiTokenizer, SpecialTokensInTextMapToTheirIds) {
+  EXPECT_EQ(tok().encode("<|startoftext|>dog<|endoftext|>"),
+            (std::vector<int>{49406, 1929, 49407}));
+}
+
+TEST_F(OpenAiTokenizer, DecodeMatchesOpenAi) {
+  EXPECT_EQ(tok().decode({786, 530, 1449}), "man in black ");
+  EXPECT_EQ(tok().decode({49406, 1929, 49407}), "<|startoftext|>dog <|endoftext|>");
+  EXPECT_THROW(tok().decode({49408}), refseg::ModelError);
+  EXPECT_THROW(tok().decode({-1}), refseg::ModelError);
+}
+
+TEST_F(OpenAiTokenizer, ConcurrentCallersGetTheSameIds) {
+  const std::vector<std::string> texts = {
+      "the man in the red shirt on the left", "zebra #2", "hot-dog stand", "café au lait", "日本語",
+      "blurry thing top right corner"};
+  std::vector<std::vector<int>> expected;
+  for (const auto &t : texts) expected.push_back(tok().encode(t));
+  const BpeTokenizer fresh = BpeTokenizer::from_file(refseg_test::clip_vocab_path());  // cold cache
+  std::vector<std::thread> threads;
+  std::vector<int> mismatches(8, 0);
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&, t] {
+      for (int rep = 0; rep < 200; ++rep)
+        for (std::size_t i = 0; i < texts.size(); ++i)
+          if (fresh.encode(texts[(i + t) % texts.size()]) != expected[(i + t) % texts.size()])
+            ++mismatches[t];
+    });
+  for (auto &th : threads) th.join();
+  for (int m : mismatches) EXPECT_EQ(m, 0);
+}
+
+}  // namespace
