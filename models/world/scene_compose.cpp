@@ -1,0 +1,110 @@
+#include "world/scene_compose.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "common/model_error.h"
+#include "world/shape_geometry.h"
+
+namespace refseg::world {
+namespace {
+
+constexpr double kPi = 3.141592653589793;
+constexpr int kPlacementTries = 100, kLayoutAttempts = 50;
+
+// Attributes of object i. Shapes and colours of earlier objects are reused
+// often, so that scenes hold look-alikes that only position can tell apart.
+Object random_attributes(SeededRandom &random, const WorldOptions &options,
+                         const std::vector<Object> &earlier) {
+  Object o;
+  o.shape = !earlier.empty() && random.bernoulli(0.45) ? random.pick(earlier).shape
+                                                       : random.pick(all_shapes());
+  o.colour = !earlier.empty() && random.bernoulli(0.35) ? random.pick(earlier).colour
+                                                        : random.pick(all_colours());
+  o.big = random.bernoulli(0.4);
+  const double side = std::min(options.width, options.height);
+  o.radius =
+      static_cast<float>(side * (o.big ? random.uniform(0.13, 0.17) : random.uniform(0.065, 0.09)));
+  const cv::Vec3b base = colour_rgb(o.colour);
+  for (int c = 0; c < 3; ++c)
+    o.rgb[c] = cv::saturate_cast<uchar>(
+        base[c] + random.uniform_int(-options.colour_jitter, options.colour_jitter));
+  return o;
+}
+
+}  // namespace
+
+std::vector<Object> place_objects(SeededRandom &random, const WorldOptions &options) {
+  const cv::Size size(options.width, options.height);
+  const double max_rotation = options.max_rotation_deg * kPi / 180.0;
+  for (int attempt = 0; attempt < kLayoutAttempts; ++attempt) {
+    const int count =
+        static_cast<int>(random.uniform_int(options.min_objects, options.max_objects));
+    std::vector<Object> objects;
+    std::vector<cv::Mat> visible;  // of the objects placed so far
+    for (int i = 0; i < count; ++i) {
+      Object o = random_attributes(random, options, objects);
+      const bool may_overlap = random.bernoulli(options.overlap_probability);
+      for (int tries = 0; tries < kPlacementTries; ++tries) {
+        o.rotation = static_cast<float>(random.uniform(-max_rotation, max_rotation));
+        // One pixel of slack keeps the rounded outline off the border.
+        o.centre = cv::Point2f(
+            static_cast<float>(random.uniform(o.radius + 1, options.width - 2 - o.radius)),
+            static_cast<float>(random.uniform(o.radius + 1, options.height - 2 - o.radius)));
+        bool fits = true;
+        if (!may_overlap) {
+          for (const Object &e : objects)
+            fits = fits && cv::norm(o.centre - e.centre) > o.radius + e.radius + 2;
+          if (!fits) continue;
+        }
+        const cv::Mat mask = shape_mask(o.shape, o.centre, o.radius, o.rotation, size);
+        for (size_t j = 0; j < objects.size() && fits; ++j) {
+          const int left = cv::countNonZero(visible[j] & ~mask);
+          fits = left >= options.min_visible_fraction * objects[j].full_area;
+        }
+        if (!fits) continue;
+        for (cv::Mat &v : visible) v &= ~mask;
+        o.full_area = cv::countNonZero(mask);
+        visible.push_back(mask);
+        objects.push_back(o);
+        break;
+      }
+    }
+    if (static_cast<int>(objects.size()) >= options.min_objects) {
+      for (Object &o : objects) o.full_area = 0;  // compose() recomputes
+      return objects;
+    }
+  }
+  throw ModelError("world: could not place " + std::to_string(options.min_objects) +
+                   " objects in a " + std::to_string(options.width) + "x" +
+                   std::to_string(options.height) +
+                   " frame; lower min_objects or min_visible_fraction, or enlarge the frame");
+}
+
+cv::Mat compose(const cv::Mat &background, std::vector<Object> &objects) {
+  cv::Mat image = background.clone();
+  cv::Mat covered = cv::Mat::zeros(background.size(), CV_8U);  // by later objects
+  for (auto it = objects.rbegin(); it != objects.rend(); ++it) {
+    const cv::Mat full = shape_mask(it->shape, it->centre, it->radius, it->rotation, image.size());
+    it->full_area = cv::countNonZero(full);
+    it->mask = full & ~covered;
+    it->visible_area = cv::countNonZero(it->mask);
+    it->box = cv::boundingRect(it->mask);
+    covered |= full;
+  }
+  for (const Object &o : objects) image.setTo(cv::Scalar(o.rgb[0], o.rgb[1], o.rgb[2]), o.mask);
+  return image;
+}
+
+std::vector<bool> referable_objects(const std::vector<Object> &objects,
+                                    double min_visible_fraction) {
+  std::vector<bool> referable;
+  for (const Object &o : objects)
+    referable.push_back(o.visible_area > 0 && o.visible_area >= min_visible_fraction * o.full_area);
+  return referable;
+}
+
+}  // namespace refseg::world
