@@ -87,7 +87,7 @@ void relation_axes(const Object &o, const Object &a, Direction dir, float *along
 bool clearly_related(const Object &o, const Object &a, Direction dir) {
   float along, across;
   relation_axes(o, a, dir, &along, &across);
-  return along > margin(o, a) && std::abs(across) < 0.8f * along;
+  return along > margin(o, a) && std::abs(across) < 0.6f * along;
 }
 
 // Arguably in the direction: any positive distance within a wide cone.

@@ -54,6 +54,19 @@ std::vector<Object> place_objects(SeededRandom &random, const WorldOptions &opti
         o.centre = cv::Point2f(
             static_cast<float>(random.uniform(o.radius + 1, options.width - 2 - o.radius)),
             static_cast<float>(random.uniform(o.radius + 1, options.height - 2 - o.radius)));
+        if (may_overlap && !objects.empty() && tries % 2 == 0) {
+          // Half the tries put it against an earlier object, so that
+          // occlusion actually happens rather than by chance.
+          const Object &e = random.pick(objects);
+          const double heading = random.uniform(0, 2 * kPi);
+          const double distance = random.uniform(0.55, 1.0) * (o.radius + e.radius);
+          o.centre.x =
+              static_cast<float>(std::clamp(e.centre.x + distance * std::cos(heading),
+                                            o.radius + 1.0, options.width - 2.0 - o.radius));
+          o.centre.y =
+              static_cast<float>(std::clamp(e.centre.y + distance * std::sin(heading),
+                                            o.radius + 1.0, options.height - 2.0 - o.radius));
+        }
         bool fits = true;
         if (!may_overlap) {
           for (const Object &e : objects)

@@ -16,10 +16,11 @@ namespace {
 TEST(WorldExpressions, EveryExpressionIsTrueAndUnique) {
   constexpr int kScenes = 500;
   std::map<ExpressionType, int> per_type;
-  size_t objects = 0, referred = 0;
+  size_t objects = 0, referred = 0, occluded = 0;
   for (uint64_t seed = 0; seed < kScenes; ++seed) {
     const Scene s = make_scene(seed);
     objects += s.objects.size();
+    for (const Object &o : s.objects) occluded += o.visible_area < o.full_area;
     std::set<int> targets;
     std::set<std::string> texts;
     for (const Expression &e : s.expressions) {
@@ -41,7 +42,8 @@ TEST(WorldExpressions, EveryExpressionIsTrueAndUnique) {
   // Statistics for the report (not asserted beyond presence).
   std::cout << "world: " << kScenes << " scenes, " << std::fixed << std::setprecision(2)
             << double(objects) / kScenes << " objects/scene, " << double(referred) / objects
-            << " of objects referred to; expressions/scene:";
+            << " of objects referred to, " << double(occluded) / objects
+            << " partly occluded; expressions/scene:";
   for (ExpressionType t : all_expression_types()) {
     std::cout << " " << expression_type_name(t) << " " << double(per_type[t]) / kScenes;
     EXPECT_GT(per_type[t], kScenes / 20) << expression_type_name(t) << " is too rare";
