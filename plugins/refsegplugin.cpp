@@ -7,6 +7,7 @@
 static gboolean plugin_init(GstPlugin *plugin) {
   gst_refseg_meta_get_info();
   gboolean ok = TRUE;
+  ok &= GST_ELEMENT_REGISTER(refsegworldsrc, plugin);
   return ok;
 }
 
