@@ -1,0 +1,85 @@
+#include "proposals/grouping_generator.h"
+
+#include <algorithm>
+
+#include <opencv2/imgproc.hpp>
+#include <opencv2/ximgproc/segmentation.hpp>
+
+#include "proposals/frame_image.h"
+#include "proposals/proposal_filter.h"
+
+namespace refseg {
+namespace {
+
+cv::Mat convert_colour(const cv::Mat &rgb, ColourSpace space) {
+  cv::Mat out;
+  switch (space) {
+    case ColourSpace::RGB:
+      return rgb;
+    case ColourSpace::Lab:
+      cv::cvtColor(rgb, out, cv::COLOR_RGB2Lab);
+      break;
+    // FULL: hue over 0..255, so the histogram bins span the whole circle.
+    case ColourSpace::HSV:
+      cv::cvtColor(rgb, out, cv::COLOR_RGB2HSV_FULL);
+      break;
+  }
+  return out;
+}
+
+// One strategy's segmentation and hierarchy, kept until its candidates are rendered.
+struct StrategyResult {
+  cv::Mat labels;
+  int n_segments = 0;
+  std::vector<HierarchyRegion> regions;
+};
+
+}  // namespace
+
+GroupingProposalGenerator::GroupingProposalGenerator(GroupingOptions options, ProposalFilter filter)
+    : options_(std::move(options)) {
+  filter_ = filter;
+}
+
+std::vector<RegionMask> GroupingProposalGenerator::propose(const ImageView &frame) {
+  const cv::Mat rgb = frame_to_rgb(frame, options_.processing_size);
+  if (rgb.empty()) return {};
+  const double grid_area = static_cast<double>(rgb.total());
+  // Felzenszwalb's post-pass absorbs segments below min_size into a
+  // neighbour; keep it well under the smallest proposal we would keep.
+  const int min_size = std::clamp(static_cast<int>(filter_.min_area * grid_area / 4), 4, 400);
+
+  std::vector<StrategyResult> results;
+  std::vector<CandidateInfo> candidates;
+  std::vector<std::pair<size_t, size_t>> origin;  // candidate -> (strategy, region)
+  for (const GroupingStrategy &strategy : options_.strategies) {
+    StrategyResult r;
+    const cv::Mat image = convert_colour(rgb, strategy.colour_space);
+    auto segmenter = cv::ximgproc::segmentation::createGraphSegmentation(
+        options_.sigma, static_cast<float>(options_.scale * strategy.scale_factor), min_size);
+    segmenter->processImage(image, r.labels);
+    double max_label = 0;
+    cv::minMaxLoc(r.labels, nullptr, &max_label);
+    r.n_segments = static_cast<int>(max_label) + 1;
+    r.regions = group_regions(r.labels, r.n_segments, image, strategy.terms);
+    for (size_t i = 0; i < r.regions.size(); ++i) {
+      const HierarchyRegion &h = r.regions[i];
+      candidates.push_back({h.contrast, static_cast<double>(h.size), h.box});
+      origin.emplace_back(results.size(), i);
+    }
+    results.push_back(std::move(r));
+  }
+
+  auto render = [&](size_t c) {
+    const StrategyResult &r = results[origin[c].first];
+    return render_region(r.regions[origin[c].second], r.labels, r.n_segments, candidates[c].score);
+  };
+  std::vector<RegionMask> out;
+  for (const RegionMask &kept : select_candidates(candidates, filter_, grid_area, render)) {
+    RegionMask m = rescale_mask(kept, rgb.cols, rgb.rows, frame.width, frame.height);
+    if (!m.box.empty()) out.push_back(std::move(m));
+  }
+  return out;
+}
+
+}  // namespace refseg

@@ -1,0 +1,45 @@
+// Hierarchical grouping of an over-segmentation (the selective-search idea,
+// Uijlings et al. 2013): starting from the initial segments, repeatedly merge
+// the two most similar adjacent regions until one region is left. Every
+// region ever formed is a mask candidate.
+#pragma once
+
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "common/region_mask.h"
+
+namespace refseg {
+
+// Which similarity terms drive the merge order (each in [0,1], summed).
+struct SimilarityTerms {
+  bool colour = true;   // intersection of 25-bin-per-channel colour histograms
+  bool texture = true;  // intersection of gradient orientation x magnitude histograms
+  bool size = true;     // 1 - (|a| + |b|) / |image|: small regions merge first
+  bool fill = true;     // 1 - (|box(a u b)| - |a| - |b|) / |image|: merge regions that fit together
+};
+
+struct HierarchyRegion {
+  std::vector<int> segments;  // initial segment labels the region covers
+  Box box;                    // on the segmentation grid
+  long size = 0;              // pixels
+  // How different the region is from the region it was finally merged with:
+  // 1 - (colour + texture similarity) / 2 at that merge. Segments that stand
+  // out from their surroundings score high; background fragments that merge
+  // with look-alikes score low. 0 for the root, which is never merged.
+  float contrast = 0.f;
+};
+
+// labels: CV_32S segment ids in [0, n_segments); image: CV_8UC3 in the
+// colour space the similarities should use, same size. Returns the initial
+// segments first (index = label) followed by the merged regions in merge
+// order. Deterministic: ties are broken by region index.
+std::vector<HierarchyRegion> group_regions(const cv::Mat &labels, int n_segments,
+                                           const cv::Mat &image, const SimilarityTerms &terms);
+
+// Renders a region as a box-cropped 0/255 mask on the segmentation grid.
+RegionMask render_region(const HierarchyRegion &region, const cv::Mat &labels, int n_segments,
+                         float score);
+
+}  // namespace refseg
