@@ -1,0 +1,44 @@
+// A CLIP model (OpenAI's layout): an image tower under "visual" (ViT or
+// ModifiedResNet), the text tower at the top level (token_embedding,
+// positional_embedding, transformer, ln_final, text_projection) and
+// logit_scale. named_parameters()/named_buffers() equal OpenAI's state dict
+// keys, which is what loading and saving rely on.
+#pragma once
+
+#include "clip/clip_config.h"
+#include "clip/modified_resnet.h"
+#include "clip/transformer.h"
+#include "clip/vision_transformer.h"
+
+#include <torch/nn/modules/embedding.h>
+
+namespace refseg::clip {
+
+class ClipModel : public torch::nn::Module {
+ public:
+  // Random weights of the given architecture (benchmarks, training from scratch).
+  explicit ClipModel(const ClipConfig &config);
+
+  const ClipConfig &config() const { return config_; }
+  // Where the weights live; ClipModel::to(device) (from torch::nn::Module) moves them.
+  c10::Device device() const { return text_projection.device(); }
+
+  // images [B, 3, R, R] normalized with CLIP's mean/std -> [B, embed_dim]
+  at::Tensor encode_image(const at::Tensor &images);
+  // tokens [B, context_length] int64, EOT = highest id of each row -> [B, embed_dim]
+  at::Tensor encode_text(const at::Tensor &tokens);
+
+  // Exactly one of these is set, by config().vision_is_vit.
+  VisionTransformer vit{nullptr};
+  ModifiedResNet resnet{nullptr};
+
+  Transformer transformer{nullptr};
+  torch::nn::Embedding token_embedding{nullptr};
+  at::Tensor positional_embedding, text_projection, logit_scale;
+  LayerNorm ln_final{nullptr};
+
+ private:
+  ClipConfig config_;
+};
+
+}  // namespace refseg::clip

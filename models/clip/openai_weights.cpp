@@ -1,0 +1,137 @@
+#include "clip/openai_weights.h"
+
+#include <fstream>
+
+#include <torch/script.h>
+
+#include "clip/clip_model.h"
+#include "common/model_error.h"
+
+namespace refseg::clip {
+namespace {
+
+const char *const kMetadata[] = {"input_resolution", "context_length", "vocab_size"};
+
+std::string shape_of(const at::Tensor &t) {
+  std::string s = "[";
+  for (int64_t i = 0; i < t.dim(); ++i) s += (i ? ", " : "") + std::to_string(t.size(i));
+  return s + "]";
+}
+
+bool ends_with(const std::string &s, const std::string &suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool is_buffer_name(const std::string &name) {
+  for (const char *m : kMetadata)
+    if (name == m) return true;
+  return ends_with(name, "running_mean") || ends_with(name, "running_var") ||
+         ends_with(name, "num_batches_tracked");
+}
+
+// A unique, identifier-only class name per submodule path.
+std::string class_name_for(const std::string &path) {
+  std::string s = "__torch__.refseg_clip.M";
+  for (char c : path) s += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return s;
+}
+
+}  // namespace
+
+NamedTensors read_torchscript_tensors(const std::string &path) {
+  if (!std::ifstream(path).good()) throw ModelError(path + ": file not found or not readable");
+  torch::jit::Module module;
+  try {
+    module = torch::jit::load(path, torch::kCPU);
+  } catch (const std::exception &e) {
+    std::string what = e.what();
+    what = what.substr(0, what.find('\n'));
+    throw ModelError(path + ": not a TorchScript archive (" + what + ")");
+  }
+  NamedTensors out;
+  for (const auto &p : module.named_parameters(/*recurse=*/true)) out[p.name] = p.value;
+  for (const auto &b : module.named_buffers(/*recurse=*/true)) out[b.name] = b.value;
+  for (const char *m : kMetadata) {
+    if (out.count(m) || !module.hasattr(m)) continue;
+    const auto v = module.attr(m);
+    if (v.isTensor()) out[m] = v.toTensor();
+    if (v.isInt()) out[m] = at::scalar_tensor(v.toInt(), at::kLong);
+  }
+  return out;
+}
+
+std::shared_ptr<ClipModel> clip_from_tensors(const NamedTensors &tensors,
+                                             const std::string &source) {
+  const ClipConfig config = infer_clip_config(tensors, source);
+  auto model = std::make_shared<ClipModel>(config);
+  torch::NoGradGuard no_grad;
+  auto assign = [&](const std::string &name, at::Tensor &dst) {
+    auto it = tensors.find(name);
+    if (it == tensors.end()) {
+      if (ends_with(name, "num_batches_tracked")) return;  // a training counter, unused
+      throw ModelError(source + ": missing tensor " + name);
+    }
+    const at::Tensor &src = it->second;
+    if (!src.sizes().equals(dst.sizes()))
+      throw ModelError(source + ": shape mismatch for " + name + ": expected " + shape_of(dst) +
+                       ", found " + shape_of(src));
+    if (dst.is_floating_point() != src.is_floating_point())
+      throw ModelError(source + ": tensor " + name + " has dtype " +
+                       std::string(c10::toString(src.scalar_type())) + ", expected " +
+                       std::string(c10::toString(dst.scalar_type())));
+    dst.copy_(src);  // fp16 -> fp32 here
+  };
+  for (auto &p : model->named_parameters()) assign(p.key(), p.value());
+  for (auto &b : model->named_buffers()) assign(b.key(), b.value());
+  return model;
+}
+
+std::shared_ptr<ClipModel> load_openai_clip(const std::string &path) {
+  return clip_from_tensors(read_torchscript_tensors(path), path);
+}
+
+void save_tensor_archive(const NamedTensors &tensors, const std::string &path) {
+  torch::jit::Module root(class_name_for(""));
+  for (const auto &kv : tensors) {
+    const std::string &name = kv.first;
+    torch::jit::Module parent = root;
+    std::string prefix;
+    size_t start = 0;
+    for (size_t dot; (dot = name.find('.', start)) != std::string::npos; start = dot + 1) {
+      const std::string part = name.substr(start, dot - start);
+      prefix += part + ".";
+      if (!parent.hasattr(part))
+        parent.register_module(part, torch::jit::Module(class_name_for(prefix)));
+      parent = parent.attr(part).toModule();
+    }
+    const std::string leaf = name.substr(start);
+    if (is_buffer_name(name))
+      parent.register_buffer(leaf, kv.second);
+    else
+      parent.register_parameter(leaf, kv.second, /*is_buffer=*/false);
+  }
+  try {
+    root.save(path);
+  } catch (const std::exception &e) {
+    throw ModelError(path + ": cannot write archive (" + std::string(e.what()).substr(0, 200) +
+                     ")");
+  }
+}
+
+void save_openai_layout(const ClipModel &model, const std::string &path, bool fp16) {
+  NamedTensors tensors;
+  auto keep = [&](const std::string &name, const at::Tensor &t) {
+    auto cpu = t.detach().to(at::kCPU).contiguous();
+    tensors[name] = (fp16 && cpu.is_floating_point()) ? cpu.to(at::kHalf) : cpu.clone();
+  };
+  for (const auto &p : model.named_parameters()) keep(p.key(), p.value());
+  for (const auto &b : model.named_buffers()) keep(b.key(), b.value());
+  const ClipConfig &c = model.config();
+  tensors["input_resolution"] = at::scalar_tensor(c.image_resolution, at::kLong);
+  tensors["context_length"] = at::scalar_tensor(c.context_length, at::kLong);
+  tensors["vocab_size"] = at::scalar_tensor(c.vocab_size, at::kLong);
+  save_tensor_archive(tensors, path);
+}
+
+}  // namespace refseg::clip

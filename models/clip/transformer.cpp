@@ -1,0 +1,96 @@
+#include "clip/transformer.h"
+
+#include <cmath>
+
+#include <ATen/ATen.h>
+
+namespace refseg::clip {
+
+at::Tensor linear(const at::Tensor &x, const at::Tensor &w, const at::Tensor &b) {
+  const auto in = x.size(-1);
+  auto sizes = x.sizes().vec();
+  sizes.back() = w.size(0);
+  // reshape() copies only when x is not viewable as 2-D.
+  return at::addmm(b, x.reshape({-1, in}), w.t()).view(sizes);
+}
+
+at::Tensor attend(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, int64_t heads,
+                  const at::Tensor &mask) {
+  const auto B = q.size(0), Lq = q.size(1), Lk = k.size(1), D = q.size(2), hd = D / heads;
+  const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+  auto qh = (q * scale).view({B, Lq, heads, hd}).transpose(1, 2);  // [B, H, Lq, hd]
+  auto kh = k.reshape({B, Lk, heads, hd}).permute({0, 2, 3, 1});   // [B, H, hd, Lk]
+  auto vh = v.reshape({B, Lk, heads, hd}).transpose(1, 2);         // [B, H, Lk, hd]
+  auto scores = at::matmul(qh, kh);                                // [B, H, Lq, Lk]
+  if (mask.defined()) scores.add_(mask);
+  auto out = at::matmul(at::softmax(scores, -1), vh);  // [B, H, Lq, hd]
+  return out.transpose(1, 2).reshape({B, Lq, D});
+}
+
+LayerNormImpl::LayerNormImpl(int64_t width) {
+  weight = register_parameter("weight", at::ones({width}));
+  bias = register_parameter("bias", at::zeros({width}));
+}
+
+at::Tensor LayerNormImpl::forward(const at::Tensor &x) {
+  const auto w = weight.size(0);
+  if (x.scalar_type() == at::kFloat) return at::layer_norm(x, {w}, weight, bias, 1e-5);
+  return at::layer_norm(x.to(at::kFloat), {w}, weight.to(at::kFloat), bias.to(at::kFloat), 1e-5)
+      .to(x.scalar_type());
+}
+
+SelfAttentionImpl::SelfAttentionImpl(int64_t width, int64_t heads) : heads(heads) {
+  in_proj_weight =
+      register_parameter("in_proj_weight", at::randn({3 * width, width}) * std::pow(width, -0.5));
+  in_proj_bias = register_parameter("in_proj_bias", at::zeros({3 * width}));
+  out_proj = register_module("out_proj", torch::nn::Linear(width, width));
+}
+
+at::Tensor SelfAttentionImpl::forward(const at::Tensor &x, const at::Tensor &mask) {
+  auto qkv = linear(x, in_proj_weight, in_proj_bias).chunk(3, -1);  // 3 x [B, L, D]
+  return linear(attend(qkv[0], qkv[1], qkv[2], heads, mask), out_proj);
+}
+
+MlpImpl::MlpImpl(int64_t width) {
+  c_fc = register_module("c_fc", torch::nn::Linear(width, 4 * width));
+  c_proj = register_module("c_proj", torch::nn::Linear(4 * width, width));
+}
+
+at::Tensor MlpImpl::forward(const at::Tensor &x) {
+  auto h = linear(x, c_fc);
+  // QuickGELU; in place on the widest activation unless autograd needs h.
+  auto gate = at::sigmoid(h * 1.702);
+  h = h.requires_grad() ? h * gate : h.mul_(gate);
+  return linear(h, c_proj);
+}
+
+ResidualAttentionBlockImpl::ResidualAttentionBlockImpl(int64_t width, int64_t heads) {
+  attn = register_module("attn", SelfAttention(width, heads));
+  ln_1 = register_module("ln_1", LayerNorm(width));
+  mlp = register_module("mlp", Mlp(width));
+  ln_2 = register_module("ln_2", LayerNorm(width));
+}
+
+at::Tensor ResidualAttentionBlockImpl::forward(const at::Tensor &x, const at::Tensor &mask) {
+  auto y = x + attn->forward(ln_1->forward(x), mask);
+  auto m = mlp->forward(ln_2->forward(y));
+  return y.requires_grad() ? y + m : y.add_(m);
+}
+
+TransformerImpl::TransformerImpl(int64_t width, int64_t layers, int64_t heads) {
+  resblocks = register_module("resblocks", torch::nn::ModuleList());
+  for (int64_t i = 0; i < layers; ++i) resblocks->push_back(ResidualAttentionBlock(width, heads));
+}
+
+ResidualAttentionBlock TransformerImpl::block(int64_t i) const {
+  return ResidualAttentionBlock(resblocks->ptr<ResidualAttentionBlockImpl>(i));
+}
+
+at::Tensor TransformerImpl::forward(at::Tensor x, const at::Tensor &mask, int64_t begin,
+                                    int64_t end) {
+  if (end < 0) end = layers();
+  for (int64_t i = begin; i < end; ++i) x = block(i)->forward(x, mask);
+  return x;
+}
+
+}  // namespace refseg::clip
