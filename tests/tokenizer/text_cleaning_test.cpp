@@ -65,6 +65,10 @@ TEST(SplitPieces, FollowsClipsPattern) {
   EXPECT_EQ(split_pieces(clean("!<|endoftext|>")), (V{"!<|", "endoftext", "|>"}));
   EXPECT_EQ(split_pieces(clean("🐶dog")), (V{"🐶", "dog"}));
   EXPECT_EQ(split_pieces(clean("")), V{});
+  // Quirks of the case-insensitive pattern: LONG S matches the 's literal,
+  // and U+0345 (folds to iota, yet is a mark) is matched by nothing.
+  EXPECT_EQ(split_pieces(clean("x'\u017f")), (V{"x", "'\u017f"}));
+  EXPECT_EQ(split_pieces(clean("a\u0345b !\u0345!")), (V{"a", "b", "!", "!"}));
 }
 
 TEST(Utf8, InvalidBytesBecomeReplacementCharacters) {
