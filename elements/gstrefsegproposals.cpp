@@ -1,0 +1,282 @@
+#include "gstrefsegproposals.h"
+
+#include <memory>
+#include <string>
+
+#include "common/model_error.h"
+#include "proposals/grouping_generator.h"
+#include "proposals/torchscript_generator.h"
+#include "refseg_elements.h"
+#include "refseg_frame.h"
+
+GST_DEBUG_CATEGORY_STATIC(refseg_proposals_debug);
+#define GST_CAT_DEFAULT refseg_proposals_debug
+
+enum {
+  PROP_0,
+  PROP_MAX_PROPOSALS,
+  PROP_MIN_AREA,
+  PROP_MAX_AREA,
+  PROP_IOU_THRESHOLD,
+  PROP_SCALE,
+  PROP_SIGMA,
+  PROP_PROCESSING_SIZE,
+  PROP_MODEL,
+};
+
+// What the properties say; read under the object lock.
+struct ProposalSettings {
+  refseg::ProposalFilter filter;
+  refseg::GroupingOptions grouping;
+  std::string model;  // empty: the grouping generator
+};
+
+struct _GstRefSegProposals {
+  GstVideoFilter parent;
+  ProposalSettings *settings;  // guarded by the object lock
+  // Made at READY->PAUSED, dropped at PAUSED->READY; used by the streaming thread only.
+  std::unique_ptr<refseg::ProposalGenerator> *generator;
+};
+
+G_DEFINE_TYPE(GstRefSegProposals, gst_refseg_proposals, GST_TYPE_VIDEO_FILTER);
+GST_ELEMENT_REGISTER_DEFINE(refsegproposals, "refsegproposals", GST_RANK_NONE,
+                            GST_TYPE_REFSEG_PROPOSALS);
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(REFSEG_VIDEO_CAPS));
+static GstStaticPadTemplate src_template =
+    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(REFSEG_VIDEO_CAPS));
+
+static void gst_refseg_proposals_set_property(GObject *object, guint id, const GValue *value,
+                                              GParamSpec *pspec) {
+  GstRefSegProposals *self = GST_REFSEG_PROPOSALS(object);
+  GST_OBJECT_LOCK(self);
+  ProposalSettings &s = *self->settings;
+  switch (id) {
+    case PROP_MAX_PROPOSALS:
+      s.filter.max_proposals = static_cast<int>(g_value_get_uint(value));
+      break;
+    case PROP_MIN_AREA:
+      s.filter.min_area = g_value_get_double(value);
+      break;
+    case PROP_MAX_AREA:
+      s.filter.max_area = g_value_get_double(value);
+      break;
+    case PROP_IOU_THRESHOLD:
+      s.filter.iou_threshold = g_value_get_double(value);
+      break;
+    case PROP_SCALE:
+      s.grouping.scale = g_value_get_double(value);
+      break;
+    case PROP_SIGMA:
+      s.grouping.sigma = g_value_get_double(value);
+      break;
+    case PROP_PROCESSING_SIZE:
+      s.grouping.processing_size = static_cast<int>(g_value_get_uint(value));
+      break;
+    case PROP_MODEL: {
+      // The generator is built at READY->PAUSED: a change later would
+      // silently not apply, so it is refused.
+      if (GST_STATE(self) > GST_STATE_READY || GST_STATE_PENDING(self) > GST_STATE_READY) {
+        GST_WARNING_OBJECT(self, "model can only be changed in the NULL or READY state");
+        break;
+      }
+      const gchar *path = g_value_get_string(value);
+      s.model = path ? path : "";
+      break;
+    }
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+static void gst_refseg_proposals_get_property(GObject *object, guint id, GValue *value,
+                                              GParamSpec *pspec) {
+  GstRefSegProposals *self = GST_REFSEG_PROPOSALS(object);
+  GST_OBJECT_LOCK(self);
+  const ProposalSettings &s = *self->settings;
+  switch (id) {
+    case PROP_MAX_PROPOSALS:
+      g_value_set_uint(value, static_cast<guint>(s.filter.max_proposals));
+      break;
+    case PROP_MIN_AREA:
+      g_value_set_double(value, s.filter.min_area);
+      break;
+    case PROP_MAX_AREA:
+      g_value_set_double(value, s.filter.max_area);
+      break;
+    case PROP_IOU_THRESHOLD:
+      g_value_set_double(value, s.filter.iou_threshold);
+      break;
+    case PROP_SCALE:
+      g_value_set_double(value, s.grouping.scale);
+      break;
+    case PROP_SIGMA:
+      g_value_set_double(value, s.grouping.sigma);
+      break;
+    case PROP_PROCESSING_SIZE:
+      g_value_set_uint(value, static_cast<guint>(s.grouping.processing_size));
+      break;
+    case PROP_MODEL:
+      g_value_set_string(value, s.model.empty() ? nullptr : s.model.c_str());
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+// Builds the generator the settings name. A model that cannot be used is an
+// element error naming the file and the problem, and fails the state change.
+static gboolean gst_refseg_proposals_open(GstRefSegProposals *self) {
+  GST_OBJECT_LOCK(self);
+  const ProposalSettings settings = *self->settings;
+  GST_OBJECT_UNLOCK(self);
+  try {
+    if (settings.model.empty()) {
+      *self->generator =
+          std::make_unique<refseg::GroupingProposalGenerator>(settings.grouping, settings.filter);
+      GST_INFO_OBJECT(self, "grouping proposals (no model)");
+    } else {
+      *self->generator = std::make_unique<refseg::TorchScriptProposalGenerator>(
+          settings.model, refseg::TorchScriptOptions{}, settings.filter);
+      GST_INFO_OBJECT(self, "proposal model %s", settings.model.c_str());
+    }
+  } catch (const std::exception &e) {  // refseg::ModelError, or anything LibTorch lets through
+    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("Could not load proposal model: %s", e.what()),
+                      ("model property: '%s'", settings.model.c_str()));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static GstStateChangeReturn gst_refseg_proposals_change_state(GstElement *element,
+                                                              GstStateChange transition) {
+  GstRefSegProposals *self = GST_REFSEG_PROPOSALS(element);
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED && !gst_refseg_proposals_open(self))
+    return GST_STATE_CHANGE_FAILURE;
+  const GstStateChangeReturn ret =
+      GST_ELEMENT_CLASS(gst_refseg_proposals_parent_class)->change_state(element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) self->generator->reset();
+  return ret;
+}
+
+static GstFlowReturn gst_refseg_proposals_transform_frame_ip(GstVideoFilter *filter,
+                                                             GstVideoFrame *frame) {
+  GstRefSegProposals *self = GST_REFSEG_PROPOSALS(filter);
+  refseg::ProposalGenerator *generator = self->generator->get();
+  if (!generator) {
+    GST_ELEMENT_ERROR(self, CORE, STATE_CHANGE, ("No proposal generator: element not started"),
+                      (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  // Filter and grouping settings may change while playing: apply the current ones.
+  GST_OBJECT_LOCK(self);
+  const ProposalSettings settings = *self->settings;
+  GST_OBJECT_UNLOCK(self);
+  generator->set_filter(settings.filter);
+  if (auto *grouping = dynamic_cast<refseg::GroupingProposalGenerator *>(generator))
+    grouping->set_options(settings.grouping);
+
+  std::vector<refseg::RegionMask> proposals;
+  try {
+    proposals = generator->propose(refseg::gst::image_view(frame));
+  } catch (const std::exception &e) {
+    GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Mask proposals failed: %s", e.what()), (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  GstCustomMeta *meta = gst_buffer_add_refseg_meta(frame->buffer, GST_VIDEO_FRAME_WIDTH(frame),
+                                                   GST_VIDEO_FRAME_HEIGHT(frame));
+  if (!meta || !refseg::gst::write_proposals(meta, proposals)) {
+    GST_ELEMENT_ERROR(self, STREAM, FAILED,
+                      ("Could not attach %zu proposals to the frame", proposals.size()), (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  GST_LOG_OBJECT(self, "%zu proposals", proposals.size());
+  return GST_FLOW_OK;
+}
+
+static void gst_refseg_proposals_finalize(GObject *object) {
+  GstRefSegProposals *self = GST_REFSEG_PROPOSALS(object);
+  delete self->generator;
+  delete self->settings;
+  G_OBJECT_CLASS(gst_refseg_proposals_parent_class)->finalize(object);
+}
+
+static void gst_refseg_proposals_class_init(GstRefSegProposalsClass *klass) {
+  GObjectClass *gobject_class = G_OBJECT_CLASS(klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
+  GstVideoFilterClass *filter_class = GST_VIDEO_FILTER_CLASS(klass);
+  gobject_class->set_property = gst_refseg_proposals_set_property;
+  gobject_class->get_property = gst_refseg_proposals_get_property;
+  gobject_class->finalize = gst_refseg_proposals_finalize;
+
+  const refseg::ProposalFilter f;
+  const refseg::GroupingOptions g;
+  const auto live = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                             GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE);
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_PROPOSALS,
+      g_param_spec_uint("max-proposals", "Maximum proposals",
+                        "Keep at most this many masks per frame, best first", 0, 1000,
+                        static_cast<guint>(f.max_proposals), live));
+  g_object_class_install_property(
+      gobject_class, PROP_MIN_AREA,
+      g_param_spec_double("min-area", "Minimum area",
+                          "Drop masks smaller than this fraction of the frame area", 0.0, 1.0,
+                          f.min_area, live));
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_AREA,
+      g_param_spec_double("max-area", "Maximum area",
+                          "Drop masks larger than this fraction of the frame area (background)",
+                          0.0, 1.0, f.max_area, live));
+  g_object_class_install_property(
+      gobject_class, PROP_IOU_THRESHOLD,
+      g_param_spec_double("iou-threshold", "Duplicate IoU",
+                          "A mask whose IoU with a better one reaches this is dropped as a "
+                          "duplicate",
+                          0.01, 1.0, f.iou_threshold, live));
+  g_object_class_install_property(
+      gobject_class, PROP_SCALE,
+      g_param_spec_double("scale", "Segmentation scale",
+                          "Felzenszwalb k of the grouping generator: larger gives larger initial "
+                          "segments",
+                          1.0, 100000.0, g.scale, live));
+  g_object_class_install_property(
+      gobject_class, PROP_SIGMA,
+      g_param_spec_double("sigma", "Smoothing sigma",
+                          "Gaussian smoothing before the grouping generator's segmentation", 0.0,
+                          10.0, g.sigma, live));
+  g_object_class_install_property(
+      gobject_class, PROP_PROCESSING_SIZE,
+      g_param_spec_uint("processing-size", "Processing size",
+                        "Long side in pixels of the copy the grouping generator works on "
+                        "(frames are never enlarged; masks come back at frame size)",
+                        16, 8192, static_cast<guint>(g.processing_size), live));
+  g_object_class_install_property(
+      gobject_class, PROP_MODEL,
+      g_param_spec_string("model", "Proposal model",
+                          "TorchScript proposal model file; empty: graph segmentation and "
+                          "hierarchical grouping (no weights)",
+                          nullptr,
+                          static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                   GST_PARAM_MUTABLE_READY)));
+
+  gst_element_class_set_static_metadata(
+      element_class, "Referring segmentation mask proposals", "Filter/Analyzer/Video",
+      "Attaches class-agnostic mask proposals to every frame's refseg meta", "gst-refseg");
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_add_static_pad_template(element_class, &src_template);
+  element_class->change_state = gst_refseg_proposals_change_state;
+  filter_class->transform_frame_ip = gst_refseg_proposals_transform_frame_ip;
+
+  GST_DEBUG_CATEGORY_INIT(refseg_proposals_debug, "refsegproposals", 0, "refseg mask proposals");
+}
+
+static void gst_refseg_proposals_init(GstRefSegProposals *self) {
+  self->settings = new ProposalSettings();
+  self->generator = new std::unique_ptr<refseg::ProposalGenerator>();
+}
