@@ -44,8 +44,18 @@ void normalise(std::vector<float> &h) {
     for (float &v : h) v /= s;
 }
 
-// Per-pixel texture bin of each channel: gradient orientation (8 sectors of
-// the full circle) x gradient magnitude (10 steps), from 3x3 Sobel derivatives.
+// Which of 8 45-degree sectors (counter-clockwise from +x) a gradient points
+// into, by signs and one comparison instead of atan2 (this runs 3x per pixel).
+inline int orientation_sector(float gx, float gy) {
+  if (gy >= 0 && gx > 0) return gy < gx ? 0 : 1;
+  if (gy > 0 && gx <= 0) return gy > -gx ? 2 : 3;
+  if (gy <= 0 && gx < 0) return -gy < -gx ? 4 : 5;
+  if (gy < 0 && gx >= 0) return -gy > gx ? 6 : 7;
+  return 0;  // no gradient
+}
+
+// Per-pixel texture bin of each channel: gradient orientation (8 sectors) x
+// gradient magnitude (10 steps), from 3x3 Sobel derivatives.
 cv::Mat texture_bins(const cv::Mat &image) {
   cv::Mat gx, gy;
   cv::Sobel(image, gx, CV_32F, 1, 0, 3);
@@ -56,12 +66,9 @@ cv::Mat texture_bins(const cv::Mat &image) {
     cv::Vec3w *out = bins.ptr<cv::Vec3w>(y);
     for (int x = 0; x < image.cols; ++x)
       for (int c = 0; c < 3; ++c) {
-        const float mag = std::hypot(dx[x][c], dy[x][c]);
+        const float mag = std::sqrt(dx[x][c] * dx[x][c] + dy[x][c] * dy[x][c]);
         const int m = std::min(kMagnitudes - 1, static_cast<int>(mag / kMagnitudeStep));
-        // An angle of exactly pi maps to sector kOrientations: wrap it.
-        int o = static_cast<int>((std::atan2(dy[x][c], dx[x][c]) + CV_PI) / (2 * CV_PI) *
-                                 kOrientations);
-        o = o % kOrientations;
+        const int o = orientation_sector(dx[x][c], dy[x][c]);
         out[x][c] = static_cast<uint16_t>((c * kOrientations + o) * kMagnitudes + m);
       }
   }

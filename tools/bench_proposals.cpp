@@ -1,0 +1,138 @@
+// bench_proposals: median milliseconds per frame of the grouping proposal
+// generator on synthetic frames (the drawn scenes of the tests), per frame
+// size, and of the refsegproposals element in a pipeline when the plugin is
+// found. Prints the OpenCV thread count and the BLAS library loaded.
+//
+//   bench_proposals [--runs N] [--strategies 1|2]
+#include <link.h>
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/core/utility.hpp>
+
+#include "proposals/grouping_generator.h"
+#include "synthetic_scene.h"
+
+#ifdef REFSEG_BENCH_GST
+#include <gst/gst.h>
+#endif
+
+namespace {
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+// The BLAS the process actually loaded (through LibTorch), resolved past the
+// alternatives symlinks.
+std::string loaded_blas() {
+  std::string found;
+  dl_iterate_phdr(
+      [](dl_phdr_info *info, size_t, void *out) {
+        const char *name = info->dlpi_name;
+        if (name && (std::strstr(name, "blas") || std::strstr(name, "mkl"))) {
+          char real[PATH_MAX];
+          auto &s = *static_cast<std::string *>(out);
+          if (!s.empty()) s += ", ";
+          s += realpath(name, real) ? real : name;
+        }
+        return 0;
+      },
+      &found);
+  return found.empty() ? "none loaded" : found;
+}
+
+double bench_generator(int width, int height, int runs, const refseg::GroupingOptions &options,
+                       size_t *n_proposals) {
+  // A few different frames, cycled: 3-6 objects, plain and textured.
+  std::vector<refseg_test::Scene> scenes;
+  for (int i = 0; i < 4; ++i)
+    scenes.push_back(refseg_test::make_scene(width, height, 3 + i, i % 2 == 1, 11 + i));
+  refseg::GroupingProposalGenerator gen(options);
+  std::vector<double> ms;
+  size_t total = 0;
+  for (int r = 0; r < runs + 1; ++r) {
+    const cv::Mat &rgb = scenes[r % scenes.size()].rgb;
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto masks = gen.propose(
+        {rgb.data, rgb.cols, rgb.rows, static_cast<int>(rgb.step), refseg::PixelLayout::RGB});
+    const auto t1 = std::chrono::steady_clock::now();
+    if (r == 0) continue;  // warm-up
+    total += masks.size();
+    ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+  }
+  *n_proposals = runs > 0 ? total / runs : 0;
+  return median(ms);
+}
+
+#ifdef REFSEG_BENCH_GST
+// Wall time per frame of videotestsrc ! refsegproposals ! fakesink, minus
+// nothing: it includes the source's pattern drawing (small beside proposals).
+double bench_element(int width, int height, int frames) {
+  const std::string desc = "videotestsrc pattern=ball num-buffers=" + std::to_string(frames) +
+                           " ! video/x-raw,format=RGB,width=" + std::to_string(width) +
+                           ",height=" + std::to_string(height) +
+                           " ! refsegproposals ! fakesink sync=false";
+  GError *err = nullptr;
+  GstElement *pipeline = gst_parse_launch(desc.c_str(), &err);
+  if (!pipeline) {
+    std::printf("  element: not run (%s)\n", err ? err->message : "parse failed");
+    g_clear_error(&err);
+    return -1;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus(pipeline);
+  GstMessage *msg = gst_bus_timed_pop_filtered(
+      bus, GST_CLOCK_TIME_NONE, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  const auto t1 = std::chrono::steady_clock::now();
+  const bool ok = msg && GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS;
+  if (msg) gst_message_unref(msg);
+  gst_object_unref(bus);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+  return ok ? std::chrono::duration<double, std::milli>(t1 - t0).count() / frames : -1;
+}
+#endif
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  int runs = 15, strategies = 2;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--runs")) runs = std::max(1, std::atoi(argv[i + 1]));
+    if (!std::strcmp(argv[i], "--strategies"))
+      strategies = std::clamp(std::atoi(argv[i + 1]), 1, 2);
+  }
+#ifdef REFSEG_BENCH_GST
+  gst_init(&argc, &argv);
+#endif
+  refseg::GroupingOptions options;
+  options.strategies.resize(strategies);
+  std::printf("OpenCV %s, cv::getNumThreads() %d, BLAS: %s\n", CV_VERSION, cv::getNumThreads(),
+              loaded_blas().c_str());
+  std::printf("grouping generator: processing size %d, %d strateg%s, k %.0f, %d runs per size\n",
+              options.processing_size, strategies, strategies == 1 ? "y" : "ies", options.scale,
+              runs);
+  for (const cv::Size size :
+       {cv::Size(640, 480), cv::Size(1280, 720), cv::Size(1920, 1080), cv::Size(3840, 2160)}) {
+    size_t n = 0;
+    const double ms = bench_generator(size.width, size.height, runs, options, &n);
+    std::printf("  %4dx%-4d  generator median %7.1f ms/frame  (%zu proposals/frame)\n", size.width,
+                size.height, ms, n);
+#ifdef REFSEG_BENCH_GST
+    const double element_ms = bench_element(size.width, size.height, runs);
+    if (element_ms >= 0) std::printf("             element mean   %7.1f ms/frame\n", element_ms);
+#endif
+  }
+  return 0;
+}
