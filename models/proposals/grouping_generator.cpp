@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <opencv2/core/utility.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/ximgproc/segmentation.hpp>
 
@@ -49,26 +50,32 @@ std::vector<RegionMask> GroupingProposalGenerator::propose(const ImageView &fram
   // neighbour; keep it well under the smallest proposal we would keep.
   const int min_size = std::clamp(static_cast<int>(filter_.min_area * grid_area / 4), 4, 400);
 
-  std::vector<StrategyResult> results;
+  // Strategies are independent: run them side by side (each writes only its
+  // own slot, so the result does not depend on scheduling), then pool their
+  // candidates in strategy order.
+  std::vector<StrategyResult> results(options_.strategies.size());
+  cv::parallel_for_(cv::Range(0, static_cast<int>(results.size())), [&](const cv::Range &range) {
+    for (int s = range.start; s < range.end; ++s) {
+      const GroupingStrategy &strategy = options_.strategies[s];
+      StrategyResult &r = results[s];
+      const cv::Mat image = convert_colour(rgb, strategy.colour_space);
+      auto segmenter = cv::ximgproc::segmentation::createGraphSegmentation(
+          options_.sigma, static_cast<float>(options_.scale * strategy.scale_factor), min_size);
+      segmenter->processImage(image, r.labels);
+      double max_label = 0;
+      cv::minMaxLoc(r.labels, nullptr, &max_label);
+      r.n_segments = static_cast<int>(max_label) + 1;
+      r.regions = group_regions(r.labels, r.n_segments, image, strategy.terms);
+    }
+  });
   std::vector<CandidateInfo> candidates;
   std::vector<std::pair<size_t, size_t>> origin;  // candidate -> (strategy, region)
-  for (const GroupingStrategy &strategy : options_.strategies) {
-    StrategyResult r;
-    const cv::Mat image = convert_colour(rgb, strategy.colour_space);
-    auto segmenter = cv::ximgproc::segmentation::createGraphSegmentation(
-        options_.sigma, static_cast<float>(options_.scale * strategy.scale_factor), min_size);
-    segmenter->processImage(image, r.labels);
-    double max_label = 0;
-    cv::minMaxLoc(r.labels, nullptr, &max_label);
-    r.n_segments = static_cast<int>(max_label) + 1;
-    r.regions = group_regions(r.labels, r.n_segments, image, strategy.terms);
-    for (size_t i = 0; i < r.regions.size(); ++i) {
-      const HierarchyRegion &h = r.regions[i];
+  for (size_t s = 0; s < results.size(); ++s)
+    for (size_t i = 0; i < results[s].regions.size(); ++i) {
+      const HierarchyRegion &h = results[s].regions[i];
       candidates.push_back({h.contrast, static_cast<double>(h.size), h.box});
-      origin.emplace_back(results.size(), i);
+      origin.emplace_back(s, i);
     }
-    results.push_back(std::move(r));
-  }
 
   auto render = [&](size_t c) {
     const StrategyResult &r = results[origin[c].first];
