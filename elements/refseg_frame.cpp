@@ -4,13 +4,20 @@ namespace refseg::gst {
 
 std::optional<PixelLayout> pixel_layout(GstVideoFormat format) {
   switch (format) {
-    case GST_VIDEO_FORMAT_RGB: return PixelLayout::RGB;
-    case GST_VIDEO_FORMAT_BGR: return PixelLayout::BGR;
-    case GST_VIDEO_FORMAT_RGBA: return PixelLayout::RGBA;
-    case GST_VIDEO_FORMAT_BGRA: return PixelLayout::BGRA;
-    case GST_VIDEO_FORMAT_RGBx: return PixelLayout::RGBx;
-    case GST_VIDEO_FORMAT_BGRx: return PixelLayout::BGRx;
-    default: return std::nullopt;
+    case GST_VIDEO_FORMAT_RGB:
+      return PixelLayout::RGB;
+    case GST_VIDEO_FORMAT_BGR:
+      return PixelLayout::BGR;
+    case GST_VIDEO_FORMAT_RGBA:
+      return PixelLayout::RGBA;
+    case GST_VIDEO_FORMAT_BGRA:
+      return PixelLayout::BGRA;
+    case GST_VIDEO_FORMAT_RGBx:
+      return PixelLayout::RGBx;
+    case GST_VIDEO_FORMAT_BGRx:
+      return PixelLayout::BGRx;
+    default:
+      return std::nullopt;
   }
 }
 

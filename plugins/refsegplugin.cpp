@@ -8,6 +8,8 @@ static gboolean plugin_init(GstPlugin *plugin) {
   gst_refseg_meta_get_info();
   gboolean ok = TRUE;
   ok &= GST_ELEMENT_REGISTER(refsegworldsrc, plugin);
+  ok &= GST_ELEMENT_REGISTER(refsegencoder, plugin);
+  ok &= GST_ELEMENT_REGISTER(refsegselector, plugin);
   ok &= GST_ELEMENT_REGISTER(refsegproposals, plugin);
   ok &= GST_ELEMENT_REGISTER(refsegoverlay, plugin);
   return ok;

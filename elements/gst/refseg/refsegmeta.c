@@ -247,15 +247,18 @@ gboolean gst_refseg_meta_add_selection(GstCustomMeta *meta, const gchar *express
                                        guint n_scores, const gfloat *scores) {
   g_return_val_if_fail(meta != NULL, FALSE);
   const guint n = gst_refseg_meta_get_n_proposals(meta);
-  if (n_scores != n || index < -1 || index >= (gint)n || (n > 0 && !scores)) return FALSE;
+  /* No scores at all is allowed only for "nothing selected" (e.g. frames without features). */
+  const gboolean unscored = n_scores == 0 && index == -1;
+  if ((n_scores != n && !unscored) || index < -1 || index >= (gint)n || (n_scores > 0 && !scores))
+    return FALSE;
   GstStructure *s = gst_custom_meta_get_structure(meta);
   const guint count = get_uint(meta, FIELD_SELECTION_COUNT);
   GstStructure *selection =
       gst_structure_new("refseg-selection", "expression", G_TYPE_STRING,
                         expression ? expression : "", "phrase", G_TYPE_STRING, phrase ? phrase : "",
                         "index", G_TYPE_INT, index, "score", G_TYPE_FLOAT, score, NULL);
-  set_bytes(selection, "scores", n ? g_memdup2(scores, sizeof(gfloat) * n) : NULL,
-            sizeof(gfloat) * n);
+  set_bytes(selection, "scores", n_scores ? g_memdup2(scores, sizeof(gfloat) * n_scores) : NULL,
+            sizeof(gfloat) * n_scores);
   gchar *name = g_strdup_printf("selection-%u", count);
   gst_structure_set(s, name, GST_TYPE_STRUCTURE, selection, FIELD_SELECTION_COUNT, G_TYPE_UINT,
                     count + 1, NULL);

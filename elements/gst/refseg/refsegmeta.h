@@ -100,7 +100,8 @@ GST_REFSEG_API const gfloat *gst_refseg_meta_get_features(GstCustomMeta *meta,
                                                           guint *dim);
 GST_REFSEG_API const gchar *gst_refseg_meta_get_feature_model(GstCustomMeta *meta);
 
-/* n_scores must equal the number of proposals; index in [-1, n). */
+/* n_scores must equal the number of proposals, or be 0 with index -1 (nothing
+ * could be scored, e.g. no features); index in [-1, n). */
 GST_REFSEG_API gboolean gst_refseg_meta_add_selection(GstCustomMeta *meta, const gchar *expression,
                                                       const gchar *phrase, gint index, gfloat score,
                                                       guint n_scores, const gfloat *scores);

@@ -1,0 +1,12 @@
+// refsegencoder: CLIP global- and local-context features for every proposal
+// in the frame's refseg meta (METHOD.md step 2).
+#pragma once
+
+#include <gst/video/gstvideofilter.h>
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_REFSEG_ENCODER (gst_refseg_encoder_get_type())
+G_DECLARE_FINAL_TYPE(GstRefSegEncoder, gst_refseg_encoder, GST, REFSEG_ENCODER, GstVideoFilter)
+
+G_END_DECLS

@@ -1,0 +1,360 @@
+#include "gstrefsegselector.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "language/noun_phrase.h"
+#include "refseg_elements.h"
+#include "refseg_frame.h"
+#include "runtime/clip_runtime.h"
+#include "selection/selection.h"
+
+GST_DEBUG_CATEGORY_STATIC(refseg_selector_debug);
+#define GST_CAT_DEFAULT refseg_selector_debug
+
+enum {
+  PROP_0,
+  PROP_MODEL,
+  PROP_TEXT,
+  PROP_EXPRESSIONS,
+  PROP_GLOBAL_WEIGHT,
+  PROP_SENTENCE_WEIGHT,
+  PROP_THREADS,
+  PROP_DEVICE,
+};
+
+struct SelectorSettings {
+  std::string model;
+  std::string text;
+  std::vector<std::string> expressions;
+  refseg::SelectionWeights weights;
+  gint threads = 0;
+  std::string device = "cpu";
+
+  // The text first, then the list; blank entries select nothing.
+  std::vector<std::string> all_expressions() const {
+    std::vector<std::string> all;
+    if (!text.empty()) all.push_back(text);
+    all.insert(all.end(), expressions.begin(), expressions.end());
+    return all;
+  }
+};
+
+// What start() loads and the streaming thread uses.
+struct SelectorModels {
+  std::shared_ptr<refseg::ClipRuntime> clip;
+  std::unique_ptr<refseg::NounPhraseExtractor> phrases;
+  bool warned_no_features = false;
+};
+
+struct _GstRefSegSelector {
+  GstVideoFilter parent;
+  SelectorSettings *settings;  // guarded by the object lock
+  SelectorModels *models;      // written in start()/stop(), read while streaming
+};
+
+G_DEFINE_TYPE(GstRefSegSelector, gst_refseg_selector, GST_TYPE_VIDEO_FILTER);
+GST_ELEMENT_REGISTER_DEFINE(refsegselector, "refsegselector", GST_RANK_NONE,
+                            GST_TYPE_REFSEG_SELECTOR);
+
+// Property strings may come from anywhere (gst-launch, a UI): keep them
+// valid UTF-8 so metadata and messages built from them are too.
+static std::string valid_utf8(const gchar *s) {
+  if (!s) return "";
+  gchar *valid = g_utf8_make_valid(s, -1);
+  std::string out = valid;
+  g_free(valid);
+  return out;
+}
+
+static bool is_blank(const std::string &s) {
+  for (char c : s)
+    if (!g_ascii_isspace(c)) return false;
+  return true;
+}
+
+static void gst_refseg_selector_set_property(GObject *object, guint id, const GValue *value,
+                                             GParamSpec *pspec) {
+  GstRefSegSelector *self = GST_REFSEG_SELECTOR(object);
+  GST_OBJECT_LOCK(self);
+  SelectorSettings &s = *self->settings;
+  switch (id) {
+    case PROP_MODEL:
+      s.model = valid_utf8(g_value_get_string(value));
+      break;
+    case PROP_TEXT:
+      s.text = valid_utf8(g_value_get_string(value));
+      break;
+    case PROP_EXPRESSIONS:
+      s.expressions.clear();
+      for (guint i = 0; i < gst_value_array_get_size(value); i++) {
+        const GValue *item = gst_value_array_get_value(value, i);
+        if (G_VALUE_HOLDS_STRING(item))
+          s.expressions.push_back(valid_utf8(g_value_get_string(item)));
+      }
+      break;
+    case PROP_GLOBAL_WEIGHT:
+      s.weights.global = g_value_get_float(value);
+      break;
+    case PROP_SENTENCE_WEIGHT:
+      s.weights.sentence = g_value_get_float(value);
+      break;
+    case PROP_THREADS:
+      s.threads = g_value_get_int(value);
+      break;
+    case PROP_DEVICE:
+      s.device = valid_utf8(g_value_get_string(value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+static void gst_refseg_selector_get_property(GObject *object, guint id, GValue *value,
+                                             GParamSpec *pspec) {
+  GstRefSegSelector *self = GST_REFSEG_SELECTOR(object);
+  GST_OBJECT_LOCK(self);
+  const SelectorSettings &s = *self->settings;
+  switch (id) {
+    case PROP_MODEL:
+      g_value_set_string(value, s.model.c_str());
+      break;
+    case PROP_TEXT:
+      g_value_set_string(value, s.text.c_str());
+      break;
+    case PROP_EXPRESSIONS:
+      for (const std::string &e : s.expressions) {
+        GValue item = G_VALUE_INIT;
+        g_value_init(&item, G_TYPE_STRING);
+        g_value_set_string(&item, e.c_str());
+        gst_value_array_append_and_take_value(value, &item);
+      }
+      break;
+    case PROP_GLOBAL_WEIGHT:
+      g_value_set_float(value, s.weights.global);
+      break;
+    case PROP_SENTENCE_WEIGHT:
+      g_value_set_float(value, s.weights.sentence);
+      break;
+    case PROP_THREADS:
+      g_value_set_int(value, s.threads);
+      break;
+    case PROP_DEVICE:
+      g_value_set_string(value, s.device.c_str());
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+static gboolean gst_refseg_selector_start(GstBaseTransform *trans) {
+  GstRefSegSelector *self = GST_REFSEG_SELECTOR(trans);
+  GST_OBJECT_LOCK(self);
+  const SelectorSettings settings = *self->settings;
+  GST_OBJECT_UNLOCK(self);
+  try {
+    self->models->clip =
+        refseg::acquire_clip_runtime(settings.model, {settings.threads, settings.device});
+  } catch (const std::exception &e) {
+    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
+                      ("Could not load CLIP model '%s'", settings.model.c_str()), ("%s", e.what()));
+    return FALSE;
+  }
+  if (!self->models->phrases)
+    self->models->phrases = std::make_unique<refseg::NounPhraseExtractor>();
+  if (!self->models->phrases->has_parser())
+    GST_WARNING_OBJECT(self,
+                       "no link-grammar dictionary: target noun phrases come from a heuristic");
+  self->models->warned_no_features = false;
+  return TRUE;
+}
+
+static gboolean gst_refseg_selector_stop(GstBaseTransform *trans) {
+  GST_REFSEG_SELECTOR(trans)->models->clip.reset();
+  return TRUE;
+}
+
+// One element message per expression and frame, so an application follows
+// a single expression without unpacking lists.
+static void post_selection(GstRefSegSelector *self, GstBuffer *buffer,
+                           const std::string &expression, const std::string &phrase, int index,
+                           float score, guint n_proposals, const char *reason) {
+  GstBaseTransform *trans = GST_BASE_TRANSFORM(self);
+  const GstSegment *segment = &trans->segment;
+  const GstClockTime ts = GST_BUFFER_PTS(buffer);
+  GstStructure *s = gst_structure_new(
+      "refseg-selection", "expression", G_TYPE_STRING, expression.c_str(), "phrase", G_TYPE_STRING,
+      phrase.c_str(), "index", G_TYPE_INT, index, "score", G_TYPE_FLOAT, score, "n-proposals",
+      G_TYPE_UINT, n_proposals, "timestamp", G_TYPE_UINT64, ts, "stream-time", G_TYPE_UINT64,
+      gst_segment_to_stream_time(segment, GST_FORMAT_TIME, ts), "running-time", G_TYPE_UINT64,
+      gst_segment_to_running_time(segment, GST_FORMAT_TIME, ts), "duration", G_TYPE_UINT64,
+      GST_BUFFER_DURATION(buffer), NULL);
+  if (reason) gst_structure_set(s, "reason", G_TYPE_STRING, reason, NULL);
+  gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
+}
+
+static void add_region_of_interest(GstBuffer *buffer, GstCustomMeta *meta, int index,
+                                   const std::string &expression, float score) {
+  GstRefSegProposal p;
+  if (!gst_refseg_meta_get_proposal(meta, index, &p)) return;
+  GstVideoRegionOfInterestMeta *roi = gst_buffer_add_video_region_of_interest_meta(
+      buffer, "refseg", p.box.x, p.box.y, p.box.width, p.box.height);
+  gst_video_region_of_interest_meta_add_param(
+      roi, gst_structure_new("refseg", "expression", G_TYPE_STRING, expression.c_str(), "score",
+                             G_TYPE_FLOAT, score, "index", G_TYPE_INT, index, NULL));
+}
+
+static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filter,
+                                                            GstVideoFrame *frame) {
+  GstRefSegSelector *self = GST_REFSEG_SELECTOR(filter);
+  GST_OBJECT_LOCK(self);
+  const std::vector<std::string> expressions = self->settings->all_expressions();
+  const refseg::SelectionWeights weights = self->settings->weights;
+  GST_OBJECT_UNLOCK(self);
+
+  GstBuffer *buffer = frame->buffer;
+  GstCustomMeta *meta = gst_buffer_add_refseg_meta(buffer, GST_VIDEO_FRAME_WIDTH(frame),
+                                                   GST_VIDEO_FRAME_HEIGHT(frame));
+  gst_refseg_meta_clear_selections(meta);
+  const guint n = gst_refseg_meta_get_n_proposals(meta);
+  guint rows = 0, dim = 0;
+  const gfloat *global = gst_refseg_meta_get_features(meta, GST_REFSEG_FEATURE_GLOBAL, &rows, &dim);
+  const gfloat *local =
+      gst_refseg_meta_get_features(meta, GST_REFSEG_FEATURE_LOCAL, nullptr, nullptr);
+  if (n > 0 && !global && !self->models->warned_no_features) {
+    self->models->warned_no_features = true;
+    GST_ELEMENT_WARNING(self, STREAM, FAILED, ("Frames carry proposals but no features"),
+                        ("put refsegencoder with the same model before refsegselector"));
+  }
+
+  refseg::ClipRuntime &clip = *self->models->clip;
+  for (const std::string &expression : expressions) {
+    if (is_blank(expression)) continue;
+    const std::string phrase = self->models->phrases->target_phrase(expression);
+    if (n == 0 || !global) {
+      gst_refseg_meta_add_selection(meta, expression.c_str(), phrase.c_str(), -1, 0.f, 0, nullptr);
+      post_selection(self, buffer, expression, phrase, -1, 0.f, n,
+                     n == 0 ? "no proposals: nothing to choose from"
+                            : "no features: refsegencoder missing upstream");
+      continue;
+    }
+    std::vector<float> text;
+    try {
+      text = refseg::mix_text_features(clip.encode_text(expression),
+                                       clip.encode_text(phrase.empty() ? expression : phrase),
+                                       weights.sentence);
+    } catch (const std::exception &e) {
+      GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Text encoding failed"), ("%s", e.what()));
+      return GST_FLOW_ERROR;
+    }
+    if (text.size() != dim) {
+      GST_ELEMENT_ERROR(
+          self, STREAM, FAILED, ("Features and text come from different models"),
+          ("frame features have %u dimensions (model %s), text has %zu (model %s)", dim,
+           gst_refseg_meta_get_feature_model(meta), text.size(), clip.name().c_str()));
+      return GST_FLOW_ERROR;
+    }
+    const std::vector<float> scores =
+        refseg::score_proposals(global, local, rows, dim, text, weights.global);
+    const int best = refseg::best_proposal(scores);
+    gst_refseg_meta_add_selection(meta, expression.c_str(), phrase.c_str(), best, scores[best],
+                                  scores.size(), scores.data());
+    add_region_of_interest(buffer, meta, best, expression, scores[best]);
+    post_selection(self, buffer, expression, phrase, best, scores[best], n, nullptr);
+  }
+  return GST_FLOW_OK;
+}
+
+static void gst_refseg_selector_finalize(GObject *object) {
+  GstRefSegSelector *self = GST_REFSEG_SELECTOR(object);
+  delete self->settings;
+  delete self->models;
+  G_OBJECT_CLASS(gst_refseg_selector_parent_class)->finalize(object);
+}
+
+static void gst_refseg_selector_class_init(GstRefSegSelectorClass *klass) {
+  GObjectClass *gobject_class = G_OBJECT_CLASS(klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
+  GstBaseTransformClass *transform_class = GST_BASE_TRANSFORM_CLASS(klass);
+  GstVideoFilterClass *filter_class = GST_VIDEO_FILTER_CLASS(klass);
+
+  gobject_class->set_property = gst_refseg_selector_set_property;
+  gobject_class->get_property = gst_refseg_selector_get_property;
+  gobject_class->finalize = gst_refseg_selector_finalize;
+
+  const auto ready_only = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                   GST_PARAM_MUTABLE_READY);
+  const auto live = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                             GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE);
+  g_object_class_install_property(
+      gobject_class, PROP_MODEL,
+      g_param_spec_string("model", "Model",
+                          "CLIP model for the text tower: the same name or path as the encoder's "
+                          "(the model is loaded once and shared)",
+                          "", ready_only));
+  g_object_class_install_property(
+      gobject_class, PROP_TEXT,
+      g_param_spec_string("text", "Text",
+                          "Referring expression, e.g. \"the man in the red shirt on the left\"; "
+                          "empty selects nothing. May change while playing.",
+                          "", live));
+  g_object_class_install_property(
+      gobject_class, PROP_EXPRESSIONS,
+      gst_param_spec_array(
+          "expressions", "Expressions",
+          "More referring expressions, each selected separately from the same "
+          "features, e.g. expressions=\"<\\\"the dog\\\", \\\"the red car\\\">\"",
+          g_param_spec_string("expression", "Expression", "An expression", "", G_PARAM_READWRITE),
+          static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                   GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property(
+      gobject_class, PROP_GLOBAL_WEIGHT,
+      g_param_spec_float("global-weight", "Global weight",
+                         "a in v = a f_global + (1 - a) f_local (0.95 for short expressions, 0.85 "
+                         "for long ones)",
+                         0.f, 1.f, 0.95f, live));
+  g_object_class_install_property(
+      gobject_class, PROP_SENTENCE_WEIGHT,
+      g_param_spec_float(
+          "sentence-weight", "Sentence weight",
+          "b in t = b t_sentence + (1 - b) t_phrase, the target noun phrase's weight "
+          "being 1 - b",
+          0.f, 1.f, 0.5f, live));
+  g_object_class_install_property(
+      gobject_class, PROP_THREADS,
+      g_param_spec_int("threads", "Threads",
+                       "LibTorch intra-op threads of the model's worker (0 = every core; the first "
+                       "element to load a model sets it)",
+                       0, 1024, 0, ready_only));
+  g_object_class_install_property(
+      gobject_class, PROP_DEVICE,
+      g_param_spec_string("device", "Device", "Where the text tower runs: cpu, cuda or cuda:N",
+                          "cpu", ready_only));
+
+  GstCaps *caps = gst_caps_from_string(REFSEG_VIDEO_CAPS);
+  gst_element_class_add_pad_template(
+      element_class, gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
+  gst_element_class_add_pad_template(
+      element_class, gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
+  gst_caps_unref(caps);
+  gst_element_class_set_static_metadata(
+      element_class, "Referring segmentation selector", "Filter/Analyzer/Video",
+      "Selects the mask proposal a referring expression refers to, from CLIP features in the "
+      "refseg meta; adds the selection, a region-of-interest meta and an element message",
+      "gst-refseg developers");
+
+  transform_class->start = GST_DEBUG_FUNCPTR(gst_refseg_selector_start);
+  transform_class->stop = GST_DEBUG_FUNCPTR(gst_refseg_selector_stop);
+  filter_class->transform_frame_ip = GST_DEBUG_FUNCPTR(gst_refseg_selector_transform_frame_ip);
+  GST_DEBUG_CATEGORY_INIT(refseg_selector_debug, "refsegselector", 0, "refseg selector");
+}
+
+static void gst_refseg_selector_init(GstRefSegSelector *self) {
+  self->settings = new SelectorSettings();
+  self->models = new SelectorModels();
+}

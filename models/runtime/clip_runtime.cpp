@@ -1,0 +1,174 @@
+#include "runtime/clip_runtime.h"
+
+#include <torch/torch.h>
+
+#include <list>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "clip/clip_model.h"
+#include "clip/global_local_encoder.h"
+#include "clip/openai_weights.h"
+#include "common/model_error.h"
+#include "runtime/inference_worker.h"
+#include "runtime/model_locator.h"
+#include "tokenizer/bpe_tokenizer.h"
+
+namespace refseg {
+
+namespace {
+
+torch::Device parse_device(const std::string &device) {
+  try {
+    return torch::Device(device.empty() ? "cpu" : device);
+  } catch (const std::exception &) {
+    throw ModelError("unknown device '" + device + "': use cpu, cuda or cuda:N");
+  }
+}
+
+// Least-recently-used text embeddings: expressions repeat frame after frame.
+class TextCache {
+ public:
+  explicit TextCache(size_t capacity) : capacity_(capacity) {}
+  const std::vector<float> *find(const std::string &text) {
+    auto it = index_.find(text);
+    if (it == index_.end()) return nullptr;
+    order_.splice(order_.begin(), order_, it->second);
+    return &it->second->second;
+  }
+  void insert(const std::string &text, std::vector<float> embedding) {
+    order_.emplace_front(text, std::move(embedding));
+    index_[text] = order_.begin();
+    if (order_.size() > capacity_) {
+      index_.erase(order_.back().first);
+      order_.pop_back();
+    }
+  }
+
+ private:
+  size_t capacity_;
+  std::list<std::pair<std::string, std::vector<float>>> order_;
+  std::unordered_map<std::string, decltype(order_)::iterator> index_;
+};
+
+torch::Device checked_device(const std::string &device);
+
+std::vector<float> to_vector(const torch::Tensor &t) {
+  const torch::Tensor c = t.to(torch::kCPU, torch::kFloat).contiguous();
+  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+
+std::shared_ptr<clip::ClipModel> load_model(const std::string &weights, torch::Device device) {
+  auto model = clip::load_openai_clip(weights);
+  model->to(device);
+  model->eval();
+  return model;
+}
+
+class LoadedClipRuntime : public ClipRuntime {
+ public:
+  // The weights load first, so a file that is not a CLIP model is reported
+  // as such before any complaint about its vocabulary.
+  LoadedClipRuntime(std::string name, std::string weights, const RuntimeOptions &options)
+      : name_(std::move(name)),
+        weights_(std::move(weights)),
+        device_(checked_device(options.device)),
+        model_(load_model(weights_, device_)),
+        tokenizer_(BpeTokenizer::from_file(locate_vocabulary(weights_))),
+        worker_([threads = options.threads] {
+          torch::set_num_threads(threads > 0 ? threads
+                                             : std::max(1u, std::thread::hardware_concurrency()));
+        }) {
+    if (tokenizer_.vocab_size() > static_cast<size_t>(model_->config().vocab_size))
+      throw ModelError(
+          "the vocabulary of " + weights_ + " has " + std::to_string(tokenizer_.vocab_size()) +
+          " tokens but the model embeds only " + std::to_string(model_->config().vocab_size));
+  }
+
+  const std::string &name() const override { return name_; }
+  const std::string &weights_path() const override { return weights_; }
+  int embed_dim() const override { return model_->config().embed_dim; }
+  int input_resolution() const override { return model_->config().image_resolution; }
+  int layers() const override { return model_->config().vision_layers; }
+
+  EncodedMasks encode_masks(const ImageView &frame, const std::vector<RegionMask> &masks,
+                            int masked_layers) override {
+    return worker_.run([&] {
+      clip::GlobalLocalEncoder encoder(model_, masked_layers);
+      const clip::MaskFeatures features = encoder.encode(frame, masks);
+      EncodedMasks out;
+      out.count = masks.size();
+      out.dim = static_cast<size_t>(embed_dim());
+      out.global = to_vector(features.global);
+      out.local = to_vector(features.local);
+      return out;
+    });
+  }
+
+  std::vector<float> encode_text(const std::string &text) override {
+    {
+      std::lock_guard<std::mutex> lock(cache_mutex_);
+      if (const auto *hit = cache_.find(text)) return *hit;
+    }
+    std::vector<float> embedding = worker_.run([&] {
+      torch::InferenceMode guard;
+      const int context = model_->config().context_length;
+      std::vector<int64_t> ids = tokenizer_.tokenize(text, context);
+      torch::Tensor tokens = torch::tensor(ids, torch::kLong).view({1, context}).to(device_);
+      return to_vector(model_->encode_text(tokens)[0]);
+    });
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    cache_.insert(text, embedding);
+    return embedding;
+  }
+
+ private:
+  std::string name_;
+  std::string weights_;
+  torch::Device device_;
+  std::shared_ptr<clip::ClipModel> model_;
+  BpeTokenizer tokenizer_;
+  std::mutex cache_mutex_;
+  TextCache cache_{256};
+  InferenceWorker worker_;  // last member: joined first, before the model goes
+};
+
+// The guarded model registry: the one piece of process-wide mutable state.
+std::mutex registry_mutex;
+std::map<std::string, std::weak_ptr<ClipRuntime>> registry;
+
+torch::Device checked_device(const std::string &device) {
+  std::string why;
+  if (!device_available(device, &why)) throw ModelError(why);
+  return parse_device(device);
+}
+
+}  // namespace
+
+bool device_available(const std::string &device, std::string *why) {
+  torch::Device d = parse_device(device);
+  if (d.is_cuda() && !torch::cuda::is_available()) {
+    if (why) *why = "device '" + device + "' requested but this LibTorch has no usable CUDA";
+    return false;
+  }
+  if (d.is_cuda() && d.has_index() && d.index() >= static_cast<int>(torch::cuda::device_count())) {
+    if (why) *why = "device '" + device + "' does not exist";
+    return false;
+  }
+  return true;
+}
+
+std::shared_ptr<ClipRuntime> acquire_clip_runtime(const std::string &name_or_path,
+                                                  const RuntimeOptions &options) {
+  const std::string weights = locate_clip_model(name_or_path);
+  const std::string key = weights + "@" + options.device;
+  std::lock_guard<std::mutex> lock(registry_mutex);
+  if (auto shared = registry[key].lock()) return shared;
+  auto runtime = std::make_shared<LoadedClipRuntime>(name_or_path, weights, options);
+  registry[key] = runtime;
+  return runtime;
+}
+
+}  // namespace refseg

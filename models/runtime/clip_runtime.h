@@ -1,0 +1,53 @@
+// A loaded CLIP model as the elements use it: weights, tokenizer and the
+// worker thread its inference runs on, behind a torch-free interface so the
+// GStreamer glue compiles without LibTorch's headers.
+//
+// One runtime per model file and device, shared by every element that names
+// it (acquire_clip_runtime), freed with its last user.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/image_view.h"
+#include "common/region_mask.h"
+
+namespace refseg {
+
+struct RuntimeOptions {
+  int threads = 0;             // LibTorch intra-op threads; 0 = every core
+  std::string device = "cpu";  // "cpu", "cuda", "cuda:N"
+};
+
+struct EncodedMasks {
+  size_t count = 0, dim = 0;
+  std::vector<float> global, local;  // count x dim, row-major, unnormalized
+};
+
+class ClipRuntime {
+ public:
+  virtual ~ClipRuntime() = default;
+  virtual const std::string &name() const = 0;  // as given by the user
+  virtual const std::string &weights_path() const = 0;
+  virtual int embed_dim() const = 0;
+  virtual int input_resolution() const = 0;
+  virtual int layers() const = 0;  // image tower blocks (masked-layers range)
+
+  // Global- and local-context features of each mask (METHOD.md step 2).
+  virtual EncodedMasks encode_masks(const ImageView &frame, const std::vector<RegionMask> &masks,
+                                    int masked_layers) = 0;
+  // Text-tower embedding, cached per text: a constant text costs nothing
+  // per frame.
+  virtual std::vector<float> encode_text(const std::string &text) = 0;
+};
+
+// Loads (or shares the already loaded) model. Throws ModelError with a
+// message naming the file and the problem.
+std::shared_ptr<ClipRuntime> acquire_clip_runtime(const std::string &name_or_path,
+                                                  const RuntimeOptions &options = {});
+
+// Whether this LibTorch can run on `device`; fills `why` when not.
+bool device_available(const std::string &device, std::string *why);
+
+}  // namespace refseg

@@ -1,0 +1,89 @@
+#include "runtime/model_locator.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+#include "common/model_error.h"
+
+namespace fs = std::filesystem;
+
+namespace refseg {
+
+namespace {
+
+const char *kOpenAiVocabulary = "bpe_simple_vocab_16e6.txt.gz";
+
+std::string env(const char *name) {
+  const char *v = std::getenv(name);
+  return v ? v : "";
+}
+
+bool is_file(const fs::path &p) {
+  std::error_code ec;
+  return fs::is_regular_file(p, ec);
+}
+
+// "ViT-B/32" -> "ViT-B-32.pt"; names that already are file names stay.
+std::string file_name_for(const std::string &name) {
+  std::string file = name;
+  for (char &c : file)
+    if (c == '/') c = '-';
+  if (fs::path(file).extension() != ".pt") file += ".pt";
+  return file;
+}
+
+}  // namespace
+
+// A model may carry its own vocabulary beside it ("x.pt" + "x.vocab.txt.gz");
+// OpenAI's models share OpenAI's vocabulary.
+std::string locate_vocabulary(const std::string &weights_path) {
+  const fs::path weights(weights_path);
+  const fs::path own = weights.parent_path() / (weights.stem().string() + ".vocab.txt.gz");
+  if (is_file(own)) return own.string();
+  if (is_file(weights.parent_path() / kOpenAiVocabulary))
+    return (weights.parent_path() / kOpenAiVocabulary).string();
+  for (const std::string &dir : model_directories())
+    if (is_file(fs::path(dir) / kOpenAiVocabulary))
+      return (fs::path(dir) / kOpenAiVocabulary).string();
+  const std::string from_env = env("REFSEG_CLIP_VOCAB");
+  if (!from_env.empty() && is_file(from_env)) return from_env;
+  throw ModelError("no BPE vocabulary for " + weights.string() + ": expected " + own.string() +
+                   " or " + kOpenAiVocabulary +
+                   " in a models directory (scripts/download-models.sh fetches it)");
+}
+
+std::vector<std::string> model_directories() {
+  std::vector<std::string> dirs;
+  std::stringstream list(env("REFSEG_MODELS_DIR"));
+  for (std::string dir; std::getline(list, dir, ':');)
+    if (!dir.empty()) dirs.push_back(dir);
+  const std::string data_home = env("XDG_DATA_HOME");
+  const std::string home = env("HOME");
+  if (!data_home.empty())
+    dirs.push_back(data_home + "/gst-refseg/models");
+  else if (!home.empty())
+    dirs.push_back(home + "/.local/share/gst-refseg/models");
+  dirs.push_back(std::string(REFSEG_DATADIR) + "/models");
+  dirs.push_back(std::string(REFSEG_SOURCE_DIR) + "/models/pretrained");
+  return dirs;
+}
+
+std::string locate_clip_model(const std::string &name_or_path) {
+  if (name_or_path.empty())
+    throw ModelError("no model given: set the model property to a name or a path");
+  if (is_file(name_or_path)) return name_or_path;
+  const bool looks_like_path =
+      name_or_path.find(".pt") != std::string::npos && name_or_path.find('/') != std::string::npos;
+  if (looks_like_path) throw ModelError("model file " + name_or_path + " does not exist");
+  std::string searched;
+  for (const std::string &dir : model_directories()) {
+    const fs::path candidate = fs::path(dir) / file_name_for(name_or_path);
+    if (is_file(candidate)) return candidate.string();
+    searched += "\n  " + candidate.string();
+  }
+  throw ModelError("model '" + name_or_path + "' not found; looked for:" + searched +
+                   "\n(scripts/download-models.sh " + name_or_path + " fetches OpenAI's models)");
+}
+
+}  // namespace refseg

@@ -1,0 +1,24 @@
+// Where model files live. A model is named by a path or by a name looked up
+// in the models directories:
+//   $REFSEG_MODELS_DIR (':'-separated), $XDG_DATA_HOME/gst-refseg/models
+//   (~/.local/share/gst-refseg/models), <prefix>/share/gst-refseg/models,
+//   and the source tree's models/ when running from a build tree.
+// OpenAI's names map to their file names: "ViT-B/32" -> "ViT-B-32.pt".
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace refseg {
+
+std::vector<std::string> model_directories();
+
+// The .pt archive. Throws ModelError listing where it looked when nothing
+// is found.
+std::string locate_clip_model(const std::string &name_or_path);
+
+// The BPE vocabulary (gzip merges) for a model's archive. Throws ModelError
+// naming the places it looked.
+std::string locate_vocabulary(const std::string &weights_path);
+
+}  // namespace refseg

@@ -1,0 +1,343 @@
+// refsegencoder and refsegselector on a harness, with a small random-weight
+// CLIP written by tools/make_test_clip through the real archive layout.
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gst/refseg/refsegmeta.h"
+
+static std::string test_model() {
+  const char *path = std::getenv("REFSEG_TEST_CLIP");
+  fail_unless(path != nullptr, "REFSEG_TEST_CLIP is not set (meson test sets it)");
+  return path;
+}
+
+static const int kWidth = 64, kHeight = 48;
+
+// An RGB frame with a red square at the left and a blue one at the right,
+// and proposals for both (plus the whole lower half) in its meta.
+static GstBuffer *frame_with_proposals(guint n_proposals = 3) {
+  GstBuffer *buf = gst_buffer_new_allocate(nullptr, kWidth * kHeight * 3, nullptr);
+  GstMapInfo map;
+  gst_buffer_map(buf, &map, GST_MAP_WRITE);
+  for (int y = 0; y < kHeight; y++)
+    for (int x = 0; x < kWidth; x++) {
+      guint8 *px = map.data + (y * kWidth + x) * 3;
+      const bool left = x >= 4 && x < 20 && y >= 8 && y < 24;
+      const bool right = x >= 40 && x < 56 && y >= 8 && y < 24;
+      px[0] = left ? 230 : 40;
+      px[1] = 40;
+      px[2] = right ? 230 : 40;
+    }
+  gst_buffer_unmap(buf, &map);
+  GstCustomMeta *meta = gst_buffer_add_refseg_meta(buf, kWidth, kHeight);
+  const GstRefSegBox boxes[3] = {{4, 8, 16, 16}, {40, 8, 16, 16}, {0, 24, 64, 24}};
+  const gfloat scores[3] = {3.f, 2.f, 1.f};
+  std::vector<guint8> full(64 * 24, 255);
+  const guint8 *masks[3] = {full.data(), full.data(), full.data()};
+  fail_unless(gst_refseg_meta_set_proposals(meta, n_proposals, boxes, scores, masks));
+  return buf;
+}
+
+static GstHarness *harness(const std::string &description) {
+  GstHarness *h = gst_harness_new_parse(description.c_str());
+  gst_harness_set_src_caps_str(h, "video/x-raw,format=RGB,width=64,height=48,framerate=10/1");
+  return h;
+}
+
+// The first error a pipeline posts when set to PAUSED, or "" when it starts.
+static std::string start_error(const std::string &description) {
+  GstElement *pipeline = gst_parse_launch(description.c_str(), nullptr);
+  fail_unless(pipeline != nullptr);
+  const GstStateChangeReturn ret = gst_element_set_state(pipeline, GST_STATE_PAUSED);
+  std::string text;
+  GstBus *bus = gst_element_get_bus(pipeline);
+  GstMessage *msg = gst_bus_timed_pop_filtered(bus, GST_SECOND, GST_MESSAGE_ERROR);
+  if (msg) {
+    GError *error = nullptr;
+    gchar *debug = nullptr;
+    gst_message_parse_error(msg, &error, &debug);
+    text = std::string(error->message) + " | " + (debug ? debug : "");
+    g_error_free(error);
+    g_free(debug);
+    gst_message_unref(msg);
+    fail_unless(ret == GST_STATE_CHANGE_FAILURE, "an error was posted but the state change passed");
+  }
+  gst_object_unref(bus);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+  return text;
+}
+
+GST_START_TEST(test_encoder_adds_features_for_every_proposal) {
+  GstHarness *h = harness("refsegencoder model=" + test_model());
+  GstBuffer *out = gst_harness_push_and_pull(h, frame_with_proposals());
+  GstCustomMeta *meta = gst_buffer_get_refseg_meta(out);
+  guint n = 0, dim = 0;
+  const gfloat *global = gst_refseg_meta_get_features(meta, GST_REFSEG_FEATURE_GLOBAL, &n, &dim);
+  const gfloat *local =
+      gst_refseg_meta_get_features(meta, GST_REFSEG_FEATURE_LOCAL, nullptr, nullptr);
+  fail_unless(global && local);
+  fail_unless_equals_int(n, 3);
+  fail_unless_equals_int(dim, 32);
+  // Different masks of different content give different features.
+  fail_if(global[0] == global[dim] && global[1] == global[dim + 1]);
+  fail_if(local[0] == local[dim] && local[1] == local[dim + 1]);
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_encoder_passes_frames_without_proposals) {
+  GstHarness *h = harness("refsegencoder model=" + test_model());
+  // A frame with an empty proposal list: features of zero rows, no error.
+  GstBuffer *out = gst_harness_push_and_pull(h, frame_with_proposals(0));
+  guint n = 1, dim = 0;
+  fail_unless(gst_refseg_meta_get_features(gst_buffer_get_refseg_meta(out),
+                                           GST_REFSEG_FEATURE_GLOBAL, &n, &dim) != nullptr);
+  fail_unless_equals_int(n, 0);
+  gst_buffer_unref(out);
+  // A frame without any refseg meta passes untouched.
+  out =
+      gst_harness_push_and_pull(h, gst_buffer_new_allocate(nullptr, kWidth * kHeight * 3, nullptr));
+  fail_unless(gst_buffer_get_refseg_meta(out) == nullptr);
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_bad_models_fail_the_state_change_with_a_named_error) {
+  const std::string src = "videotestsrc num-buffers=1 ! video/x-raw,format=RGB ! ";
+  std::string error = start_error(src + "refsegencoder model=/nonexistent/clip.pt ! fakesink");
+  fail_unless(error.find("/nonexistent/clip.pt") != std::string::npos, "%s", error.c_str());
+
+  error = start_error(src + "refsegencoder model=no-such-model ! fakesink");
+  fail_unless(error.find("no-such-model") != std::string::npos, "%s", error.c_str());
+  fail_unless(error.find("not found") != std::string::npos, "%s", error.c_str());
+
+  const std::string corrupt = std::string(g_get_tmp_dir()) + "/refseg-corrupt.pt";
+  g_file_set_contents(corrupt.c_str(), "this is not a zip archive", -1, nullptr);
+  std::string vocab = test_model();
+  vocab = vocab.substr(0, vocab.size() - 3) + ".vocab.txt.gz";
+  gchar *vocab_data = nullptr;
+  gsize vocab_size = 0;
+  fail_unless(g_file_get_contents(vocab.c_str(), &vocab_data, &vocab_size, nullptr));
+  g_file_set_contents((std::string(g_get_tmp_dir()) + "/refseg-corrupt.vocab.txt.gz").c_str(),
+                      vocab_data, vocab_size, nullptr);
+  g_free(vocab_data);
+  error = start_error(src + "refsegencoder model=" + corrupt + " ! fakesink");
+  fail_unless(error.find("refseg-corrupt.pt") != std::string::npos, "%s", error.c_str());
+  fail_unless(error.find("TorchScript") != std::string::npos, "%s", error.c_str());
+
+  const char *not_clip = std::getenv("REFSEG_TEST_NOT_CLIP");
+  fail_unless(not_clip != nullptr);
+  error = start_error(src + "refsegselector model=" + not_clip + " ! fakesink");
+  fail_unless(error.find("not a CLIP model") != std::string::npos, "%s", error.c_str());
+
+  error = start_error(src + "refsegencoder device=cuda:7 model=" + test_model() + " ! fakesink");
+  fail_unless(error.find("cuda:7") != std::string::npos, "%s", error.c_str());
+}
+GST_END_TEST;
+
+// The selections of a frame, as (expression, index) pairs.
+static std::vector<std::pair<std::string, int>> selections(GstBuffer *buf) {
+  std::vector<std::pair<std::string, int>> out;
+  GstCustomMeta *meta = gst_buffer_get_refseg_meta(buf);
+  for (guint i = 0; meta && i < gst_refseg_meta_get_n_selections(meta); i++) {
+    GstRefSegSelection sel;
+    fail_unless(gst_refseg_meta_get_selection(meta, i, &sel));
+    out.emplace_back(sel.expression, sel.index);
+  }
+  return out;
+}
+
+GST_START_TEST(test_selector_selects_the_best_scoring_proposal) {
+  const std::string model = test_model();
+  GstHarness *h = harness("refsegencoder model=" + model + " ! refsegselector model=" + model +
+                          " text=\"the red square\"");
+  GstBuffer *out = gst_harness_push_and_pull(h, frame_with_proposals());
+  GstCustomMeta *meta = gst_buffer_get_refseg_meta(out);
+  fail_unless_equals_int(gst_refseg_meta_get_n_selections(meta), 1);
+  GstRefSegSelection sel;
+  fail_unless(gst_refseg_meta_get_selection(meta, 0, &sel));
+  fail_unless_equals_string(sel.expression, "the red square");
+  fail_unless_equals_int(sel.n_scores, 3);
+  int best = 0;
+  for (guint i = 1; i < sel.n_scores; i++)
+    if (sel.scores[i] > sel.scores[best]) best = i;
+  fail_unless_equals_int(sel.index, best);
+  fail_unless_equals_float(sel.score, sel.scores[best]);
+  fail_unless(sel.score >= -100.f && sel.score <= 100.f);
+  // The chosen object is also a region of interest for generic consumers.
+  GstVideoRegionOfInterestMeta *roi = gst_buffer_get_video_region_of_interest_meta(out);
+  fail_unless(roi != nullptr);
+  GstRefSegProposal p;
+  fail_unless(gst_refseg_meta_get_proposal(meta, sel.index, &p));
+  fail_unless_equals_int(roi->x, p.box.x);
+  fail_unless_equals_int(roi->w, p.box.width);
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_selector_handles_every_expression_separately) {
+  const std::string model = test_model();
+  GstHarness *h =
+      harness("refsegencoder model=" + model + " ! refsegselector name=s model=" + model +
+              " text=\"the red square\" expressions=\"<\\\"blue square\\\", "
+              "\\\"the lower half\\\">\"");
+  GstBuffer *out = gst_harness_push_and_pull(h, frame_with_proposals());
+  const auto got = selections(out);
+  fail_unless_equals_int(got.size(), 3);
+  fail_unless_equals_string(got[0].first.c_str(), "the red square");
+  fail_unless_equals_string(got[1].first.c_str(), "blue square");
+  fail_unless_equals_string(got[2].first.c_str(), "the lower half");
+  for (const auto &s : got) fail_unless(s.second >= 0 && s.second < 3);
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_selector_odd_expressions) {
+  const std::string model = test_model();
+  GstHarness *h =
+      harness("refsegencoder model=" + model + " ! refsegselector name=s model=" + model);
+  GstElement *selector = gst_bin_get_by_name(GST_BIN(h->element), "s");
+  struct Case {
+    std::string text;
+    bool selects;
+  };
+  const std::string invalid_utf8 = "the \xff\xfe red \xc3 square";
+  const std::vector<Case> cases = {
+      {"", false},
+      {"   \t  ", false},
+      {std::string(10240, 'a') + " red square", true},
+      {"le carré rouge à gauche, 赤い四角 🟥", true},
+      {invalid_utf8, true},
+  };
+  for (const Case &c : cases) {
+    g_object_set(selector, "text", c.text.c_str(), nullptr);
+    GstBuffer *out = gst_harness_push_and_pull(h, frame_with_proposals());
+    const auto got = selections(out);
+    fail_unless_equals_int(got.size(), c.selects ? 1 : 0);
+    if (c.selects) {
+      fail_unless(g_utf8_validate(got[0].first.c_str(), -1, nullptr), "stored text is not UTF-8");
+      fail_unless(got[0].second >= 0);
+    }
+    gst_buffer_unref(out);
+  }
+  gst_object_unref(selector);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+// Reads the next refseg-selection element message from the harness's bus.
+static GstStructure *next_selection_message(GstBus *bus) {
+  for (;;) {
+    GstMessage *msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ELEMENT);
+    if (!msg) return nullptr;
+    const GstStructure *s = gst_message_get_structure(msg);
+    GstStructure *copy =
+        gst_structure_has_name(s, "refseg-selection") ? gst_structure_copy(s) : nullptr;
+    gst_message_unref(msg);
+    if (copy) return copy;
+  }
+}
+
+GST_START_TEST(test_selector_says_when_there_is_nothing_to_choose_from) {
+  const std::string model = test_model();
+  GstHarness *h = harness("refsegencoder model=" + model + " ! refsegselector model=" + model +
+                          " text=\"the red square\"");
+  GstBus *bus = gst_bus_new();
+  gst_element_set_bus(h->element, bus);
+  GstBuffer *out = gst_harness_push_and_pull(h, frame_with_proposals(0));
+  const auto got = selections(out);
+  fail_unless_equals_int(got.size(), 1);
+  fail_unless_equals_int(got[0].second, -1);
+  GstStructure *s = next_selection_message(bus);
+  fail_unless(s != nullptr);
+  fail_unless(g_str_has_prefix(gst_structure_get_string(s, "reason"), "no proposals"));
+  gint index = 0;
+  fail_unless(gst_structure_get_int(s, "index", &index) && index == -1);
+  gst_structure_free(s);
+  gst_buffer_unref(out);
+  gst_object_unref(bus);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_selector_without_encoder_explains) {
+  const std::string model = test_model();
+  GstHarness *h = harness("refsegselector model=" + model + " text=\"the red square\"");
+  GstBus *bus = gst_bus_new();
+  gst_element_set_bus(h->element, bus);
+  GstBuffer *out = gst_harness_push_and_pull(h, frame_with_proposals());
+  const auto got = selections(out);
+  fail_unless_equals_int(got.size(), 1);
+  fail_unless_equals_int(got[0].second, -1);
+  GstStructure *s = next_selection_message(bus);
+  fail_unless(s != nullptr);
+  fail_unless(strstr(gst_structure_get_string(s, "reason"), "refsegencoder") != nullptr);
+  gst_structure_free(s);
+  gst_buffer_unref(out);
+  gst_object_unref(bus);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_text_changes_from_another_thread_while_frames_flow) {
+  const std::string model = test_model();
+  GstHarness *h =
+      harness("refsegencoder model=" + model + " ! refsegselector name=s model=" + model);
+  GstElement *selector = gst_bin_get_by_name(GST_BIN(h->element), "s");
+  std::vector<std::string> texts;
+  for (int i = 0; i < 8; i++) texts.push_back("expression number " + std::to_string(i));
+  const std::set<std::string> allowed(texts.begin(), texts.end());
+  std::atomic<bool> done{false};
+  std::thread changer([&] {
+    for (int i = 0; i < 1000; i++)
+      g_object_set(selector, "text", texts[i % texts.size()].c_str(), nullptr);
+    done = true;
+  });
+  int frames = 0;
+  while (!done || frames < 20) {
+    GstBuffer *out = gst_harness_push_and_pull(h, frame_with_proposals());
+    for (const auto &s : selections(out)) {
+      fail_unless(allowed.count(s.first) == 1, "selection names an unknown text: %s",
+                  s.first.c_str());
+      fail_unless(s.second >= 0);
+    }
+    gst_buffer_unref(out);
+    frames++;
+  }
+  changer.join();
+  gst_object_unref(selector);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+static Suite *encoder_selector_suite() {
+  Suite *s = suite_create("refsegencoder-selector");
+  TCase *tc = tcase_create("general");
+  tcase_set_timeout(tc, 120);
+  suite_add_tcase(s, tc);
+  tcase_add_test(tc, test_encoder_adds_features_for_every_proposal);
+  tcase_add_test(tc, test_encoder_passes_frames_without_proposals);
+  tcase_add_test(tc, test_bad_models_fail_the_state_change_with_a_named_error);
+  tcase_add_test(tc, test_selector_selects_the_best_scoring_proposal);
+  tcase_add_test(tc, test_selector_handles_every_expression_separately);
+  tcase_add_test(tc, test_selector_odd_expressions);
+  tcase_add_test(tc, test_selector_says_when_there_is_nothing_to_choose_from);
+  tcase_add_test(tc, test_selector_without_encoder_explains);
+  tcase_add_test(tc, test_text_changes_from_another_thread_while_frames_flow);
+  return s;
+}
+
+GST_CHECK_MAIN(encoder_selector);
