@@ -1,9 +1,12 @@
 // bench_proposals: median milliseconds per frame of the grouping proposal
 // generator on synthetic frames (the drawn scenes of the tests), per frame
 // size, and of the refsegproposals element in a pipeline when the plugin is
-// found. Prints the OpenCV thread count and the BLAS library loaded.
+// found. Prints the OpenCV thread count and the BLAS library loaded. Also
+// measures quality: top-N recall of the synthetic referring world's objects
+// (models/world: textured backgrounds, occlusion), the fraction of objects
+// with a proposal of IoU >= 0.5 / 0.8.
 //
-//   bench_proposals [--runs N] [--strategies 1|2]
+//   bench_proposals [--runs N] [--strategies 1|2] [--scenes N]
 #include <link.h>
 #include <time.h>
 
@@ -20,7 +23,9 @@
 #include <opencv2/core/utility.hpp>
 
 #include "proposals/grouping_generator.h"
+#include "proposals/proposal_filter.h"
 #include "synthetic_scene.h"
+#include "world/referring_world.h"
 
 #ifdef REFSEG_BENCH_GST
 #include <gst/gst.h>
@@ -87,6 +92,33 @@ double bench_generator(int width, int height, int runs, const refseg::GroupingOp
   return median(ms);
 }
 
+void world_recall(int scenes, const refseg::GroupingOptions &options) {
+  refseg::GroupingProposalGenerator gen(options);
+  int objects = 0, hit5 = 0, hit8 = 0;
+  double sum = 0;
+  for (int s = 0; s < scenes; ++s) {
+    const auto scene = refseg::world::make_scene(5000 + s);
+    const cv::Mat &img = scene.image;
+    const auto masks = gen.propose(
+        {img.data, img.cols, img.rows, static_cast<int>(img.step), refseg::PixelLayout::RGB});
+    for (const auto &object : scene.objects) {
+      const refseg::RegionMask truth = refseg::world::region_mask(object);
+      double best = 0;
+      for (const auto &m : masks) best = std::max(best, refseg::mask_iou(m, truth));
+      ++objects;
+      sum += best;
+      hit5 += best >= 0.5;
+      hit8 += best >= 0.8;
+    }
+  }
+  std::printf(
+      "world recall (%d scenes %dx%d, %d objects, top %d): IoU>=0.5 %.3f, IoU>=0.8 %.3f, "
+      "mean best IoU %.3f\n",
+      scenes, refseg::world::WorldOptions{}.width, refseg::world::WorldOptions{}.height, objects,
+      gen.filter().max_proposals, hit5 / std::max(1.0, double(objects)),
+      hit8 / std::max(1.0, double(objects)), sum / std::max(1, objects));
+}
+
 #ifdef REFSEG_BENCH_GST
 // Wall time per frame of videotestsrc ! refsegproposals ! fakesink, minus
 // nothing: it includes the source's pattern drawing (small beside proposals).
@@ -120,7 +152,7 @@ double bench_element(int width, int height, int frames) {
 }  // namespace
 
 int main(int argc, char **argv) {
-  int runs = 15, strategies = 2;
+  int runs = 15, strategies = 2, scenes = 80;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--runs")) runs = std::max(1, std::atoi(argv[i + 1]));
     if (!std::strcmp(argv[i], "--strategies"))
@@ -149,5 +181,6 @@ int main(int argc, char **argv) {
     if (element_ms >= 0) std::printf("             element mean   %7.1f ms/frame\n", element_ms);
 #endif
   }
+  if (scenes > 0) world_recall(scenes, options);
   return 0;
 }

@@ -28,11 +28,10 @@ struct GroupingOptions {
                                               {ColourSpace::HSV, 1.0, {}}};
 };
 
-// Ranking: a region's score is its contrast (HierarchyRegion::contrast), the
-// appearance dissimilarity to the region it was merged into. Objects that
-// differ from their surroundings come first; pieces of uniform or textured
-// background, which merge with look-alikes, come last. The root region and
-// anything above filter().max_area of the frame is dropped as background.
+// Ranking: a region's score is its isolation (HierarchyRegion::isolation),
+// times 0.7 when it touches the frame border (more often background). The
+// root region and anything above filter().max_area of the frame is dropped
+// as background.
 class GroupingProposalGenerator : public ProposalGenerator {
  public:
   explicit GroupingProposalGenerator(GroupingOptions options = {}, ProposalFilter filter = {});

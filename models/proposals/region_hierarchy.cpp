@@ -200,8 +200,11 @@ std::vector<HierarchyRegion> group_regions(const cv::Mat &labels, int n_segments
     for (int i = 0; i < kTextureDim; ++i)
       merged.texture[i] = wa * stats[a].texture[i] + wb * stats[b].texture[i];
 
-    const float contrast = 1.f - appearance(a, b);
-    regions[a].contrast = regions[b].contrast = contrast;
+    for (int r : {a, b}) {
+      float most_similar = 0.f;
+      for (int n : neighbours[r]) most_similar = std::max(most_similar, appearance(r, n));
+      regions[r].isolation = 1.f - most_similar;
+    }
     HierarchyRegion region;
     region.segments = regions[a].segments;
     region.segments.insert(region.segments.end(), regions[b].segments.begin(),

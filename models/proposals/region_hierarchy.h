@@ -24,11 +24,13 @@ struct HierarchyRegion {
   std::vector<int> segments;  // initial segment labels the region covers
   Box box;                    // on the segmentation grid
   long size = 0;              // pixels
-  // How different the region is from the region it was finally merged with:
-  // 1 - (colour + texture similarity) / 2 at that merge. Segments that stand
-  // out from their surroundings score high; background fragments that merge
-  // with look-alikes score low. 0 for the root, which is never merged.
-  float contrast = 0.f;
+  // How distinct the region is when it is merged into its parent: 1 - the
+  // highest appearance similarity ((colour + texture) / 2) to any of its
+  // neighbours at that moment. A region counts as distinct only if it
+  // resembles none of its surroundings: objects score high, fragments of
+  // uniform or textured background that have a look-alike next to them score
+  // low. 0 for the root, which is never merged.
+  float isolation = 0.f;
 };
 
 // labels: CV_32S segment ids in [0, n_segments); image: CV_8UC3 in the
