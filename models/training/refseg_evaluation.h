@@ -1,0 +1,67 @@
+// Measures the whole method on held-out scenes of the synthetic referring
+// world: proposals -> per-mask CLIP features (ClipRuntime::encode_masks) ->
+// the selector's scoring (selection.h), against the world's exact masks.
+// Accuracy figures follow METHOD.md: top-1 (chosen mask IoU >= 0.5 with the
+// target), mIoU (mean per-expression IoU) and oIoU (sum of intersections /
+// sum of unions).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "selection/selection.h"
+#include "world/referring_world.h"
+
+namespace refseg::training {
+
+enum class ProposalSource { GroundTruth, Grouping };
+
+struct EvaluationOptions {
+  std::string model = "refseg-tiny";  // name or path, as acquire_clip_runtime() takes it
+  uint64_t first_seed = 0;            // scenes first_seed .. first_seed + scenes - 1
+  int scenes = 200;
+  ProposalSource proposals = ProposalSource::GroundTruth;
+  int masked_layers = 3;
+  // Every setting is scored from the same features (encoding once per scene).
+  std::vector<SelectionWeights> settings = {SelectionWeights{}};
+  world::WorldOptions world;
+  int threads = 1;
+};
+
+struct Tally {
+  int64_t expressions = 0, hits = 0;
+  double iou_sum = 0, intersection = 0, union_ = 0;
+  double top1() const { return expressions ? static_cast<double>(hits) / expressions : 0; }
+  double miou() const { return expressions ? iou_sum / expressions : 0; }
+  double oiou() const { return union_ > 0 ? intersection / union_ : 0; }
+  void add(double inter, double uni);
+};
+
+struct SettingResult {
+  SelectionWeights weights;
+  Tally all;
+  std::map<world::ExpressionType, Tally> by_type;
+};
+
+struct EvaluationResult {
+  std::vector<SettingResult> settings;  // in EvaluationOptions::settings order
+  int scenes = 0;
+  int64_t proposals = 0;  // masks scored, over all scenes
+  int frames_without_proposals = 0;
+  double seconds = 0;
+};
+
+// Throws refseg::ModelError for a seed range that reaches the training
+// scenes (training_scene_seed()), an unknown model or bad options.
+EvaluationResult evaluate_refseg(const EvaluationOptions &options,
+                                 const std::function<void(int done, int total)> &progress = {});
+
+// One JSON object per setting, in an array when there are several.
+std::string evaluation_json(const EvaluationOptions &options, const EvaluationResult &result);
+
+std::string proposal_source_name(ProposalSource source);  // "ground-truth", "grouping"
+
+}  // namespace refseg::training
