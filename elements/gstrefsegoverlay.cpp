@@ -9,7 +9,7 @@
 GST_DEBUG_CATEGORY_STATIC(refseg_overlay_debug);
 #define GST_CAT_DEFAULT refseg_overlay_debug
 
-#define DEFAULT_MODE GST_REFSEG_OVERLAY_MODE_PROPOSALS
+#define DEFAULT_MODE GST_REFSEG_OVERLAY_MODE_AUTO
 #define DEFAULT_OPACITY 0.4
 
 enum { PROP_0, PROP_MODE, PROP_OPACITY };
@@ -18,6 +18,7 @@ struct _GstRefSegOverlay {
   GstVideoFilter parent;
   GstRefSegOverlayMode mode;  // guarded by the object lock
   gdouble opacity;            // guarded by the object lock
+  gboolean warned_no_alpha;   // streaming thread only
 };
 
 G_DEFINE_TYPE(GstRefSegOverlay, gst_refseg_overlay, GST_TYPE_VIDEO_FILTER);
@@ -27,6 +28,17 @@ GType gst_refseg_overlay_mode_get_type(void) {
   static gsize type = 0;
   static const GEnumValue values[] = {
       {GST_REFSEG_OVERLAY_MODE_PROPOSALS, "Every proposal: tint, outline and index", "proposals"},
+      {GST_REFSEG_OVERLAY_MODE_SELECTIONS,
+       "Each selection: tint, outline, expression and score, a colour per expression",
+       "selections"},
+      {GST_REFSEG_OVERLAY_MODE_BOTH, "Proposal outlines, then the selections", "both"},
+      {GST_REFSEG_OVERLAY_MODE_ALPHA,
+       "Alpha channel = selected masks, colour untouched (RGBA/BGRA; other formats get the "
+       "binary mask)",
+       "alpha"},
+      {GST_REFSEG_OVERLAY_MODE_MASK, "The frame becomes the selected masks: 255 inside, 0 outside",
+       "mask"},
+      {GST_REFSEG_OVERLAY_MODE_AUTO, "Selections when the frame has any, else proposals", "auto"},
       {0, nullptr, nullptr},
   };
   if (g_once_init_enter(&type))
@@ -87,6 +99,25 @@ static std::vector<refseg::MaskRef> proposal_refs(GstCustomMeta *meta) {
   return refs;
 }
 
+// The selected proposal of each expression, coloured by expression and
+// labelled with the expression and its score.
+static std::vector<refseg::LabelledMask> selected_masks(
+    GstCustomMeta *meta, const std::vector<refseg::MaskRef> &proposals) {
+  std::vector<refseg::LabelledMask> selected;
+  const guint n = gst_refseg_meta_get_n_selections(meta);
+  for (guint i = 0; i < n; ++i) {
+    GstRefSegSelection sel;
+    if (!gst_refseg_meta_get_selection(meta, i, &sel) || sel.index < 0 ||
+        static_cast<size_t>(sel.index) >= proposals.size())
+      continue;
+    gchar *label = g_strdup_printf("%s (%.1f)", sel.expression, sel.score);
+    selected.push_back(
+        {proposals[sel.index], refseg::palette_colour(static_cast<int>(i)), label, 2});
+    g_free(label);
+  }
+  return selected;
+}
+
 static GstFlowReturn gst_refseg_overlay_transform_frame_ip(GstVideoFilter *filter,
                                                            GstVideoFrame *frame) {
   GstRefSegOverlay *self = GST_REFSEG_OVERLAY(filter);
@@ -107,10 +138,44 @@ static GstFlowReturn gst_refseg_overlay_transform_frame_ip(GstVideoFilter *filte
   const refseg::ImageView in = refseg::gst::image_view(frame);
   const refseg::MutableImageView out{static_cast<uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(frame, 0)),
                                      in.width, in.height, in.stride, in.layout};
+  const std::vector<refseg::MaskRef> proposals = proposal_refs(meta);
+  const std::vector<refseg::LabelledMask> selected = selected_masks(meta, proposals);
   switch (mode) {
-    case GST_REFSEG_OVERLAY_MODE_PROPOSALS:
-      refseg::draw_proposals(out, proposal_refs(meta), opacity);
+    case GST_REFSEG_OVERLAY_MODE_AUTO:
+      if (selected.empty())
+        refseg::draw_proposals(out, proposals, opacity);
+      else
+        refseg::draw_labelled_masks(out, selected, opacity);
       break;
+    case GST_REFSEG_OVERLAY_MODE_PROPOSALS:
+      refseg::draw_proposals(out, proposals, opacity);
+      break;
+    case GST_REFSEG_OVERLAY_MODE_SELECTIONS:
+      refseg::draw_labelled_masks(out, selected, opacity);
+      break;
+    case GST_REFSEG_OVERLAY_MODE_BOTH:
+      refseg::draw_proposals(out, proposals, 0.0);
+      refseg::draw_labelled_masks(out, selected, opacity);
+      break;
+    case GST_REFSEG_OVERLAY_MODE_ALPHA:
+    case GST_REFSEG_OVERLAY_MODE_MASK: {
+      std::vector<refseg::MaskRef> masks;
+      for (const refseg::LabelledMask &m : selected) masks.push_back(m.mask);
+      const bool has_alpha =
+          in.layout == refseg::PixelLayout::RGBA || in.layout == refseg::PixelLayout::BGRA;
+      if (mode == GST_REFSEG_OVERLAY_MODE_ALPHA && !has_alpha && !self->warned_no_alpha) {
+        self->warned_no_alpha = TRUE;
+        GST_ELEMENT_WARNING(self, STREAM, FORMAT, ("mode=alpha needs RGBA or BGRA"),
+                            ("the frames are %s: writing the binary mask instead; put "
+                             "videoconvert ! video/x-raw,format=RGBA in front",
+                             gst_video_format_to_string(GST_VIDEO_FRAME_FORMAT(frame))));
+      }
+      refseg::write_mask_planes(out, masks,
+                                mode == GST_REFSEG_OVERLAY_MODE_ALPHA && has_alpha
+                                    ? refseg::MaskOutput::Alpha
+                                    : refseg::MaskOutput::Binary);
+      break;
+    }
   }
   return GST_FLOW_OK;
 }

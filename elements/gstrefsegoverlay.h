@@ -5,11 +5,16 @@
 
 G_BEGIN_DECLS
 
-// What the overlay draws. New modes (selections, both, alpha matte, binary
-// mask) append values here, a row to the GEnumValue table in the .cpp and a
-// case to the drawing switch; existing values never change.
+// What the overlay draws. New modes append values here, a row to the
+// GEnumValue table in the .cpp and a case to the drawing switch; existing
+// values never change.
 typedef enum {
-  GST_REFSEG_OVERLAY_MODE_PROPOSALS = 0, /* every proposal: tint, outline, index */
+  GST_REFSEG_OVERLAY_MODE_PROPOSALS = 0,  /* every proposal: tint, outline, index */
+  GST_REFSEG_OVERLAY_MODE_SELECTIONS = 1, /* each selection: tint, outline, expression, score */
+  GST_REFSEG_OVERLAY_MODE_BOTH = 2,       /* proposals (outlines), then selections */
+  GST_REFSEG_OVERLAY_MODE_ALPHA = 3,      /* RGBA/BGRA alpha = selected masks, for compositing */
+  GST_REFSEG_OVERLAY_MODE_MASK = 4,       /* the frame becomes the selected masks: 255 in, 0 out */
+  GST_REFSEG_OVERLAY_MODE_AUTO = 5,       /* selections when the frame has any, else proposals */
 } GstRefSegOverlayMode;
 
 #define GST_TYPE_REFSEG_OVERLAY_MODE (gst_refseg_overlay_mode_get_type())

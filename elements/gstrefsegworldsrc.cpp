@@ -103,6 +103,7 @@ static GstCaps *gst_refseg_world_src_fixate(GstBaseSrc *src, GstCaps *caps) {
 static gboolean gst_refseg_world_src_set_caps(GstBaseSrc *src, GstCaps *caps) {
   GstRefSegWorldSrc *self = GST_REFSEG_WORLD_SRC(src);
   if (!gst_video_info_from_caps(&self->info, caps)) return FALSE;
+  gst_base_src_set_blocksize(src, GST_VIDEO_INFO_SIZE(&self->info));
   GST_OBJECT_LOCK(self);
   WorldSettings settings = *self->settings;
   GST_OBJECT_UNLOCK(self);
@@ -128,7 +129,12 @@ static GstFlowReturn gst_refseg_world_src_fill(GstPushSrc *src, GstBuffer *buffe
   if (!*self->video) return GST_FLOW_NOT_NEGOTIATED;
   const refseg::world::Scene scene = (*self->video)->frame(self->frame_index);
   GstVideoFrame frame;
-  if (!gst_video_frame_map(&frame, &self->info, buffer, GST_MAP_WRITE)) return GST_FLOW_ERROR;
+  if (!gst_video_frame_map(&frame, &self->info, buffer, GST_MAP_WRITE)) {
+    GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("Could not map the output buffer"),
+                      ("buffer of %" G_GSIZE_FORMAT " bytes for a %dx%d frame", gst_buffer_get_size(buffer),
+                       scene.image.cols, scene.image.rows));
+    return GST_FLOW_ERROR;
+  }
   const int row_bytes = scene.image.cols * 3;
   for (int y = 0; y < scene.image.rows; y++)
     memcpy(static_cast<guint8 *>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0)) +

@@ -12,11 +12,12 @@ static gboolean plugin_init(GstPlugin *plugin) {
   ok &= GST_ELEMENT_REGISTER(refsegselector, plugin);
   ok &= GST_ELEMENT_REGISTER(refsegproposals, plugin);
   ok &= GST_ELEMENT_REGISTER(refsegoverlay, plugin);
+  ok &= GST_ELEMENT_REGISTER(refsegbin, plugin);
   return ok;
 }
 
 #define PACKAGE "gst-refseg"
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, refseg,
                   "Zero-shot referring segmentation: the object a sentence refers to, per frame",
-                  plugin_init, REFSEG_VERSION, "MIT", "gst-refseg",
+                  plugin_init, REFSEG_VERSION, "MIT/X11", "gst-refseg",
                   "https://github.com/gst-refseg/gst-refseg")

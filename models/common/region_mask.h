@@ -4,6 +4,7 @@
 // 20 small proposals at kilobytes instead of 160 MB.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

@@ -45,8 +45,8 @@ Rgb palette_colour(int index) {
   return kPalette[((index % n) + n) % n];
 }
 
-void draw_proposals(const MutableImageView &frame, const std::vector<MaskRef> &masks,
-                    double opacity) {
+void draw_labelled_masks(const MutableImageView &frame, const std::vector<LabelledMask> &masks,
+                         double opacity) {
   if (frame.data == nullptr || frame.width <= 0 || frame.height <= 0) return;
   opacity = std::clamp(opacity, 0.0, 1.0);
   const int type = bytes_per_pixel(frame.layout) == 3 ? CV_8UC3 : CV_8UC4;
@@ -56,11 +56,10 @@ void draw_proposals(const MutableImageView &frame, const std::vector<MaskRef> &m
   const int thickness = std::max(1, shorter / 360);
   const double font_scale = std::max(0.35, shorter / 720.0);
 
-  for (size_t i = 0; i < masks.size(); ++i) {
-    const MaskRef &m = masks[i];
+  for (const LabelledMask &lm : masks) {
+    const MaskRef &m = lm.mask;
     if (m.box.empty() || m.pixels == nullptr) continue;
-    const Rgb colour = palette_colour(static_cast<int>(i));
-    if (opacity > 0) tint(frame, m, colour, opacity);
+    if (opacity > 0) tint(frame, m, lm.colour, opacity);
 
     // Pad by one pixel so that masks touching their box edge get closed outlines.
     const cv::Mat crop(m.box.height, m.box.width, CV_8UC1, const_cast<uint8_t *>(m.pixels));
@@ -69,21 +68,57 @@ void draw_proposals(const MutableImageView &frame, const std::vector<MaskRef> &m
     std::vector<std::vector<cv::Point>> contours;
     cv::findContours(padded, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE,
                      cv::Point(m.box.x - 1, m.box.y - 1));
-    const cv::Scalar c = frame_colour(colour, frame.layout);
-    cv::polylines(canvas, contours, true, c, thickness, cv::LINE_8);
+    const cv::Scalar c = frame_colour(lm.colour, frame.layout);
+    cv::polylines(canvas, contours, true, c, thickness * lm.weight, cv::LINE_8);
 
-    const std::string label = std::to_string(i);
+    if (lm.label.empty()) continue;
     int baseline = 0;
     const cv::Size text =
-        cv::getTextSize(label, cv::FONT_HERSHEY_SIMPLEX, font_scale, thickness, &baseline);
+        cv::getTextSize(lm.label, cv::FONT_HERSHEY_SIMPLEX, font_scale, thickness, &baseline);
     const cv::Point at(
         std::clamp(m.box.x + thickness + 1, 0, std::max(0, frame.width - text.width)),
         std::clamp(m.box.y + text.height + thickness + 1, text.height,
                    std::max(text.height, frame.height - 1)));
-    // A dark outline under the coloured digits keeps them readable on any background.
-    cv::putText(canvas, label, at, cv::FONT_HERSHEY_SIMPLEX, font_scale, cv::Scalar(0, 0, 0, 255),
-                thickness + 2, cv::LINE_AA);
-    cv::putText(canvas, label, at, cv::FONT_HERSHEY_SIMPLEX, font_scale, c, thickness, cv::LINE_AA);
+    // A dark outline under the coloured text keeps it readable on any background.
+    cv::putText(canvas, lm.label, at, cv::FONT_HERSHEY_SIMPLEX, font_scale,
+                cv::Scalar(0, 0, 0, 255), thickness + 2, cv::LINE_AA);
+    cv::putText(canvas, lm.label, at, cv::FONT_HERSHEY_SIMPLEX, font_scale, c, thickness,
+                cv::LINE_AA);
+  }
+}
+
+void draw_proposals(const MutableImageView &frame, const std::vector<MaskRef> &masks,
+                    double opacity) {
+  std::vector<LabelledMask> labelled;
+  for (size_t i = 0; i < masks.size(); ++i)
+    labelled.push_back({masks[i], palette_colour(static_cast<int>(i)), std::to_string(i), 1});
+  draw_labelled_masks(frame, labelled, opacity);
+}
+
+void write_mask_planes(const MutableImageView &frame, const std::vector<MaskRef> &masks,
+                       MaskOutput output) {
+  const int bpp = bytes_per_pixel(frame.layout);
+  // Alpha is the 4th byte of RGBA/BGRA; the x of RGBx/BGRx is padding.
+  const bool alpha_only = output == MaskOutput::Alpha;
+  for (int y = 0; y < frame.height; ++y) {
+    uint8_t *row = frame.data + static_cast<size_t>(y) * frame.stride;
+    for (int x = 0; x < frame.width; ++x) {
+      uint8_t value = 0;
+      for (const MaskRef &m : masks) {
+        const int lx = x - m.box.x, ly = y - m.box.y;
+        if (lx >= 0 && ly >= 0 && lx < m.box.width && ly < m.box.height &&
+            m.pixels[static_cast<size_t>(ly) * m.box.width + lx]) {
+          value = 255;
+          break;
+        }
+      }
+      uint8_t *p = row + x * bpp;
+      if (alpha_only) {
+        p[3] = value;
+      } else {
+        for (int c = 0; c < bpp; ++c) p[c] = value;
+      }
+    }
   }
 }
 

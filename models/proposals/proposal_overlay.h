@@ -1,10 +1,11 @@
-// Drawing of mask proposals onto a frame in place: a tint of each mask, its
-// outline and its index. Used by the refsegoverlay element; other drawing
-// modes (selections, alpha matte, binary mask) add functions beside these.
+// Drawing masks onto a frame in place, for the refsegoverlay element:
+// proposals (tint, outline, index), selections (tint, outline, expression
+// and score in the expression's colour), and the alpha-matte and
+// binary-mask outputs.
 #pragma once
 
-#include <cstddef>  // region_mask.h uses size_t without including it
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "common/image_view.h"
@@ -38,5 +39,25 @@ Rgb palette_colour(int index);
 // drawn in order, so the best (first) proposal ends up at the bottom.
 void draw_proposals(const MutableImageView &frame, const std::vector<MaskRef> &masks,
                     double opacity);
+
+struct LabelledMask {
+  MaskRef mask;
+  Rgb colour;
+  std::string label;  // drawn at the box's top-left corner; empty: none
+  int weight = 1;     // outline thickness multiplier
+};
+
+// Tints, outlines and labels each mask in its own colour, in order.
+void draw_labelled_masks(const MutableImageView &frame, const std::vector<LabelledMask> &masks,
+                         double opacity);
+
+enum class MaskOutput {
+  Alpha,   // alpha byte = 255 inside any mask, 0 elsewhere; colour untouched (RGBA/BGRA)
+  Binary,  // every byte = 255 inside any mask, 0 elsewhere
+};
+
+// Replaces the frame with the union of the masks, as MaskOutput says.
+void write_mask_planes(const MutableImageView &frame, const std::vector<MaskRef> &masks,
+                       MaskOutput output);
 
 }  // namespace refseg
