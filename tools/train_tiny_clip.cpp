@@ -21,7 +21,7 @@ void usage() {
                "         [--lr X] [--warmup N] [--merges N] [--resolution R] [--patch P]\n"
                "         [--vision-width W] [--vision-layers L] [--text-width W]\n"
                "         [--text-layers L] [--context N] [--embed-dim D] [--threads N] [--fp32]\n"
-               "         [--save-every N] [--init EARLIER.pt]\n";
+               "         [--save-every N] [--init EARLIER.pt] [--first-scene N]\n";
 }
 
 std::string format_time(double s) {
@@ -92,6 +92,8 @@ int main(int argc, char **argv) {
         save_every = number();
       else if (arg == "--init")
         o.init_weights = value();
+      else if (arg == "--first-scene")
+        o.first_scene = std::stoull(value());
       else if (arg == "--help" || arg == "-h")
         return usage(), 0;
       else

@@ -202,8 +202,8 @@ struct TinyClipTrainer::Impl {
     const int S = options.scenes_per_step;
     std::vector<SceneSample> samples;
     for (int j = 0; j < S; ++j)
-      samples.push_back(
-          sampler->sample(training_scene_seed(options.seed, static_cast<uint64_t>(step) * S + j)));
+      samples.push_back(sampler->sample(training_scene_seed(
+          options.seed, options.first_scene + static_cast<uint64_t>(step) * S + j)));
 
     // Visual features of every candidate of every scene.
     std::vector<at::Tensor> images, grids, crops;

@@ -47,6 +47,9 @@ struct TrainingOptions {
   // Start from these weights (an archive this trainer wrote with the same
   // shape and vocabulary options) instead of fresh ones: a second stage.
   std::string init_weights;
+  // Index of the first training scene (a second stage continues where the
+  // first one stopped instead of replaying its scenes).
+  uint64_t first_scene = 0;
   world::WorldOptions world;
 };
 
