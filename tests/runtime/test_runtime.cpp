@@ -1,0 +1,145 @@
+// The model runtime the elements share: lookup by name, the registry that
+// loads a model once per process, and the worker thread inference runs on.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "common/model_error.h"
+#include "runtime/clip_runtime.h"
+#include "runtime/inference_worker.h"
+#include "runtime/model_locator.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string test_clip() {
+  const char *path = std::getenv("REFSEG_TEST_CLIP");
+  if (!path) throw std::runtime_error("REFSEG_TEST_CLIP is not set (meson test sets it)");
+  return path;
+}
+
+// A models directory holding a copy of the test model under `name`.
+struct ModelsDir {
+  fs::path dir = fs::temp_directory_path() / ("refseg-models-" + std::to_string(::getpid()));
+  explicit ModelsDir(const std::string &file) {
+    fs::create_directories(dir);
+    const fs::path src = test_clip();
+    fs::copy_file(src, dir / file, fs::copy_options::overwrite_existing);
+    fs::copy_file(src.parent_path() / (src.stem().string() + ".vocab.txt.gz"),
+                  dir / (fs::path(file).stem().string() + ".vocab.txt.gz"),
+                  fs::copy_options::overwrite_existing);
+    setenv("REFSEG_MODELS_DIR", dir.c_str(), 1);
+  }
+  ~ModelsDir() {
+    unsetenv("REFSEG_MODELS_DIR");
+    fs::remove_all(dir);
+  }
+};
+
+TEST(ModelLocator, OpenAiNamesMapToTheirFileNames) {
+  ModelsDir models("ViT-B-32.pt");
+  EXPECT_EQ(refseg::locate_clip_model("ViT-B/32"), (models.dir / "ViT-B-32.pt").string());
+  EXPECT_EQ(refseg::locate_clip_model("ViT-B-32.pt"), (models.dir / "ViT-B-32.pt").string());
+  EXPECT_EQ(refseg::locate_vocabulary((models.dir / "ViT-B-32.pt").string()),
+            (models.dir / "ViT-B-32.vocab.txt.gz").string());
+}
+
+TEST(ModelLocator, AMissingModelSaysWhereItLooked) {
+  ModelsDir models("other.pt");
+  try {
+    refseg::locate_clip_model("RN50");
+    FAIL() << "no error";
+  } catch (const refseg::ModelError &e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("'RN50' not found"), std::string::npos) << message;
+    EXPECT_NE(message.find((models.dir / "RN50.pt").string()), std::string::npos) << message;
+    EXPECT_NE(message.find("download-models.sh"), std::string::npos) << message;
+  }
+  EXPECT_THROW(refseg::locate_clip_model(""), refseg::ModelError);
+  EXPECT_THROW(refseg::locate_clip_model("/no/such/dir/model.pt"), refseg::ModelError);
+}
+
+TEST(ModelLocator, AModelWithoutVocabularyIsRefused) {
+  const fs::path lone = fs::temp_directory_path() / "refseg-lone" / "lone.pt";
+  fs::create_directories(lone.parent_path());
+  std::ofstream(lone) << "x";
+  setenv("REFSEG_MODELS_DIR", lone.parent_path().c_str(), 1);
+  setenv("HOME", lone.parent_path().c_str(), 1);  // keep the user's own models out of it
+  unsetenv("REFSEG_CLIP_VOCAB");
+  EXPECT_THROW(refseg::locate_vocabulary(lone.string()), refseg::ModelError);
+  unsetenv("REFSEG_MODELS_DIR");
+  fs::remove_all(lone.parent_path());
+}
+
+TEST(Registry, ElementsNamingOneModelShareOneCopyFreedWithTheLastUser) {
+  ModelsDir models("shared.pt");
+  auto a = refseg::acquire_clip_runtime("shared");
+  auto b = refseg::acquire_clip_runtime((models.dir / "shared.pt").string());
+  EXPECT_EQ(a.get(), b.get()) << "a name and its path are one model";
+  std::weak_ptr<refseg::ClipRuntime> watch = a;
+  a.reset();
+  EXPECT_FALSE(watch.expired()) << "still used by b";
+  b.reset();
+  EXPECT_TRUE(watch.expired()) << "freed with its last user";
+}
+
+TEST(Registry, ConcurrentAcquiresLoadOnce) {
+  ModelsDir models("concurrent.pt");
+  std::vector<std::shared_ptr<refseg::ClipRuntime>> got(4);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; i++)
+    threads.emplace_back([&, i] { got[i] = refseg::acquire_clip_runtime("concurrent"); });
+  for (auto &t : threads) t.join();
+  for (const auto &r : got) EXPECT_EQ(r.get(), got[0].get());
+}
+
+TEST(Runtime, TextEmbeddingsAreCachedAndDeterministic) {
+  auto clip = refseg::acquire_clip_runtime(test_clip());
+  const auto first = clip->encode_text("the red circle");
+  ASSERT_EQ(first.size(), static_cast<size_t>(clip->embed_dim()));
+  EXPECT_EQ(clip->encode_text("the red circle"), first);
+  EXPECT_NE(clip->encode_text("the blue square"), first);
+}
+
+TEST(Runtime, AnUnusableDeviceIsRefusedByName) {
+  std::string why;
+  EXPECT_TRUE(refseg::device_available("cpu", &why));
+  EXPECT_THROW(refseg::device_available("gpu-please", &why), refseg::ModelError);
+  try {
+    refseg::acquire_clip_runtime(test_clip(), {0, "cuda:9"});
+    FAIL() << "no error";
+  } catch (const refseg::ModelError &e) {
+    EXPECT_NE(std::string(e.what()).find("cuda:9"), std::string::npos) << e.what();
+  }
+}
+
+TEST(InferenceWorker, RunsEveryJobOnItsOneThreadAndRethrows) {
+  std::thread::id setup_thread;
+  refseg::InferenceWorker worker([&] { setup_thread = std::this_thread::get_id(); });
+  std::set<std::thread::id> seen;
+  std::mutex m;
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 4; i++)
+    callers.emplace_back([&] {
+      for (int j = 0; j < 50; j++) {
+        const auto id = worker.run([] { return std::this_thread::get_id(); });
+        std::lock_guard<std::mutex> lock(m);
+        seen.insert(id);
+      }
+    });
+  for (auto &t : callers) t.join();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(*seen.begin(), setup_thread);
+  EXPECT_NE(*seen.begin(), std::this_thread::get_id());
+  EXPECT_EQ(worker.run([] { return 6 * 7; }), 42);
+  EXPECT_THROW(worker.run([]() -> int { throw refseg::ModelError("bad input"); }),
+               refseg::ModelError);
+}
+
+}  // namespace
