@@ -8,72 +8,37 @@
 // RSS, the BLAS in use and the thread count.
 //
 //   bench_encoder [--threads N] [--iters N] [--masked-layers K]
-#include <sys/resource.h>
-
+//                 [--thread-policy blas|torch|both]
+//
+// --thread-policy picks how configure_inference_threads splits the cores
+// between LibTorch's OpenMP pool and OpenBLAS's (default: the runtime's).
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <functional>
 #include <random>
-#include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
+#include "bench_report.h"
 #include "clip/clip_model.h"
 #include "clip/global_local_encoder.h"
+#include "clip/inference_threads.h"
+#include "common/model_error.h"
 
 using refseg::RegionMask;
+using refseg::bench::median_ms;
 using namespace refseg::clip;
 
 namespace {
 
-double median_ms(int iters, const std::function<void()> &run) {
-  run();  // warm-up: first-touch allocations, kernel selection
-  std::vector<double> ms;
-  for (int i = 0; i < iters; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
-    run();
-    ms.push_back(
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
-}
-
 // FLOPs of one pre-LN block over B sequences of T tokens of width D.
 double block_flops(double B, double T, double D) {
   return 2 * B * T * D * (3 * D + D + 8 * D) + 2 * 2 * B * T * T * D;
-}
-
-std::string blas_in_use() {
-  std::ifstream maps("/proc/self/maps");
-  std::set<std::string> libs;
-  for (std::string line; std::getline(maps, line);) {
-    const auto slash = line.find('/');
-    if (slash == std::string::npos) continue;
-    const std::string path = line.substr(slash);
-    const std::string base = path.substr(path.rfind('/') + 1);
-    if (base.find("blas") != std::string::npos || base.find("mkl") != std::string::npos ||
-        base.find("lapack") != std::string::npos || base.find("dnnl") != std::string::npos)
-      libs.insert(path);
-  }
-  std::string s;
-  for (const auto &l : libs) s += (s.empty() ? "" : ", ") + l;
-  return s.empty() ? "(none found in /proc/self/maps)" : s;
-}
-
-double peak_rss_mb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_maxrss / 1024.0;
 }
 
 std::vector<RegionMask> random_masks(int n, int width, int height, std::mt19937 &gen) {
@@ -98,22 +63,31 @@ std::vector<RegionMask> random_masks(int n, int width, int height, std::mt19937 
 }  // namespace
 
 int main(int argc, char **argv) {
-  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  int iters = 5, masked_layers = 3;
-  for (int i = 1; i < argc; ++i) {
-    const bool has_value = i + 1 < argc;
-    if (!std::strcmp(argv[i], "--threads") && has_value)
-      threads = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--iters") && has_value)
-      iters = std::max(1, std::atoi(argv[++i]));
-    else if (!std::strcmp(argv[i], "--masked-layers") && has_value)
-      masked_layers = std::atoi(argv[++i]);
-    else {
-      std::fprintf(stderr, "usage: %s [--threads N] [--iters N] [--masked-layers K]\n", argv[0]);
-      return 2;
+  int threads = 0, iters = 5, masked_layers = 3;
+  ThreadPolicy policy = ThreadPolicy::kBlasPool;
+  try {
+    for (int i = 1; i < argc; ++i) {
+      const bool has_value = i + 1 < argc;
+      if (!std::strcmp(argv[i], "--threads") && has_value)
+        threads = std::atoi(argv[++i]);
+      else if (!std::strcmp(argv[i], "--iters") && has_value)
+        iters = std::max(1, std::atoi(argv[++i]));
+      else if (!std::strcmp(argv[i], "--masked-layers") && has_value)
+        masked_layers = std::atoi(argv[++i]);
+      else if (!std::strcmp(argv[i], "--thread-policy") && has_value)
+        policy = parse_thread_policy(argv[++i]);
+      else
+        throw refseg::ModelError("unknown argument '" + std::string(argv[i]) + "'");
     }
+  } catch (const refseg::ModelError &e) {
+    std::fprintf(stderr,
+                 "%s\nusage: %s [--threads N] [--iters N] [--masked-layers K] "
+                 "[--thread-policy blas|torch|both]\n",
+                 e.what(), argv[0]);
+    return 2;
   }
-  at::set_num_threads(std::max(1, threads));
+  // Exactly what the runtime's inference worker does before its first job.
+  const InferenceThreads configured = configure_inference_threads(threads, policy);
   c10::InferenceMode inference;
 
   ClipConfig cfg;  // defaults: ViT-B/32
@@ -121,15 +95,10 @@ int main(int argc, char **argv) {
   GlobalLocalEncoder encoder(model, masked_layers);
 
   std::printf("bench_encoder: ViT-B/32-sized CLIP, random weights, fp32 on CPU\n");
-  std::printf("threads: %d (at::get_num_threads)\n", at::get_num_threads());
-  std::printf("BLAS/oneDNN libraries mapped: %s\n", blas_in_use().c_str());
-  std::printf("%s\n", at::get_parallel_info().substr(0, 400).c_str());
-  // LibTorch's OpenMP threads spin after each parallel region while the
-  // pthread OpenBLAS pool needs the same cores: on few cores that contention
-  // costs several times the compute. libgomp reads this only at start-up.
+  refseg::bench::print_environment(stdout);
+  std::printf("threads: policy %s: %s\n", thread_policy_name(policy), describe(configured).c_str());
   const char *wait = std::getenv("OMP_WAIT_POLICY");
-  std::printf("OMP_WAIT_POLICY=%s%s\n", wait ? wait : "(unset)",
-              wait ? "" : "  (set OMP_WAIT_POLICY=PASSIVE with pthread OpenBLAS: much faster)");
+  std::printf("OMP_WAIT_POLICY=%s\n", wait ? wait : "(unset)");
 
   // Reference: the best fp32 matmul rate here, 1000x768 @ 768x3072.
   auto a = at::randn({1000, 768}), b = at::randn({768, 3072});
@@ -176,6 +145,6 @@ int main(int argc, char **argv) {
               text_flops / (text_ms * 1e6));
   std::printf("image tower: %.2f GFLOP per image, text tower %.2f GFLOP per expression\n",
               image_flops / 1e9, text_flops / 1e9);
-  std::printf("peak RSS: %.0f MB\n", peak_rss_mb());
+  std::printf("peak RSS: %.0f MB\n", refseg::bench::peak_rss_mb());
   return 0;
 }

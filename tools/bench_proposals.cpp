@@ -7,12 +7,8 @@
 // with a proposal of IoU >= 0.5 / 0.8.
 //
 //   bench_proposals [--runs N] [--strategies 1|2] [--scenes N]
-#include <link.h>
-#include <time.h>
-
 #include <algorithm>
 #include <chrono>
-#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -22,6 +18,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/core/utility.hpp>
 
+#include "bench_report.h"
 #include "proposals/grouping_generator.h"
 #include "proposals/proposal_filter.h"
 #include "synthetic_scene.h"
@@ -33,37 +30,7 @@
 
 namespace {
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
-// The BLAS the process actually loaded (through LibTorch), resolved past the
-// alternatives symlinks.
-std::string loaded_blas() {
-  std::string found;
-  dl_iterate_phdr(
-      [](dl_phdr_info *info, size_t, void *out) {
-        const char *name = info->dlpi_name;
-        if (name && (std::strstr(name, "blas") || std::strstr(name, "mkl"))) {
-          char real[PATH_MAX];
-          auto &s = *static_cast<std::string *>(out);
-          if (!s.empty()) s += ", ";
-          s += realpath(name, real) ? real : name;
-        }
-        return 0;
-      },
-      &found);
-  return found.empty() ? "none loaded" : found;
-}
-
-// CPU seconds of the whole process: on a loaded machine wall time says more
-// about the neighbours than about us; CPU time per frame stays comparable.
-double cpu_ms() {
-  timespec t;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
+using refseg::bench::median;
 
 double bench_generator(int width, int height, int runs, const refseg::GroupingOptions &options,
                        size_t *n_proposals, double *cpu_median) {
@@ -76,16 +43,18 @@ double bench_generator(int width, int height, int runs, const refseg::GroupingOp
   size_t total = 0;
   for (int r = 0; r < runs + 1; ++r) {
     const cv::Mat &rgb = scenes[r % scenes.size()].rgb;
-    const double c0 = cpu_ms();
-    const auto t0 = std::chrono::steady_clock::now();
-    const auto masks = gen.propose(
-        {rgb.data, rgb.cols, rgb.rows, static_cast<int>(rgb.step), refseg::PixelLayout::RGB});
-    const auto t1 = std::chrono::steady_clock::now();
-    const double c1 = cpu_ms();
+    size_t count = 0;
+    // CPU time too: on a loaded machine wall time says more about the
+    // neighbours than about us; CPU time per frame stays comparable.
+    const refseg::bench::Timing t = refseg::bench::time_once([&] {
+      count = gen.propose({rgb.data, rgb.cols, rgb.rows, static_cast<int>(rgb.step),
+                           refseg::PixelLayout::RGB})
+                  .size();
+    });
     if (r == 0) continue;  // warm-up
-    total += masks.size();
-    cpu.push_back(c1 - c0);
-    ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    total += count;
+    cpu.push_back(t.cpu_ms);
+    ms.push_back(t.wall_ms);
   }
   *n_proposals = runs > 0 ? total / runs : 0;
   *cpu_median = median(cpu);
@@ -157,14 +126,15 @@ int main(int argc, char **argv) {
     if (!std::strcmp(argv[i], "--runs")) runs = std::max(1, std::atoi(argv[i + 1]));
     if (!std::strcmp(argv[i], "--strategies"))
       strategies = std::clamp(std::atoi(argv[i + 1]), 1, 2);
+    if (!std::strcmp(argv[i], "--scenes")) scenes = std::max(0, std::atoi(argv[i + 1]));
   }
 #ifdef REFSEG_BENCH_GST
   gst_init(&argc, &argv);
 #endif
   refseg::GroupingOptions options;
   options.strategies.resize(strategies);
-  std::printf("OpenCV %s, cv::getNumThreads() %d, BLAS: %s\n", CV_VERSION, cv::getNumThreads(),
-              loaded_blas().c_str());
+  refseg::bench::print_environment(stdout);
+  std::printf("OpenCV %s, cv::getNumThreads() %d\n", CV_VERSION, cv::getNumThreads());
   std::printf("grouping generator: processing size %d, %d strateg%s, k %.0f, %d runs per size\n",
               options.processing_size, strategies, strategies == 1 ? "y" : "ies", options.scale,
               runs);

@@ -10,6 +10,7 @@
 
 #include "clip/clip_model.h"
 #include "clip/global_local_encoder.h"
+#include "clip/inference_threads.h"
 #include "clip/openai_weights.h"
 #include "common/model_error.h"
 #include "runtime/inference_worker.h"
@@ -77,10 +78,9 @@ class LoadedClipRuntime : public ClipRuntime {
         device_(checked_device(options.device)),
         model_(load_model(weights_, device_)),
         tokenizer_(BpeTokenizer::from_file(locate_vocabulary(weights_))),
-        worker_([threads = options.threads] {
-          torch::set_num_threads(threads > 0 ? threads
-                                             : std::max(1u, std::thread::hardware_concurrency()));
-        }) {
+        // OpenMP and OpenBLAS pools split as clip/inference_threads.h
+        // explains (and bench_encoder measures).
+        worker_([threads = options.threads] { clip::configure_inference_threads(threads); }) {
     if (tokenizer_.vocab_size() > static_cast<size_t>(model_->config().vocab_size))
       throw ModelError(
           "the vocabulary of " + weights_ + " has " + std::to_string(tokenizer_.vocab_size()) +

@@ -1,0 +1,198 @@
+// bench_selector: what choosing a proposal costs once the frame is encoded.
+//
+// A ViT-B/32-sized CLIP with random weights (speed does not depend on their
+// values) is saved once in OpenAI's layout to a temporary directory, with
+// OpenAI's BPE vocabulary beside it, and loaded through the runtime the
+// elements use (acquire_clip_runtime: worker thread, text cache). Prints
+//  (a) the latency from a new expression to its first selection: target
+//      noun phrase, text embeddings of sentence and phrase (not cached),
+//      mix, scores of N = 50 proposals, best proposal; the median over
+//      distinct expressions the runtime has never seen;
+//  (b) the selector's cost per frame with N = 50 proposals (random features,
+//      D = 512) for 1 and 10 expressions whose text is cached: what the
+//      refsegselector element does per frame.
+//
+//   bench_selector [--vocab PATH] [--threads N]
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "bench_report.h"
+#include "clip/clip_model.h"
+#include "clip/inference_threads.h"
+#include "clip/openai_weights.h"
+#include "common/model_error.h"
+#include "language/noun_phrase.h"
+#include "runtime/clip_runtime.h"
+#include "selection/selection.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kProposals = 50;
+
+// A model directory that is removed with this object.
+class TempModelDir {
+ public:
+  TempModelDir() {
+    std::string pattern = (fs::temp_directory_path() / "bench_selector.XXXXXX").string();
+    if (!mkdtemp(pattern.data())) throw refseg::ModelError("cannot create " + pattern);
+    path_ = pattern;
+  }
+  ~TempModelDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  TempModelDir(const TempModelDir &) = delete;
+  TempModelDir &operator=(const TempModelDir &) = delete;
+  const fs::path &path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// Expressions of RefCOCO's style; each has a target noun phrase that differs
+// from the sentence, so a new one costs two text-tower passes.
+const std::vector<std::string> kNewExpressions = {
+    "man in the red shirt on the left",   "the dog lying next to the sofa",
+    "woman holding a blue umbrella",      "small car behind the white truck",
+    "the cup closest to the laptop",      "girl with long hair near the window",
+    "tall tree on the right side",        "the plate with two slices of pizza",
+    "bird sitting on the fence post",     "old man wearing glasses and a hat",
+    "the bicycle leaning against a wall", "green bottle in front of the bowl",
+};
+
+// Per-frame work of refsegselector for each expression (its
+// transform_frame_ip): phrase, cached text, mix, scores, best proposal.
+int select_all(refseg::ClipRuntime &clip, const refseg::NounPhraseExtractor &phrases,
+               const std::vector<std::string> &expressions, const std::vector<float> &global,
+               const std::vector<float> &local, size_t dim) {
+  const refseg::SelectionWeights weights;
+  int checksum = 0;
+  for (const std::string &expression : expressions) {
+    const std::string phrase = phrases.target_phrase(expression);
+    const std::vector<float> text = refseg::mix_text_features(
+        clip.encode_text(expression), clip.encode_text(phrase.empty() ? expression : phrase),
+        weights.sentence);
+    const std::vector<float> scores =
+        refseg::score_proposals(global.data(), local.data(), kProposals, dim, text, weights.global);
+    checksum += refseg::best_proposal(scores);
+  }
+  return checksum;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  std::string vocab = REFSEG_SOURCE_DIR "/../shared/clip/bpe_simple_vocab_16e6.txt.gz";
+  int threads = 0;
+  for (int i = 1; i < argc; ++i) {
+    const bool has_value = i + 1 < argc;
+    if (!std::strcmp(argv[i], "--vocab") && has_value) {
+      vocab = argv[++i];
+    } else if (!std::strcmp(argv[i], "--threads") && has_value) {
+      threads = std::atoi(argv[++i]);
+    } else {
+      std::fprintf(stderr, "usage: %s [--vocab PATH] [--threads N]\n", argv[0]);
+      return 2;
+    }
+  }
+  if (!fs::is_regular_file(vocab)) {
+    std::fprintf(stderr, "bench_selector: no BPE vocabulary at %s (give --vocab PATH)\n",
+                 vocab.c_str());
+    return 1;
+  }
+
+  try {
+    TempModelDir dir;
+    const fs::path weights = dir.path() / "ViT-B-32.pt";
+    {
+      refseg::clip::ClipModel model(refseg::clip::ClipConfig{});  // ViT-B/32
+      refseg::clip::save_openai_layout(model, weights.string());
+    }
+    fs::copy_file(vocab, dir.path() / "bpe_simple_vocab_16e6.txt.gz");
+
+    refseg::RuntimeOptions options;
+    options.threads = threads;
+    std::shared_ptr<refseg::ClipRuntime> clip;
+    const double load_ms = refseg::bench::time_once([&] {
+                             clip = refseg::acquire_clip_runtime(weights.string(), options);
+                           }).wall_ms;
+    std::unique_ptr<refseg::NounPhraseExtractor> phrases;
+    const double parser_ms = refseg::bench::time_once([&] {
+                               phrases = std::make_unique<refseg::NounPhraseExtractor>();
+                             }).wall_ms;
+
+    std::printf(
+        "bench_selector: ViT-B/32-sized CLIP (random weights, saved fp16, run fp32 on "
+        "CPU) through acquire_clip_runtime\n");
+    refseg::bench::print_environment(stdout);
+    // The same call the runtime's worker makes; OpenBLAS's count is
+    // process-wide, so this also shows what the worker set.
+    std::printf("threads: %s\n",
+                refseg::clip::describe(refseg::clip::configure_inference_threads(threads)).c_str());
+    std::printf("precision: fp32; noun phrases: %s\n",
+                phrases->has_parser() ? "link-grammar" : "word-list heuristic");
+    std::printf(
+        "runtime load (weights + vocabulary + worker): %.0f ms; noun-phrase parser "
+        "load: %.0f ms\n\n",
+        load_ms, parser_ms);
+
+    const size_t dim = static_cast<size_t>(clip->embed_dim());
+    std::mt19937 gen(3);
+    std::normal_distribution<float> normal;
+    std::vector<float> global(kProposals * dim), local(kProposals * dim);
+    for (auto &v : global) v = normal(gen);
+    for (auto &v : local) v = normal(gen);
+
+    // Warm the text tower's kernels with a text no later run uses.
+    clip->encode_text("warm-up text that is never measured");
+
+    // (a) New text: every expression is new to the phrase cache and the text cache.
+    std::vector<double> new_ms, new_cpu;
+    for (const std::string &e : kNewExpressions) {
+      const auto t =
+          refseg::bench::time_once([&] { select_all(*clip, *phrases, {e}, global, local, dim); });
+      new_ms.push_back(t.wall_ms);
+      new_cpu.push_back(t.cpu_ms);
+    }
+    std::printf(
+        "(a) new expression -> first selection (N = %d): median %.1f ms wall, %.1f ms CPU "
+        "over %zu distinct expressions (min %.1f, max %.1f)\n",
+        kProposals, refseg::bench::median(new_ms), refseg::bench::median(new_cpu), new_ms.size(),
+        *std::min_element(new_ms.begin(), new_ms.end()),
+        *std::max_element(new_ms.begin(), new_ms.end()));
+
+    // (b) Per frame, texts cached (all were seen in (a)).
+    for (size_t count : {size_t{1}, size_t{10}}) {
+      const std::vector<std::string> expressions(kNewExpressions.begin(),
+                                                 kNewExpressions.begin() + count);
+      const int reps = 2000;
+      std::vector<double> us;
+      volatile int sink = 0;
+      for (int r = 0; r < reps + 1; ++r) {
+        const auto t = refseg::bench::time_once(
+            [&] { sink = sink + select_all(*clip, *phrases, expressions, global, local, dim); });
+        if (r > 0) us.push_back(t.wall_ms * 1e3);
+      }
+      std::printf(
+          "(b) per frame, N = %d, %2zu expression%s (text cached): median %.1f us "
+          "(%d frames)\n",
+          kProposals, count, count == 1 ? " " : "s", refseg::bench::median(us), reps);
+    }
+    std::printf("\npeak RSS: %.0f MB\n", refseg::bench::peak_rss_mb());
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "bench_selector: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
