@@ -69,6 +69,11 @@ void draw_labelled_masks(const MutableImageView &frame, const std::vector<Labell
     cv::findContours(padded, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE,
                      cv::Point(m.box.x - 1, m.box.y - 1));
     const cv::Scalar c = frame_colour(lm.colour, frame.layout);
+    // Emphasised masks (selections) get a dark rim under the coloured
+    // outline, so the outline shows even on an object of its own colour.
+    if (lm.weight > 1)
+      cv::polylines(canvas, contours, true, cv::Scalar(0, 0, 0, 255), thickness * (lm.weight + 2),
+                    cv::LINE_8);
     cv::polylines(canvas, contours, true, c, thickness * lm.weight, cv::LINE_8);
 
     if (lm.label.empty()) continue;
