@@ -24,7 +24,7 @@ export GST_PLUGIN_PATH="$PWD/$build/plugins${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}
 "$build/examples/refseg_app" --model refseg-tiny \
   --source "refsegworldsrc seed=$seed num-buffers=50 ! video/x-raw,width=320,height=240,framerate=10/1" \
   --sink "tee name=t \
-      t. ! queue ! videoconvert ! x264enc ! mp4mux ! filesink location=$out/demo.mp4 \
+      t. ! queue ! videoconvert ! x264enc tune=zerolatency ! mp4mux ! filesink location=$out/demo.mp4 \
       t. ! queue ! videorate drop-only=true ! video/x-raw,framerate=1/1 ! videoconvert ! pngenc ! \
            multifilesink location=$out/frames/frame-%02d.png" \
   "$text" </dev/null
