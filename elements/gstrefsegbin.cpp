@@ -132,12 +132,7 @@ static void gst_refseg_bin_class_init(GstRefSegBinClass *klass) {
     g_type_class_unref(child_class);
   }
 
-  GstCaps *caps = gst_caps_from_string(REFSEG_VIDEO_CAPS);
-  gst_element_class_add_pad_template(
-      element_class, gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
-  gst_element_class_add_pad_template(
-      element_class, gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
-  gst_caps_unref(caps);
+  refseg::gst::add_video_pad_templates(element_class);
   gst_element_class_set_static_metadata(
       element_class, "Referring segmentation", "Filter/Analyzer/Video",
       "Finds the object a sentence refers to in every frame: mask proposals, CLIP global-local "

@@ -6,7 +6,7 @@
 #include "common/model_error.h"
 #include "refseg_elements.h"
 #include "refseg_frame.h"
-#include "runtime/clip_runtime.h"
+#include "refseg_model_settings.h"
 
 GST_DEBUG_CATEGORY_STATIC(refseg_encoder_debug);
 #define GST_CAT_DEFAULT refseg_encoder_debug
@@ -15,11 +15,11 @@ enum { PROP_0, PROP_MODEL, PROP_MASKED_LAYERS, PROP_THREADS, PROP_DEVICE };
 
 constexpr guint kDefaultMaskedLayers = 3;
 
+constexpr refseg::gst::ModelPropertyIds kModelProperties{PROP_MODEL, PROP_THREADS, PROP_DEVICE};
+
 struct EncoderSettings {
-  std::string model;
+  refseg::gst::ModelSettings model;
   guint masked_layers = kDefaultMaskedLayers;
-  gint threads = 0;
-  std::string device = "cpu";
 };
 
 struct _GstRefSegEncoder {
@@ -35,23 +35,10 @@ static void gst_refseg_encoder_set_property(GObject *object, guint id, const GVa
                                             GParamSpec *pspec) {
   GstRefSegEncoder *self = GST_REFSEG_ENCODER(object);
   GST_OBJECT_LOCK(self);
-  switch (id) {
-    case PROP_MODEL:
-      self->settings->model = g_value_get_string(value) ? g_value_get_string(value) : "";
-      break;
-    case PROP_MASKED_LAYERS:
-      self->settings->masked_layers = g_value_get_uint(value);
-      break;
-    case PROP_THREADS:
-      self->settings->threads = g_value_get_int(value);
-      break;
-    case PROP_DEVICE:
-      self->settings->device = g_value_get_string(value) ? g_value_get_string(value) : "cpu";
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-      break;
-  }
+  if (id == PROP_MASKED_LAYERS)
+    self->settings->masked_layers = g_value_get_uint(value);
+  else if (!refseg::gst::set_model_property(self->settings->model, kModelProperties, id, value))
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   GST_OBJECT_UNLOCK(self);
 }
 
@@ -59,43 +46,20 @@ static void gst_refseg_encoder_get_property(GObject *object, guint id, GValue *v
                                             GParamSpec *pspec) {
   GstRefSegEncoder *self = GST_REFSEG_ENCODER(object);
   GST_OBJECT_LOCK(self);
-  switch (id) {
-    case PROP_MODEL:
-      g_value_set_string(value, self->settings->model.c_str());
-      break;
-    case PROP_MASKED_LAYERS:
-      g_value_set_uint(value, self->settings->masked_layers);
-      break;
-    case PROP_THREADS:
-      g_value_set_int(value, self->settings->threads);
-      break;
-    case PROP_DEVICE:
-      g_value_set_string(value, self->settings->device.c_str());
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-      break;
-  }
+  if (id == PROP_MASKED_LAYERS)
+    g_value_set_uint(value, self->settings->masked_layers);
+  else if (!refseg::gst::get_model_property(self->settings->model, kModelProperties, id, value))
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   GST_OBJECT_UNLOCK(self);
 }
 
 static gboolean gst_refseg_encoder_start(GstBaseTransform *trans) {
   GstRefSegEncoder *self = GST_REFSEG_ENCODER(trans);
   GST_OBJECT_LOCK(self);
-  const EncoderSettings settings = *self->settings;
+  const refseg::gst::ModelSettings settings = self->settings->model;
   GST_OBJECT_UNLOCK(self);
-  try {
-    *self->runtime =
-        refseg::acquire_clip_runtime(settings.model, {settings.threads, settings.device});
-  } catch (const std::exception &e) {
-    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
-                      ("Could not load CLIP model '%s'", settings.model.c_str()), ("%s", e.what()));
-    return FALSE;
-  }
-  GST_INFO_OBJECT(self, "model %s: embed dim %d, %d layers",
-                  (*self->runtime)->weights_path().c_str(), (*self->runtime)->embed_dim(),
-                  (*self->runtime)->layers());
-  return TRUE;
+  *self->runtime = refseg::gst::acquire_model(GST_ELEMENT(self), settings);
+  return *self->runtime != nullptr;
 }
 
 static gboolean gst_refseg_encoder_stop(GstBaseTransform *trans) {
@@ -145,14 +109,10 @@ static void gst_refseg_encoder_class_init(GstRefSegEncoderClass *klass) {
   gobject_class->get_property = gst_refseg_encoder_get_property;
   gobject_class->finalize = gst_refseg_encoder_finalize;
 
-  const auto ready_only = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                   GST_PARAM_MUTABLE_READY);
-  g_object_class_install_property(
-      gobject_class, PROP_MODEL,
-      g_param_spec_string("model", "Model",
-                          "CLIP model: a path to an OpenAI .pt archive, or a name looked up in the "
-                          "models directories (e.g. ViT-B/32, refseg-tiny)",
-                          "", ready_only));
+  refseg::gst::install_model_properties(
+      gobject_class, kModelProperties,
+      "CLIP model: a path to an OpenAI .pt archive, or a name looked up in the models directories "
+      "(e.g. ViT-B/32, refseg-tiny)");
   g_object_class_install_property(
       gobject_class, PROP_MASKED_LAYERS,
       g_param_spec_uint("masked-layers", "Masked layers",
@@ -161,25 +121,7 @@ static void gst_refseg_encoder_class_init(GstRefSegEncoderClass *klass) {
                         0, 64, kDefaultMaskedLayers,
                         static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                  GST_PARAM_MUTABLE_PLAYING)));
-  g_object_class_install_property(
-      gobject_class, PROP_THREADS,
-      g_param_spec_int("threads", "Threads",
-                       "LibTorch intra-op threads of the model's worker (0 = every core; the first "
-                       "element to load a model sets it)",
-                       0, 1024, 0, ready_only));
-  g_object_class_install_property(
-      gobject_class, PROP_DEVICE,
-      g_param_spec_string("device", "Device",
-                          "Where inference runs: cpu, cuda or cuda:N (CUDA needs a LibTorch built "
-                          "with it)",
-                          "cpu", ready_only));
-
-  GstCaps *caps = gst_caps_from_string(REFSEG_VIDEO_CAPS);
-  gst_element_class_add_pad_template(
-      element_class, gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
-  gst_element_class_add_pad_template(
-      element_class, gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
-  gst_caps_unref(caps);
+  refseg::gst::add_video_pad_templates(element_class);
   gst_element_class_set_static_metadata(
       element_class, "Referring segmentation encoder", "Filter/Analyzer/Video",
       "Adds CLIP global- and local-context features of each mask proposal to the refseg meta",

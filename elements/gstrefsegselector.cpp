@@ -7,7 +7,7 @@
 #include "language/noun_phrase.h"
 #include "refseg_elements.h"
 #include "refseg_frame.h"
-#include "runtime/clip_runtime.h"
+#include "refseg_model_settings.h"
 #include "selection/selection.h"
 
 GST_DEBUG_CATEGORY_STATIC(refseg_selector_debug);
@@ -24,13 +24,13 @@ enum {
   PROP_DEVICE,
 };
 
+constexpr refseg::gst::ModelPropertyIds kModelProperties{PROP_MODEL, PROP_THREADS, PROP_DEVICE};
+
 struct SelectorSettings {
-  std::string model;
+  refseg::gst::ModelSettings model;
   std::string text;
   std::vector<std::string> expressions;
   refseg::SelectionWeights weights;
-  gint threads = 0;
-  std::string device = "cpu";
 
   // The text first, then the list; blank entries select nothing.
   std::vector<std::string> all_expressions() const {
@@ -80,9 +80,6 @@ static void gst_refseg_selector_set_property(GObject *object, guint id, const GV
   GST_OBJECT_LOCK(self);
   SelectorSettings &s = *self->settings;
   switch (id) {
-    case PROP_MODEL:
-      s.model = valid_utf8(g_value_get_string(value));
-      break;
     case PROP_TEXT:
       s.text = valid_utf8(g_value_get_string(value));
       break;
@@ -100,14 +97,9 @@ static void gst_refseg_selector_set_property(GObject *object, guint id, const GV
     case PROP_SENTENCE_WEIGHT:
       s.weights.sentence = g_value_get_float(value);
       break;
-    case PROP_THREADS:
-      s.threads = g_value_get_int(value);
-      break;
-    case PROP_DEVICE:
-      s.device = valid_utf8(g_value_get_string(value));
-      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+      if (!refseg::gst::set_model_property(s.model, kModelProperties, id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -119,9 +111,6 @@ static void gst_refseg_selector_get_property(GObject *object, guint id, GValue *
   GST_OBJECT_LOCK(self);
   const SelectorSettings &s = *self->settings;
   switch (id) {
-    case PROP_MODEL:
-      g_value_set_string(value, s.model.c_str());
-      break;
     case PROP_TEXT:
       g_value_set_string(value, s.text.c_str());
       break;
@@ -139,14 +128,9 @@ static void gst_refseg_selector_get_property(GObject *object, guint id, GValue *
     case PROP_SENTENCE_WEIGHT:
       g_value_set_float(value, s.weights.sentence);
       break;
-    case PROP_THREADS:
-      g_value_set_int(value, s.threads);
-      break;
-    case PROP_DEVICE:
-      g_value_set_string(value, s.device.c_str());
-      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+      if (!refseg::gst::get_model_property(s.model, kModelProperties, id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -155,16 +139,10 @@ static void gst_refseg_selector_get_property(GObject *object, guint id, GValue *
 static gboolean gst_refseg_selector_start(GstBaseTransform *trans) {
   GstRefSegSelector *self = GST_REFSEG_SELECTOR(trans);
   GST_OBJECT_LOCK(self);
-  const SelectorSettings settings = *self->settings;
+  const refseg::gst::ModelSettings settings = self->settings->model;
   GST_OBJECT_UNLOCK(self);
-  try {
-    self->models->clip =
-        refseg::acquire_clip_runtime(settings.model, {settings.threads, settings.device});
-  } catch (const std::exception &e) {
-    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
-                      ("Could not load CLIP model '%s'", settings.model.c_str()), ("%s", e.what()));
-    return FALSE;
-  }
+  self->models->clip = refseg::gst::acquire_model(GST_ELEMENT(self), settings);
+  if (!self->models->clip) return FALSE;
   if (!self->models->phrases)
     self->models->phrases = std::make_unique<refseg::NounPhraseExtractor>();
   if (!self->models->phrases->has_parser())
@@ -287,16 +265,11 @@ static void gst_refseg_selector_class_init(GstRefSegSelectorClass *klass) {
   gobject_class->get_property = gst_refseg_selector_get_property;
   gobject_class->finalize = gst_refseg_selector_finalize;
 
-  const auto ready_only = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                   GST_PARAM_MUTABLE_READY);
   const auto live = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                              GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE);
-  g_object_class_install_property(
-      gobject_class, PROP_MODEL,
-      g_param_spec_string("model", "Model",
-                          "CLIP model for the text tower: the same name or path as the encoder's "
-                          "(the model is loaded once and shared)",
-                          "", ready_only));
+  refseg::gst::install_model_properties(gobject_class, kModelProperties,
+                                        "CLIP model for the text tower: the same name or path as "
+                                        "the encoder's (the model is loaded once and shared)");
   g_object_class_install_property(
       gobject_class, PROP_TEXT,
       g_param_spec_string("text", "Text",
@@ -308,7 +281,7 @@ static void gst_refseg_selector_class_init(GstRefSegSelectorClass *klass) {
       gst_param_spec_array(
           "expressions", "Expressions",
           "More referring expressions, each selected separately from the same "
-          "features, e.g. expressions=\"<\\\"the dog\\\", \\\"the red car\\\">\"",
+          "features, e.g. 'expressions=\"<\\\"the dog\\\", \\\"the red car\\\">\"'",
           g_param_spec_string("expression", "Expression", "An expression", "", G_PARAM_READWRITE),
           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                    GST_PARAM_MUTABLE_PLAYING)));
@@ -325,23 +298,7 @@ static void gst_refseg_selector_class_init(GstRefSegSelectorClass *klass) {
           "b in t = b t_sentence + (1 - b) t_phrase, the target noun phrase's weight "
           "being 1 - b",
           0.f, 1.f, 0.5f, live));
-  g_object_class_install_property(
-      gobject_class, PROP_THREADS,
-      g_param_spec_int("threads", "Threads",
-                       "LibTorch intra-op threads of the model's worker (0 = every core; the first "
-                       "element to load a model sets it)",
-                       0, 1024, 0, ready_only));
-  g_object_class_install_property(
-      gobject_class, PROP_DEVICE,
-      g_param_spec_string("device", "Device", "Where the text tower runs: cpu, cuda or cuda:N",
-                          "cpu", ready_only));
-
-  GstCaps *caps = gst_caps_from_string(REFSEG_VIDEO_CAPS);
-  gst_element_class_add_pad_template(
-      element_class, gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
-  gst_element_class_add_pad_template(
-      element_class, gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
-  gst_caps_unref(caps);
+  refseg::gst::add_video_pad_templates(element_class);
   gst_element_class_set_static_metadata(
       element_class, "Referring segmentation selector", "Filter/Analyzer/Video",
       "Selects the mask proposal a referring expression refers to, from CLIP features in the "

@@ -131,8 +131,8 @@ static GstFlowReturn gst_refseg_world_src_fill(GstPushSrc *src, GstBuffer *buffe
   GstVideoFrame frame;
   if (!gst_video_frame_map(&frame, &self->info, buffer, GST_MAP_WRITE)) {
     GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("Could not map the output buffer"),
-                      ("buffer of %" G_GSIZE_FORMAT " bytes for a %dx%d frame", gst_buffer_get_size(buffer),
-                       scene.image.cols, scene.image.rows));
+                      ("buffer of %" G_GSIZE_FORMAT " bytes for a %dx%d frame",
+                       gst_buffer_get_size(buffer), scene.image.cols, scene.image.rows));
     return GST_FLOW_ERROR;
   }
   const int row_bytes = scene.image.cols * 3;

@@ -21,6 +21,15 @@ std::optional<PixelLayout> pixel_layout(GstVideoFormat format) {
   }
 }
 
+void add_video_pad_templates(GstElementClass *klass) {
+  GstCaps *caps = gst_caps_from_string(REFSEG_VIDEO_CAPS);
+  gst_element_class_add_pad_template(
+      klass, gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
+  gst_element_class_add_pad_template(
+      klass, gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
+  gst_caps_unref(caps);
+}
+
 ImageView image_view(const GstVideoFrame *frame) {
   ImageView view;
   view.data = static_cast<const uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(frame, 0));

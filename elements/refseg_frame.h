@@ -20,6 +20,9 @@ namespace refseg::gst {
 
 std::optional<PixelLayout> pixel_layout(GstVideoFormat format);
 
+// Always "sink" and "src" pads with REFSEG_VIDEO_CAPS.
+void add_video_pad_templates(GstElementClass *klass);
+
 // A view of a mapped frame's first plane; valid while the frame is mapped.
 ImageView image_view(const GstVideoFrame *frame);
 

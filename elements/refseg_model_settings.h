@@ -1,0 +1,38 @@
+// The CLIP model properties refsegencoder and refsegselector share (model,
+// threads, device), and loading the model they name at start(): one
+// definition of their ranges, blurbs and error messages.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <memory>
+#include <string>
+
+#include "runtime/clip_runtime.h"
+
+namespace refseg::gst {
+
+struct ModelSettings {
+  std::string model;
+  gint threads = 0;
+  std::string device = "cpu";
+};
+
+// The property ids an element gave the three properties.
+struct ModelPropertyIds {
+  guint model, threads, device;
+};
+
+void install_model_properties(GObjectClass *klass, ModelPropertyIds ids, const char *model_blurb);
+
+// Both return false when `id` is not one of the model properties.
+bool set_model_property(ModelSettings &settings, ModelPropertyIds ids, guint id,
+                        const GValue *value);
+bool get_model_property(const ModelSettings &settings, ModelPropertyIds ids, guint id,
+                        GValue *value);
+
+// Loads (or shares) the model; on failure posts an error naming the model
+// and the problem on `element`'s bus and returns null.
+std::shared_ptr<ClipRuntime> acquire_model(GstElement *element, const ModelSettings &settings);
+
+}  // namespace refseg::gst
