@@ -153,7 +153,7 @@ int main(int argc, char **argv) {
   const double after = matmul_gflops();
   std::printf(
       "matmul again after the encoder: %.1f GFLOP/s%s\n", after,
-      after > best_gflops * 1.05 ? " (higher: the %% column above used the lower rate)" : "");
+      after > best_gflops * 1.05 ? " (higher: the % column above used the lower rate)" : "");
   auto tokens = at::zeros({1, cfg.context_length}, at::kLong);
   for (int i = 0; i < 12; ++i) tokens[0][i] = static_cast<int64_t>(gen() % 49000) + 1;
   tokens[0][0] = 49406;
