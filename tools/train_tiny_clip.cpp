@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <string>
 
@@ -18,7 +19,8 @@ namespace {
 void usage() {
   std::cerr << "usage: train_tiny_clip --out FILE.pt [--steps N] [--seed S] [--scenes-per-step N]\n"
                "         [--expressions-per-scene N] [--distractors N] [--masked-layers K]\n"
-               "         [--lr X] [--warmup N] [--merges N] [--resolution R] [--patch P]\n"
+               "         [--description-weight X] [--lr X] [--warmup N] [--merges N]\n"
+               "         [--resolution R] [--patch P]\n"
                "         [--vision-width W] [--vision-layers L] [--text-width W]\n"
                "         [--text-layers L] [--context N] [--embed-dim D] [--threads N] [--fp32]\n"
                "         [--save-every N] [--init EARLIER.pt] [--first-scene N]\n";
@@ -28,6 +30,14 @@ std::string format_time(double s) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%d:%02d", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
   return buf;
+}
+
+// "dir/x.pt", 500 -> "dir/x.step500.pt"
+std::string checkpoint_path(const std::string &out, int step) {
+  const std::filesystem::path p(out);
+  return (p.parent_path() /
+          (p.stem().string() + ".step" + std::to_string(step) + p.extension().string()))
+      .string();
 }
 
 }  // namespace
@@ -64,6 +74,8 @@ int main(int argc, char **argv) {
         o.learning_rate = std::stod(value());
       else if (arg == "--warmup")
         o.warmup_steps = number();
+      else if (arg == "--description-weight")
+        o.description_weight = std::stod(value());
       else if (arg == "--merges")
         o.bpe_merges = number();
       else if (arg == "--vocabulary-scenes")
@@ -116,11 +128,17 @@ int main(int argc, char **argv) {
     if (trainer.longest_text_tokens() > o.shape.context_length)
       std::cerr << "warning: some texts are longer than the context and will be truncated\n";
     trainer.train([&](const refseg::training::TrainingProgress &p) {
-      std::fprintf(stderr, "step %5d/%d  loss %.4f  acc %.3f  elapsed %s  eta %s\n", p.step,
-                   p.steps, p.loss, p.accuracy, format_time(p.elapsed_s).c_str(),
+      std::fprintf(stderr,
+                   "step %5d/%d  loss %.4f  acc %.3f  described crop %.3f global %.3f  "
+                   "elapsed %s  eta %s\n",
+                   p.step, p.steps, p.loss, p.accuracy, p.crop_description_accuracy,
+                   p.global_description_accuracy, format_time(p.elapsed_s).c_str(),
                    format_time(p.eta_s).c_str());
       // Checkpoints let a long run be inspected (and stopped) early.
-      if (save_every > 0 && p.step % save_every == 0 && p.step < p.steps) trainer.save(out, fp16);
+      // Each checkpoint keeps its own file (x.step500.pt beside x.pt), so the
+      // best one can be chosen after the run.
+      if (save_every > 0 && p.step % save_every == 0 && p.step < p.steps)
+        trainer.save(checkpoint_path(out, p.step), fp16);
     });
     trainer.save(out, fp16);
     std::cerr << "wrote " << out << " and " << refseg::training::vocabulary_path_for(out) << "\n";

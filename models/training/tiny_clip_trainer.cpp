@@ -131,6 +131,11 @@ struct TinyClipTrainer::Impl {
   std::unique_ptr<torch::optim::AdamW> optimizer;
   std::unique_ptr<WorldSampler> sampler;
   int step = 0;
+  // Every object description the world can produce ("red circle") and with
+  // the size ("small red circle"), with their positions in those lists.
+  std::vector<std::string> descriptions, sized_descriptions;
+  std::map<std::string, int64_t> description_index, sized_index;
+  double description_weight = 1.0;
 
   explicit Impl(const TrainingOptions &o) : options(o) {
     const auto &s = o.shape;
@@ -145,6 +150,9 @@ struct TinyClipTrainer::Impl {
     if (o.masked_layers < 0 || o.masked_layers > s.vision_layers)
       throw ModelError("tiny CLIP: masked layers " + std::to_string(o.masked_layers) +
                        " outside [0, " + std::to_string(s.vision_layers) + "]");
+    if (!(o.description_weight >= 0))
+      throw ModelError("tiny CLIP: description weight " + std::to_string(o.description_weight) +
+                       " must be >= 0");
     if (o.steps < 0 || o.scenes_per_step <= 0)
       throw ModelError("tiny CLIP: steps must be >= 0 and scenes per step > 0");
 
@@ -176,6 +184,23 @@ struct TinyClipTrainer::Impl {
     so.distractors_per_scene = o.distractors_per_scene;
     so.world = o.world;
     sampler = std::make_unique<WorldSampler>(so, phrases);
+
+    for (const auto colour : world::all_colours())
+      for (const auto shape : world::all_shapes()) {
+        world::Object object;
+        object.colour = colour;
+        object.shape = shape;
+        description_index.emplace(world::describe(object, false),
+                                  static_cast<int64_t>(descriptions.size()));
+        descriptions.push_back(world::describe(object, false));
+        for (const bool big : {false, true}) {
+          object.big = big;
+          sized_index.emplace(world::describe(object, true),
+                              static_cast<int64_t>(sized_descriptions.size()));
+          sized_descriptions.push_back(world::describe(object, true));
+        }
+      }
+    description_weight = o.description_weight;
   }
 
   double learning_rate_at(int i) const {
@@ -220,14 +245,19 @@ struct TinyClipTrainer::Impl {
                                      at::cat(grids), options.masked_layers);  // [N, E]
     auto fl = vit->forward(at::cat(crops));                                   // [N, E]
 
-    // Every text once through the text tower.
+    // Every text once through the text tower, the world's whole set of
+    // object descriptions included.
     TextTable table;
-    std::vector<int64_t> object_rows, description_ids;
+    std::vector<int64_t> all_description_ids, all_sized_ids;
+    for (const auto &d : descriptions) all_description_ids.push_back(table.add(d));
+    for (const auto &d : sized_descriptions) all_sized_ids.push_back(table.add(d));
+    std::vector<int64_t> object_rows, description_class, sized_class;
     for (int j = 0; j < S; ++j) {
       for (const auto &e : samples[j].expressions) table.add(e.sentence), table.add(e.phrase);
       for (int o = 0; o < samples[j].object_count; ++o) {
         object_rows.push_back(first_row[j] + o);
-        description_ids.push_back(table.add(samples[j].descriptions[o]));
+        description_class.push_back(description_index.at(samples[j].descriptions[o]));
+        sized_class.push_back(sized_index.at(samples[j].sized_descriptions[o]));
       }
     }
     auto tf = encode_texts(table.texts);  // [U, E]
@@ -281,17 +311,24 @@ struct TinyClipTrainer::Impl {
     }
     auto loss = selection / std::max<int64_t>(1, result.expressions);
 
-    // (b) Local crops against their colour-and-shape descriptions across
-    // the batch (identical descriptions are all positives).
+    // (b) Every object's local crop against every colour-and-shape
+    // description the world has, and (c) its masked global feature against
+    // every size-colour-shape description. Contrasting only the batch's own
+    // descriptions (mostly of other colours) let colour alone win, so shape
+    // and size had almost no gradient; the whole vocabulary of descriptions
+    // asks for them on every step.
     if (!object_rows.empty()) {
-      std::vector<int64_t> unique_desc = description_ids;
-      std::sort(unique_desc.begin(), unique_desc.end());
-      unique_desc.erase(std::unique(unique_desc.begin(), unique_desc.end()), unique_desc.end());
-      auto desc = index_tensor(description_ids);
-      auto cols = index_tensor(unique_desc);
-      auto positive = desc.unsqueeze(1).eq(cols.unsqueeze(0));  // [M, D]
-      loss = loss + 0.5 * multi_positive_contrastive(fl.index_select(0, index_tensor(object_rows)),
-                                                     tf.index_select(0, cols), positive, scale);
+      auto rows = index_tensor(object_rows);
+      auto crop_texts = tf.index_select(0, index_tensor(all_description_ids));
+      auto sized_texts = tf.index_select(0, index_tensor(all_sized_ids));
+      auto crop_loss =
+          selection_loss(crop_texts, fl.index_select(0, rows), index_tensor(description_class),
+                         scale, &result.crops_described);
+      auto global_loss =
+          selection_loss(sized_texts, fg.index_select(0, rows), index_tensor(sized_class), scale,
+                         &result.globals_described);
+      result.objects = static_cast<int64_t>(object_rows.size());
+      loss = loss + description_weight * (crop_loss + 0.5 * global_loss);
     }
 
     for (auto &group : optimizer->param_groups())
@@ -330,9 +367,14 @@ void TinyClipTrainer::train(const std::function<void(const TrainingProgress &)> 
     p.step = impl_->step;
     p.steps = impl_->options.steps;
     p.loss = ema;
-    int64_t n = 0, c = 0;
-    for (const auto &w : window) n += w.expressions, c += w.correct;
+    int64_t n = 0, c = 0, objects = 0, crops = 0, globals = 0;
+    for (const auto &w : window) {
+      n += w.expressions, c += w.correct;
+      objects += w.objects, crops += w.crops_described, globals += w.globals_described;
+    }
     p.accuracy = n ? static_cast<double>(c) / n : 0;
+    p.crop_description_accuracy = objects ? static_cast<double>(crops) / objects : 0;
+    p.global_description_accuracy = objects ? static_cast<double>(globals) / objects : 0;
     p.elapsed_s = std::chrono::duration<double>(clock::now() - start).count();
     p.eta_s = p.elapsed_s / (impl_->step - first) * (p.steps - impl_->step);
     progress(p);

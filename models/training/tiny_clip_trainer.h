@@ -42,6 +42,10 @@ struct TrainingOptions {
   double learning_rate = 1e-3;  // peak, after a linear warm-up, then cosine decay
   int warmup_steps = 30;
   double weight_decay = 0.05;  // on matrices only
+  // Weight of the description losses: every object's local crop against all
+  // colour-and-shape descriptions of the world, and its masked global
+  // feature against all size-colour-shape descriptions.
+  double description_weight = 1.0;
   int bpe_merges = 300;
   int vocabulary_scenes = 1500;  // training scenes whose texts the BPE merges are learnt from
   // Start from these weights (an archive this trainer wrote with the same
@@ -57,12 +61,18 @@ struct StepResult {
   double loss = 0;
   int64_t expressions = 0;
   int64_t correct = 0;  // chosen by the selector's rule at a = 0.95, b = 0.5
+  // Objects, and how many of them whose local crop / masked global feature
+  // is closest to their own description among all the world's descriptions.
+  int64_t objects = 0, crops_described = 0, globals_described = 0;
 };
 
 struct TrainingProgress {
   int step = 0, steps = 0;
   double loss = 0;      // exponential moving average
   double accuracy = 0;  // over the last 50 steps' expressions (training scenes)
+  // Over the last 50 steps' objects: own description ranked first, from the
+  // local crop (colour, shape) and from the masked global feature (with size).
+  double crop_description_accuracy = 0, global_description_accuracy = 0;
   double elapsed_s = 0, eta_s = 0;
 };
 

@@ -102,6 +102,7 @@ SceneSample WorldSampler::sample(uint64_t scene_seed) const {
   for (const auto &o : scene.objects) {
     masks.push_back(o.mask);
     out.descriptions.push_back(world::describe(o, false));
+    out.sized_descriptions.push_back(world::describe(o, true));
   }
   out.object_count = static_cast<int>(masks.size());
   world::SeededRandom distractor_random(scene_seed, kDistractorStream);

@@ -37,7 +37,8 @@ struct SceneSample {
   at::Tensor grid_masks;  // [N, G*G] candidate masks on the patch grid
   at::Tensor crops;       // [N, 3, R, R] local-context inputs
   int object_count = 0;   // rows [0, object_count) are objects, the rest distractors
-  std::vector<std::string> descriptions;  // per object: "red circle" (colour and shape)
+  std::vector<std::string> descriptions;        // per object: "red circle" (colour and shape)
+  std::vector<std::string> sized_descriptions;  // per object: "small red circle"
   std::vector<ExpressionSample> expressions;
 };
 

@@ -47,6 +47,10 @@ TEST(TrainingSmoke, LossDecreasesAndTheArchiveLoadsBack) {
     const StepResult r = trainer.step();
     ASSERT_TRUE(std::isfinite(r.loss));
     ASSERT_GT(r.expressions, 0);
+    // Every object of the batch is scored against the world's descriptions.
+    ASSERT_GE(r.objects, 2);
+    ASSERT_LE(r.crops_described, r.objects);
+    ASSERT_LE(r.globals_described, r.objects);
     if (i < 8) first += r.loss / 8;
     if (i >= 32) last += r.loss / 8;
   }
@@ -88,6 +92,9 @@ TEST(TrainingSmoke, ImpossibleShapesAreRefused) {
   EXPECT_THROW(TinyClipTrainer{o}, ModelError);
   o = micro_options();
   o.shape.image_resolution = 30;  // not a multiple of the patch
+  EXPECT_THROW(TinyClipTrainer{o}, ModelError);
+  o = micro_options();
+  o.description_weight = -1;
   EXPECT_THROW(TinyClipTrainer{o}, ModelError);
 }
 
