@@ -12,7 +12,8 @@ static const int kFrames = 4;
 
 static GstHarness *world_harness(const std::string &description) {
   GstHarness *h = gst_harness_new_parse(description.c_str());
-  gst_harness_add_src_parse(h, "refsegworldsrc seed=11 ! capsfilter caps=video/x-raw,width=160,height=120", FALSE);
+  gst_harness_add_src_parse(
+      h, "refsegworldsrc seed=11 ! capsfilter caps=video/x-raw,width=160,height=120", FALSE);
   return h;
 }
 
