@@ -36,13 +36,4 @@ at::Tensor selection_loss(const at::Tensor &visual, const at::Tensor &text,
   return at::cross_entropy_loss(logits, targets);
 }
 
-at::Tensor multi_positive_contrastive(const at::Tensor &a, const at::Tensor &b,
-                                      const at::Tensor &positive, const at::Tensor &scale) {
-  auto logits = scale * at::mm(unit(a), unit(b).t());  // [N, M]
-  auto p = positive.to(logits.scalar_type());
-  auto rows = p / p.sum(1, true).clamp_min(1);
-  auto cols = p.t() / p.t().sum(1, true).clamp_min(1);
-  return 0.5 * (soft_cross_entropy(logits, rows) + soft_cross_entropy(logits.t(), cols));
-}
-
 }  // namespace refseg::training

@@ -27,10 +27,4 @@ at::Tensor selection_loss(const at::Tensor &visual, const at::Tensor &text,
                           const at::Tensor &targets, const at::Tensor &scale,
                           int64_t *correct = nullptr);
 
-// Symmetric CLIP loss with several positives per row: the target of row i
-// is the uniform distribution over the j with positive[i][j].
-//   a [N, E], b [M, E], positive [N, M] bool (each row and column has one).
-at::Tensor multi_positive_contrastive(const at::Tensor &a, const at::Tensor &b,
-                                      const at::Tensor &positive, const at::Tensor &scale);
-
 }  // namespace refseg::training

@@ -92,21 +92,6 @@ TEST(TrainingPath, SelectionLossRewardsTheTarget) {
   EXPECT_LT(right, wrong);
 }
 
-TEST(TrainingPath, ContrastiveLossPrefersMatchingPairs) {
-  auto a = at::eye(4);
-  auto scale = at::full({}, 10.f);
-  auto positive = at::eye(4).to(at::kBool);
-  const float aligned = multi_positive_contrastive(a, a, positive, scale).item<float>();
-  const float shuffled = multi_positive_contrastive(a, a.roll(1, 0), positive, scale).item<float>();
-  EXPECT_LT(aligned, shuffled);
-  // Two identical texts: both are positives of the same crop.
-  auto b = at::cat({a.narrow(0, 0, 1), a}, 0);  // [5, 4], rows 0 and 1 equal
-  auto multi = at::zeros({4, 5}, at::kBool);
-  multi[0][0] = true, multi[0][1] = true;
-  for (int i = 1; i < 4; ++i) multi[i][i + 1] = true;
-  EXPECT_LT(multi_positive_contrastive(a, b, multi, scale).item<float>(), shuffled);
-}
-
 TEST(TrainingPath, TrainingSeedsNeverOverlapHeldOutOnes) {
   for (uint64_t run : {0ull, 1ull, 7ull})
     for (uint64_t i = 0; i < 1000; ++i)
