@@ -30,4 +30,5 @@ export GST_PLUGIN_PATH="$PWD/$build/plugins${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}
   "$text" </dev/null
 
 "$build/tools/png_strip" "$out/demo.png" "$out"/frames/frame-0[0-4].png
-echo "wrote $PWD/$out/demo.mp4 and $PWD/$out/demo.png"
+out_abs=$(cd "$out" && pwd)
+echo "wrote $out_abs/demo.mp4 and $out_abs/demo.png"

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <string>
 
+#include "clip/inference_threads.h"
 #include "common/model_error.h"
 #include "tokenizer/bpe_tokenizer.h"
 #include "training/tiny_clip_trainer.h"
@@ -19,10 +20,13 @@ namespace {
 void usage() {
   std::cerr << "usage: train_tiny_clip --out FILE.pt [--steps N] [--seed S] [--scenes-per-step N]\n"
                "         [--expressions-per-scene N] [--distractors N] [--masked-layers K]\n"
-               "         [--description-weight X] [--lr X] [--warmup N] [--merges N]\n"
+               "         [--all-attribute-expressions] [--global-weight A]\n"
+               "         [--global-weight-spread P] [--description-weight X]\n"
+               "         [--global-description-share X] [--lr X] [--warmup N] [--merges N]\n"
                "         [--resolution R] [--patch P]\n"
                "         [--vision-width W] [--vision-layers L] [--text-width W]\n"
-               "         [--text-layers L] [--context N] [--embed-dim D] [--threads N] [--fp32]\n"
+               "         [--text-layers L] [--context N] [--embed-dim D] [--fp32]\n"
+               "         [--threads N] [--thread-policy blas|torch|both]\n"
                "         [--save-every N] [--init EARLIER.pt] [--first-scene N]\n";
 }
 
@@ -46,6 +50,7 @@ int main(int argc, char **argv) {
   refseg::training::TrainingOptions o;
   std::string out;
   int threads = 2;
+  auto policy = refseg::clip::ThreadPolicy::kBlasPool;
   int save_every = 0;
   bool fp16 = true;
   try {
@@ -74,8 +79,16 @@ int main(int argc, char **argv) {
         o.learning_rate = std::stod(value());
       else if (arg == "--warmup")
         o.warmup_steps = number();
+      else if (arg == "--all-attribute-expressions")
+        o.all_attribute_expressions = true;
+      else if (arg == "--global-weight")
+        o.selection_global_weight = std::stod(value());
+      else if (arg == "--global-weight-spread")
+        o.global_weight_spread = std::stod(value());
       else if (arg == "--description-weight")
         o.description_weight = std::stod(value());
+      else if (arg == "--global-description-share")
+        o.global_description_share = std::stod(value());
       else if (arg == "--merges")
         o.bpe_merges = number();
       else if (arg == "--vocabulary-scenes")
@@ -98,6 +111,8 @@ int main(int argc, char **argv) {
         o.shape.embed_dim = number();
       else if (arg == "--threads")
         threads = number();
+      else if (arg == "--thread-policy")
+        policy = refseg::clip::parse_thread_policy(value());
       else if (arg == "--fp32")
         fp16 = false;
       else if (arg == "--save-every")
@@ -119,7 +134,10 @@ int main(int argc, char **argv) {
   }
 
   try {
-    torch::set_num_threads(threads);
+    // The same pools the encoder configures: on few cores LibTorch's OpenMP
+    // pool and OpenBLAS's pool otherwise spin against each other.
+    const auto pools = refseg::clip::configure_inference_threads(threads, policy);
+    std::cerr << "threads: " << refseg::clip::describe(pools) << "\n";
     refseg::training::TinyClipTrainer trainer(o);
     std::cerr << "vocabulary: " << trainer.merges().size() << " merges, "
               << trainer.tokenizer().vocab_size() << " tokens; longest text "

@@ -38,7 +38,12 @@ struct TrainingOptions {
   int scenes_per_step = 8;
   int expressions_per_scene = 6;
   int distractors_per_scene = 1;
-  int masked_layers = 3;        // k of the global-context feature
+  bool all_attribute_expressions = false;  // SamplerOptions::all_attribute_expressions
+  int masked_layers = 3;                   // k of the global-context feature
+  // The selection loss mixes the features at this a (the selector's default)
+  // except, with probability global_weight_spread, at a uniform random a.
+  double selection_global_weight = 0.95;
+  double global_weight_spread = 0.0;
   double learning_rate = 1e-3;  // peak, after a linear warm-up, then cosine decay
   int warmup_steps = 30;
   double weight_decay = 0.05;  // on matrices only
@@ -46,6 +51,10 @@ struct TrainingOptions {
   // colour-and-shape descriptions of the world, and its masked global
   // feature against all size-colour-shape descriptions.
   double description_weight = 1.0;
+  // The masked global feature's description loss relative to the crop's:
+  // the global feature dominates the selector's score at a = 0.95 and must
+  // carry size, colour and shape from a few patches.
+  double global_description_share = 1.0;
   int bpe_merges = 300;
   int vocabulary_scenes = 1500;  // training scenes whose texts the BPE merges are learnt from
   // Start from these weights (an archive this trainer wrote with the same

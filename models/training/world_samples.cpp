@@ -4,11 +4,15 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
+#include <optional>
 
 #include "clip/image_preprocess.h"
 #include "common/image_view.h"
 #include "language/noun_phrase.h"
+#include "world/referring_expressions.h"
+#include "world/scene_compose.h"
 #include "world/seeded_random.h"
 
 namespace refseg::training {
@@ -17,6 +21,7 @@ namespace {
 // Streams of the sampler's own randomness, apart from the world's.
 constexpr uint64_t kExpressionStream = 0x7261696e31ull;
 constexpr uint64_t kDistractorStream = 0x7261696e32ull;
+constexpr uint64_t kAttributeStream = 0x7261696e33ull;
 
 // Up to `count` expressions, taking the types in turn so that rarer types
 // (ordinal, relation) are not crowded out by attribute ones.
@@ -67,6 +72,51 @@ cv::Mat merged_pair(const world::Scene &scene, world::SeededRandom &random) {
   return mask;
 }
 
+// Part of one object, cut off by a random line through it: what an
+// over-segmenting generator proposes (one half of a two-coloured star, the
+// lit side of a heart). Empty when the cut keeps too little or too much.
+cv::Mat object_fragment(const world::Scene &scene, world::SeededRandom &random) {
+  if (scene.objects.empty()) return {};
+  const auto &object = scene.objects[static_cast<size_t>(
+      random.uniform_int(0, static_cast<int64_t>(scene.objects.size()) - 1))];
+  const double angle = random.uniform(0.0, 2.0 * M_PI);
+  const double offset = random.uniform(-0.3, 0.5) * object.radius;
+  const double nx = std::cos(angle), ny = std::sin(angle);
+  cv::Mat mask = cv::Mat::zeros(object.mask.size(), CV_8U);
+  int kept = 0, total = 0;
+  for (int y = 0; y < mask.rows; ++y)
+    for (int x = 0; x < mask.cols; ++x) {
+      if (!object.mask.at<uint8_t>(y, x)) continue;
+      ++total;
+      if ((x - object.centre.x) * nx + (y - object.centre.y) * ny > offset) continue;
+      mask.at<uint8_t>(y, x) = 255;
+      ++kept;
+    }
+  if (kept < 0.25 * total || kept > 0.6 * total) return {};
+  return mask;
+}
+
+// Whether the colour and shape words of `text` single out `target` among the
+// scene's objects, so that its crop (which shows no size) decides.
+bool crop_decides(const std::string &text, const std::vector<world::Object> &objects, int target) {
+  auto names = [&](const std::string &word) {
+    const std::string padded = " " + text + " ";
+    return padded.find(" " + word + " ") != std::string::npos;
+  };
+  std::optional<world::Colour> colour;
+  std::optional<world::Shape> shape;
+  for (const auto c : world::all_colours())
+    if (names(world::colour_name(c))) colour = c;
+  for (const auto h : world::all_shapes())
+    if (names(world::shape_name(h))) shape = h;
+  if (!colour && !shape) return false;
+  for (int i = 0; i < static_cast<int>(objects.size()); ++i)
+    if (i != target && (!colour || objects[i].colour == *colour) &&
+        (!shape || objects[i].shape == *shape))
+      return false;
+  return true;
+}
+
 // A frame-sized CV_8U mask as the box-cropped RegionMask the encoder reads.
 RegionMask to_region_mask(const cv::Mat &mask) {
   RegionMask r;
@@ -107,8 +157,18 @@ SceneSample WorldSampler::sample(uint64_t scene_seed) const {
   out.object_count = static_cast<int>(masks.size());
   world::SeededRandom distractor_random(scene_seed, kDistractorStream);
   for (int i = 0; i < options_.distractors_per_scene; ++i) {
-    cv::Mat d = (i % 2 == 0) ? background_piece(scene, distractor_random)
-                             : merged_pair(scene, distractor_random);
+    cv::Mat d;
+    switch (distractor_random.uniform_int(0, 2)) {
+      case 0:
+        d = background_piece(scene, distractor_random);
+        break;
+      case 1:
+        d = merged_pair(scene, distractor_random);
+        break;
+      default:
+        d = object_fragment(scene, distractor_random);
+        break;
+    }
     if (!d.empty()) masks.push_back(d);
   }
 
@@ -127,11 +187,24 @@ SceneSample WorldSampler::sample(uint64_t scene_seed) const {
   out.grid_masks = at::stack(grids);
   out.crops = at::stack(crops);
 
+  auto add_expression = [&](const world::Expression &e) {
+    std::string phrase = phrases_.target_phrase(e.text);
+    if (phrase.empty()) phrase = e.text;
+    out.expressions.push_back({e.text, phrase, e.target, e.type,
+                               e.type == world::ExpressionType::Attribute &&
+                                   crop_decides(e.text, scene.objects, e.target)});
+  };
   world::SeededRandom expression_random(scene_seed, kExpressionStream);
-  for (const auto *e : balanced_subset(scene, options_.expressions_per_scene, expression_random)) {
-    std::string phrase = phrases_.target_phrase(e->text);
-    if (phrase.empty()) phrase = e->text;
-    out.expressions.push_back({e->text, phrase, e->target, e->type});
+  for (const auto *e : balanced_subset(scene, options_.expressions_per_scene, expression_random))
+    add_expression(*e);
+  if (options_.all_attribute_expressions) {
+    world::SeededRandom wording(scene_seed, kAttributeStream);
+    constexpr int kEveryOne = 16;  // more than the 7 attribute combinations
+    const auto every = world::referring_expressions(
+        scene.objects, world::referable_objects(scene.objects, options_.world.min_visible_fraction),
+        kEveryOne, wording);
+    for (const auto &e : every)
+      if (e.type == world::ExpressionType::Attribute) add_expression(e);
   }
   return out;
 }

@@ -30,6 +30,9 @@ struct ExpressionSample {
   std::string phrase;    // its target noun phrase (t_phrase)
   int target = -1;       // row among the scene's candidates
   world::ExpressionType type = world::ExpressionType::Attribute;
+  // The crop alone can tell the target: the colour and shape the text names
+  // single it out (size cannot be seen in a crop resized to R x R).
+  bool crop_decides = false;
 };
 
 struct SceneSample {
@@ -46,10 +49,14 @@ struct SamplerOptions {
   int image_resolution = 64;
   int patch_size = 8;
   int expressions_per_scene = 6;  // at most; round-robin over the expression types
-  // Masks that are no object (a piece of background, two objects merged),
-  // as a proposal generator makes them: the selection loss learns to rank
-  // them below the target.
+  // Masks that are no object (a piece of background, two objects merged,
+  // part of one object), as a proposal generator makes them: the selection
+  // loss learns to rank them below the target.
   int distractors_per_scene = 1;
+  // Besides those expressions, every attribute expression the world can say
+  // of the scene ("the star", "the big one", "the small red square"): the
+  // words alone and in every combination must single the object out.
+  bool all_attribute_expressions = false;
   world::WorldOptions world;
 };
 

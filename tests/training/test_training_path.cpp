@@ -7,6 +7,9 @@
 #include <ATen/ATen.h>
 #include <torch/utils.h>
 
+#include <set>
+#include <string>
+
 #include "clip/clip_model.h"
 #include "clip/global_local_encoder.h"
 #include "language/noun_phrase.h"
@@ -60,6 +63,56 @@ TEST(TrainingPath, SampleFeaturesEqualTheEncoders) {
     auto local = model->vit->forward(sample.crops);
     EXPECT_TRUE(at::allclose(local, expected.local, 1e-4, 1e-4));
   }
+}
+
+// With all_attribute_expressions the sample holds every attribute phrase the
+// world can say of the scene (the world's tests check each is true and
+// unique); the crop is trusted alone only when the colour and shape words
+// single the target out, never for a text that names only a size.
+TEST(TrainingPath, AllAttributeExpressionsAreTrueAndMarkWhatTheCropDecides) {
+  NounPhraseExtractor phrases;
+  SamplerOptions so;
+  so.distractors_per_scene = 0;
+  so.all_attribute_expressions = true;
+  WorldSampler sampler(so, phrases);
+  int size_only = 0, crop_decided = 0;
+  for (uint64_t seed = 100; seed < 120; ++seed) {
+    const SceneSample sample = sampler.sample(seed);
+    const world::Scene scene = world::make_scene(seed, so.world);
+    std::set<int> described;
+    for (const auto &e : sample.expressions) {
+      if (e.type != world::ExpressionType::Attribute) continue;
+      described.insert(e.target);
+      const std::string padded = " " + e.sentence + " ";
+      auto says = [&](const std::string &w) {
+        return padded.find(" " + w + " ") != std::string::npos;
+      };
+      const auto &target = scene.objects[static_cast<size_t>(e.target)];
+      bool colour = false, shape = false;
+      for (const auto c : world::all_colours()) colour |= says(world::colour_name(c));
+      for (const auto h : world::all_shapes()) shape |= says(world::shape_name(h));
+      // A text with no colour or shape word ("the big one") cannot be read off a crop.
+      if (!colour && !shape) {
+        EXPECT_FALSE(e.crop_decides) << e.sentence;
+        ++size_only;
+      }
+      if (e.crop_decides) {
+        ++crop_decided;
+        int alike = 0;  // objects with the target's colour and shape, as far as named
+        for (const auto &o : scene.objects)
+          alike += (!colour || o.colour == target.colour) && (!shape || o.shape == target.shape);
+        EXPECT_EQ(alike, 1) << e.sentence;
+      }
+    }
+    // Every object the world's own (sampled) attribute expressions describe is
+    // among them.
+    for (const auto &e : scene.expressions) {
+      if (e.type != world::ExpressionType::Attribute) continue;
+      EXPECT_TRUE(described.count(e.target)) << "seed " << seed << ": " << e.text;
+    }
+  }
+  EXPECT_GT(size_only, 0);
+  EXPECT_GT(crop_decided, 0);
 }
 
 TEST(TrainingPath, FullMasksGiveThePlainImageFeature) {
