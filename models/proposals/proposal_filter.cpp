@@ -8,21 +8,6 @@
 
 namespace refseg {
 
-double mask_iou(const RegionMask &a, const RegionMask &b) {
-  const double area_a = static_cast<double>(a.area()), area_b = static_cast<double>(b.area());
-  const int x0 = std::max(a.box.x, b.box.x), y0 = std::max(a.box.y, b.box.y);
-  const int x1 = std::min(a.box.x + a.box.width, b.box.x + b.box.width);
-  const int y1 = std::min(a.box.y + a.box.height, b.box.y + b.box.height);
-  double inter = 0;
-  for (int y = y0; y < y1; ++y) {
-    const uint8_t *ra = &a.pixels[static_cast<size_t>(y - a.box.y) * a.box.width - a.box.x];
-    const uint8_t *rb = &b.pixels[static_cast<size_t>(y - b.box.y) * b.box.width - b.box.x];
-    for (int x = x0; x < x1; ++x) inter += (ra[x] != 0) & (rb[x] != 0);
-  }
-  const double uni = area_a + area_b - inter;
-  return uni > 0 ? inter / uni : 0.0;
-}
-
 std::vector<RegionMask> select_candidates(const std::vector<CandidateInfo> &candidates,
                                           const ProposalFilter &filter, double grid_area,
                                           const std::function<RegionMask(size_t)> &render) {

@@ -13,9 +13,6 @@
 
 namespace refseg {
 
-// Intersection over union of two box-cropped masks (0 when both are empty).
-double mask_iou(const RegionMask &a, const RegionMask &b);
-
 // A candidate known by its score, area and box before its pixels exist, so
 // that only the candidates the filter actually compares get rendered.
 struct CandidateInfo {

@@ -1,0 +1,152 @@
+#include "tracking/frame_motion.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace refseg::tracking {
+namespace {
+
+float bilinear(const cv::Mat &img, float x, float y) {
+  const int x0 = static_cast<int>(std::floor(x)), y0 = static_cast<int>(std::floor(y));
+  const float fx = x - x0, fy = y - y0;
+  const float *r0 = img.ptr<float>(y0), *r1 = img.ptr<float>(y0 + 1);
+  return (1 - fy) * ((1 - fx) * r0[x0] + fx * r0[x0 + 1]) +
+         fy * ((1 - fx) * r1[x0] + fx * r1[x0 + 1]);
+}
+
+bool inside(const cv::Mat &img, float x, float y) {
+  return x >= 1.f && y >= 1.f && x < img.cols - 2.f && y < img.rows - 2.f;
+}
+
+struct Sample {
+  float x, y;    // in the level's pixels, in the earlier frame
+  float value;   // the earlier frame there
+  float gx, gy;  // its gradient
+};
+
+// The mask grown by `rim` pixels on every side: the object's outline, which
+// is what an alignment can lock on to, lies half outside the mask.
+RegionMask with_rim(const RegionMask &mask, int rim) {
+  if (rim <= 0) return mask;
+  RegionMask out;
+  out.box = {mask.box.x - rim, mask.box.y - rim, mask.box.width + 2 * rim,
+             mask.box.height + 2 * rim};
+  cv::Mat grown = cv::Mat::zeros(out.box.height, out.box.width, CV_8U);
+  const cv::Mat in(mask.box.height, mask.box.width, CV_8U,
+                   const_cast<uint8_t *>(mask.pixels.data()));
+  in.copyTo(grown(cv::Rect(rim, rim, mask.box.width, mask.box.height)));
+  cv::dilate(grown, grown,
+             cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * rim + 1, 2 * rim + 1)));
+  out.pixels.assign(grown.datastart, grown.dataend);
+  return out;
+}
+
+}  // namespace
+
+GreyPyramid make_pyramid(const ImageView &frame, const MotionOptions &options) {
+  const int channels = bytes_per_pixel(frame.layout);
+  const cv::Mat view(frame.height, frame.width, CV_8UC(channels), const_cast<uint8_t *>(frame.data),
+                     static_cast<size_t>(frame.stride));
+  const int width = std::max(16, std::min(options.working_width, frame.width));
+  const int height = std::max(
+      16, static_cast<int>(std::lround(static_cast<double>(frame.height) * width / frame.width)));
+  // Resize first, then convert: the conversion touches the small copy only.
+  cv::Mat small, grey;
+  if (width == frame.width && height == frame.height)
+    small = view;
+  else
+    cv::resize(view, small, cv::Size(width, height), 0, 0, cv::INTER_AREA);
+  const bool red_first = red_offset(frame.layout) == 0;
+  const int code = channels == 3 ? (red_first ? cv::COLOR_RGB2GRAY : cv::COLOR_BGR2GRAY)
+                                 : (red_first ? cv::COLOR_RGBA2GRAY : cv::COLOR_BGRA2GRAY);
+  cv::cvtColor(small, grey, code);
+  GreyPyramid p;
+  p.frame_width = frame.width;
+  p.frame_height = frame.height;
+  p.scale_x = static_cast<float>(frame.width) / width;
+  p.scale_y = static_cast<float>(frame.height) / height;
+  p.levels.resize(std::max(1, options.levels));
+  grey.convertTo(p.levels[0], CV_32F);
+  for (size_t l = 1; l < p.levels.size(); l++) cv::pyrDown(p.levels[l - 1], p.levels[l]);
+  return p;
+}
+
+FrameMotion::FrameMotion(std::shared_ptr<const GreyPyramid> from,
+                         std::shared_ptr<const GreyPyramid> to, const MotionOptions &options)
+    : from_(std::move(from)), to_(std::move(to)), options_(options) {}
+
+Displacement FrameMotion::translation_of(const RegionMask &object, Displacement offset) const {
+  if (empty() || object.box.empty()) return {};
+  const RegionMask mask = with_rim(object, options_.rim);
+  const size_t area = mask.area();
+  if (area == 0) return {};
+  // An even subsample of the mask's pixels: every step-th row and column.
+  const int step = std::max(
+      1, static_cast<int>(std::ceil(std::sqrt(static_cast<double>(area) / options_.max_samples))));
+  const float sx = from_->scale_x, sy = from_->scale_y;
+  float dx = 0.f, dy = 0.f;  // at the current level, in its pixels
+  for (int level = static_cast<int>(from_->levels.size()) - 1; level >= 0; level--) {
+    const cv::Mat &a = from_->levels[level], &b = to_->levels[level];
+    const float scale = static_cast<float>(1 << level);
+    std::vector<Sample> samples;
+    double h00 = 0, h01 = 0, h11 = 0;
+    for (int my = step / 2; my < mask.box.height; my += step) {
+      const uint8_t *row = &mask.pixels[static_cast<size_t>(my) * mask.box.width];
+      for (int mx = step / 2; mx < mask.box.width; mx += step) {
+        if (!row[mx]) continue;
+        // Pixel centre in frame coordinates, then in this level's.
+        const float fx = mask.box.x + mx + 0.5f + offset.dx,
+                    fy = mask.box.y + my + 0.5f + offset.dy;
+        const float x = fx / sx / scale - 0.5f, y = fy / sy / scale - 0.5f;
+        if (!inside(a, x, y)) continue;
+        Sample s{x, y, bilinear(a, x, y), 0.f, 0.f};
+        s.gx = 0.5f * (bilinear(a, x + 1, y) - bilinear(a, x - 1, y));
+        s.gy = 0.5f * (bilinear(a, x, y + 1) - bilinear(a, x, y - 1));
+        h00 += s.gx * s.gx;
+        h01 += s.gx * s.gy;
+        h11 += s.gy * s.gy;
+        samples.push_back(s);
+      }
+    }
+    const double det = h00 * h11 - h01 * h01;
+    // No edge to align at this level: keep what the coarser levels found.
+    if (samples.size() < 4 || det <= 1e-6 * (h00 + h11) * (h00 + h11) || h00 + h11 < 1e-3) {
+      if (level > 0) dx *= 2.f, dy *= 2.f;
+      continue;
+    }
+    for (int it = 0; it < options_.iterations; it++) {
+      double bx = 0, by = 0;
+      for (const Sample &s : samples) {
+        const float x = s.x + dx, y = s.y + dy;
+        if (!inside(b, x, y)) continue;
+        const float e = bilinear(b, x, y) - s.value;
+        bx += s.gx * e;
+        by += s.gy * e;
+      }
+      // Inverse compositional step: the Hessian of the earlier frame's
+      // gradients is fixed, so each iteration is one pass over the samples.
+      const float ux = static_cast<float>((h11 * bx - h01 * by) / det);
+      const float uy = static_cast<float>((h00 * by - h01 * bx) / det);
+      dx -= ux;
+      dy -= uy;
+      if (std::abs(ux) < 0.01f && std::abs(uy) < 0.01f) break;
+    }
+    if (level > 0) dx *= 2.f, dy *= 2.f;
+  }
+  if (!std::isfinite(dx) || !std::isfinite(dy)) return {};
+  return {dx * sx, dy * sy};
+}
+
+FrameMotion MotionEstimator::next(const ImageView &frame) {
+  auto pyramid = std::make_shared<const GreyPyramid>(make_pyramid(frame, options_));
+  FrameMotion motion;
+  if (previous_ && previous_->frame_width == frame.width &&
+      previous_->frame_height == frame.height && previous_->levels.size() == pyramid->levels.size())
+    motion = FrameMotion(previous_, pyramid, options_);
+  previous_ = std::move(pyramid);
+  return motion;
+}
+
+}  // namespace refseg::tracking
