@@ -5,13 +5,17 @@
 #include "gstrefsegencoder.h"
 #include "gstrefsegproposals.h"
 #include "gstrefsegselector.h"
+#include "gstrefsegtracker.h"
+#include "refseg_analysis_step.h"
 #include "refseg_elements.h"
 #include "refseg_frame.h"
 
 GST_DEBUG_CATEGORY_STATIC(refseg_bin_debug);
 #define GST_CAT_DEFAULT refseg_bin_debug
 
-enum Child { PROPOSALS, ENCODER, SELECTOR, N_CHILDREN };
+// The children properties are forwarded to. Besides them the bin holds a
+// tee and two queues (see gst_refseg_bin_init).
+enum Child { PROPOSALS, ENCODER, SELECTOR, TRACKER, N_CHILDREN };
 
 // A bin property forwards to the same-named (or renamed) property of one or
 // more children; its spec is cloned from the first child's, so ranges,
@@ -23,23 +27,34 @@ struct ForwardedProperty {
 };
 
 static const ForwardedProperty kForwarded[] = {
-    {"model", "model", {false, true, true}},
-    {"text", "text", {false, false, true}},
-    {"expressions", "expressions", {false, false, true}},
-    {"global-weight", "global-weight", {false, false, true}},
-    {"sentence-weight", "sentence-weight", {false, false, true}},
-    {"masked-layers", "masked-layers", {false, true, false}},
-    {"threads", "threads", {false, true, true}},
-    {"device", "device", {false, true, true}},
-    {"max-proposals", "max-proposals", {true, false, false}},
-    {"min-area", "min-area", {true, false, false}},
-    {"proposals-model", "model", {true, false, false}},
+    {"model", "model", {false, true, true, false}},
+    {"text", "text", {false, false, true, false}},
+    {"expressions", "expressions", {false, false, true, false}},
+    {"global-weight", "global-weight", {false, false, true, false}},
+    {"sentence-weight", "sentence-weight", {false, false, true, false}},
+    {"threshold", "threshold", {false, false, true, false}},
+    {"masked-layers", "masked-layers", {false, true, false, false}},
+    {"threads", "threads", {false, true, true, false}},
+    {"device", "device", {false, true, true, false}},
+    {"max-proposals", "max-proposals", {true, false, false, false}},
+    {"min-area", "min-area", {true, false, false, false}},
+    {"proposals-model", "model", {true, false, false, false}},
+    {"switch-margin", "switch-margin", {false, false, false, true}},
+    {"switch-confirmations", "switch-confirmations", {false, false, false, true}},
+    {"post-messages", "post-messages", {false, false, false, true}},
 };
 constexpr guint kNumForwarded = G_N_ELEMENTS(kForwarded);
+// The bin's own properties, after the forwarded ones.
+enum { PROP_MODE = kNumForwarded + 1, PROP_INFERENCE_INTERVAL };
 
 struct _GstRefSegBin {
   GstBin parent;
   GstElement *children[N_CHILDREN];
+  GstElement *tee, *analysis_queue, *video_queue;
+  // Guarded by the object lock.
+  refseg::scheduling::AnalysisMode mode;
+  guint interval;
+  bool live;  // what the first frame's latency query said (auto)
 };
 
 G_DEFINE_TYPE(GstRefSegBin, gst_refseg_bin, GST_TYPE_BIN);
@@ -83,13 +98,61 @@ static GType child_type(int child) {
       return GST_TYPE_REFSEG_PROPOSALS;
     case ENCODER:
       return GST_TYPE_REFSEG_ENCODER;
-    default:
+    case SELECTOR:
       return GST_TYPE_REFSEG_SELECTOR;
+    default:
+      return GST_TYPE_REFSEG_TRACKER;
   }
+}
+
+// Puts the mode into the children: the tracker waits or not, the analysis
+// queue keeps every frame or only the newest, proposals analyse every frame
+// or every N-th.
+static void apply_mode(GstRefSegBin *self) {
+  GST_OBJECT_LOCK(self);
+  const refseg::scheduling::AnalysisMode mode = self->mode;
+  const guint interval = self->interval;
+  const bool live = self->live;
+  GST_OBJECT_UNLOCK(self);
+  using refseg::scheduling::AnalysisMode;
+  const AnalysisMode resolved = refseg::scheduling::resolve(mode, live);
+  g_object_set(self->children[TRACKER], "mode", static_cast<gint>(mode), nullptr);
+  g_object_set(self->children[PROPOSALS], "inference-interval",
+               resolved == AnalysisMode::Interval ? interval : 1u, nullptr);
+  if (resolved == AnalysisMode::Latest)
+    // The analysis takes the newest frame whenever it is free.
+    g_object_set(self->analysis_queue, "leaky", 2 /* downstream */, "max-size-buffers", 1u,
+                 nullptr);
+  else
+    g_object_set(self->analysis_queue, "leaky", 0 /* no */, "max-size-buffers", 3u, nullptr);
+}
+
+// Auto mode: the first frame of each stream says whether the pipeline is
+// live, before the tee hands it to the analysis queue.
+static GstPadProbeReturn resolve_liveness(GstPad *pad, GstPadProbeInfo *, gpointer data) {
+  GstRefSegBin *self = GST_REFSEG_BIN(data);
+  const bool live = refseg::gst::upstream_is_live(pad);
+  GST_OBJECT_LOCK(self);
+  self->live = live;
+  GST_OBJECT_UNLOCK(self);
+  GST_INFO_OBJECT(self, "upstream is %slive", live ? "" : "not ");
+  apply_mode(self);
+  return GST_PAD_PROBE_REMOVE;
 }
 
 static void gst_refseg_bin_set_property(GObject *object, guint id, const GValue *value,
                                         GParamSpec *pspec) {
+  GstRefSegBin *bin = GST_REFSEG_BIN(object);
+  if (id == PROP_MODE || id == PROP_INFERENCE_INTERVAL) {
+    GST_OBJECT_LOCK(bin);
+    if (id == PROP_MODE)
+      bin->mode = static_cast<refseg::scheduling::AnalysisMode>(g_value_get_enum(value));
+    else
+      bin->interval = g_value_get_uint(value);
+    GST_OBJECT_UNLOCK(bin);
+    apply_mode(bin);
+    return;
+  }
   if (id == 0 || id > kNumForwarded) {
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     return;
@@ -102,6 +165,16 @@ static void gst_refseg_bin_set_property(GObject *object, guint id, const GValue 
 
 static void gst_refseg_bin_get_property(GObject *object, guint id, GValue *value,
                                         GParamSpec *pspec) {
+  GstRefSegBin *bin = GST_REFSEG_BIN(object);
+  if (id == PROP_MODE || id == PROP_INFERENCE_INTERVAL) {
+    GST_OBJECT_LOCK(bin);
+    if (id == PROP_MODE)
+      g_value_set_enum(value, static_cast<gint>(bin->mode));
+    else
+      g_value_set_uint(value, bin->interval);
+    GST_OBJECT_UNLOCK(bin);
+    return;
+  }
   if (id == 0 || id > kNumForwarded) {
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     return;
@@ -113,6 +186,34 @@ static void gst_refseg_bin_get_property(GObject *object, guint id, GValue *value
     g_object_get_property(G_OBJECT(self->children[c]), p.child_name, value);
     return;
   }
+}
+
+static GstStateChangeReturn gst_refseg_bin_change_state(GstElement *element,
+                                                        GstStateChange transition) {
+  GstRefSegBin *self = GST_REFSEG_BIN(element);
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    GstPad *pad = gst_element_get_static_pad(self->tee, "sink");
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, resolve_liveness, self, nullptr);
+    gst_object_unref(pad);
+  }
+  return GST_ELEMENT_CLASS(gst_refseg_bin_parent_class)->change_state(element, transition);
+}
+
+// The analysis queue's streaming thread runs proposals, encoding and
+// selection: it announces itself (stream-status ENTER, posted from that
+// thread) and is given a lower priority than the video, as the model's
+// worker thread is (models/scheduling).
+static void gst_refseg_bin_handle_message(GstBin *bin, GstMessage *message) {
+  GstRefSegBin *self = GST_REFSEG_BIN(bin);
+  if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_STREAM_STATUS) {
+    GstStreamStatusType type;
+    GstElement *owner = nullptr;
+    gst_message_parse_stream_status(message, &type, &owner);
+    if (type == GST_STREAM_STATUS_TYPE_ENTER && owner == self->analysis_queue &&
+        !refseg::scheduling::lower_current_thread_priority())
+      GST_DEBUG_OBJECT(self, "could not lower the analysis thread's priority");
+  }
+  GST_BIN_CLASS(gst_refseg_bin_parent_class)->handle_message(bin, message);
 }
 
 static void gst_refseg_bin_class_init(GstRefSegBinClass *klass) {
@@ -131,6 +232,23 @@ static void gst_refseg_bin_class_init(GstRefSegBinClass *klass) {
     g_object_class_install_property(gobject_class, i + 1, clone_pspec(src, p.name));
     g_type_class_unref(child_class);
   }
+  const auto live = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                             GST_PARAM_MUTABLE_PLAYING);
+  g_object_class_install_property(
+      gobject_class, PROP_MODE,
+      g_param_spec_enum("mode", "Analysis mode",
+                        "every-frame: each frame waits for its analysis; interval: every "
+                        "inference-interval-th frame is analysed, results carried in between; "
+                        "latest: the video never waits, frames carry the latest results; auto: "
+                        "latest when the pipeline is live, every-frame otherwise",
+                        GST_TYPE_REFSEG_ANALYSIS_MODE,
+                        static_cast<gint>(refseg::scheduling::AnalysisMode::Auto), live));
+  g_object_class_install_property(
+      gobject_class, PROP_INFERENCE_INTERVAL,
+      g_param_spec_uint("inference-interval", "Inference interval",
+                        "In interval mode, analyse every N-th frame", 1, G_MAXINT, 10, live));
+  element_class->change_state = GST_DEBUG_FUNCPTR(gst_refseg_bin_change_state);
+  GST_BIN_CLASS(klass)->handle_message = GST_DEBUG_FUNCPTR(gst_refseg_bin_handle_message);
 
   refseg::gst::add_video_pad_templates(element_class);
   gst_element_class_set_static_metadata(
@@ -141,16 +259,37 @@ static void gst_refseg_bin_class_init(GstRefSegBinClass *klass) {
   GST_DEBUG_CATEGORY_INIT(refseg_bin_debug, "refsegbin", 0, "refseg bin");
 }
 
+// What it assembles, as by hand (docs/architecture.md):
+//   tee name=t ! queue ! refsegproposals ! refsegencoder ! refsegselector ! k.results
+//   t. ! queue ! refsegtracker name=k
+// The analysis queue is requested from the tee first: the tee hands each
+// frame to the analysis before the video.
 static void gst_refseg_bin_init(GstRefSegBin *self) {
-  static const char *factories[N_CHILDREN] = {"refsegproposals", "refsegencoder", "refsegselector"};
+  static const char *factories[N_CHILDREN] = {"refsegproposals", "refsegencoder", "refsegselector",
+                                              "refsegtracker"};
+  self->mode = refseg::scheduling::AnalysisMode::Auto;
+  self->interval = 10;
+  self->live = false;
   for (int c = 0; c < N_CHILDREN; c++) {
     self->children[c] = GST_ELEMENT(g_object_new(child_type(c), "name", factories[c], nullptr));
     gst_bin_add(GST_BIN(self), self->children[c]);
   }
-  gst_element_link_many(self->children[PROPOSALS], self->children[ENCODER],
-                        self->children[SELECTOR], nullptr);
-  GstPad *sink = gst_element_get_static_pad(self->children[PROPOSALS], "sink");
-  GstPad *src = gst_element_get_static_pad(self->children[SELECTOR], "src");
+  self->tee = gst_element_factory_make("tee", "tee");
+  self->analysis_queue = gst_element_factory_make("queue", "analysis-queue");
+  self->video_queue = gst_element_factory_make("queue", "video-queue");
+  gst_bin_add_many(GST_BIN(self), self->tee, self->analysis_queue, self->video_queue, nullptr);
+  // The tracker publishes per frame; the selector's own messages would
+  // repeat them per analysis.
+  g_object_set(self->children[SELECTOR], "post-messages", FALSE, nullptr);
+  g_object_set(self->analysis_queue, "max-size-bytes", 0u, "max-size-time", G_GUINT64_CONSTANT(0),
+               nullptr);
+  gst_element_link_many(self->tee, self->analysis_queue, self->children[PROPOSALS],
+                        self->children[ENCODER], self->children[SELECTOR], nullptr);
+  gst_element_link_pads(self->children[SELECTOR], "src", self->children[TRACKER], "results");
+  gst_element_link_many(self->tee, self->video_queue, self->children[TRACKER], nullptr);
+  apply_mode(self);
+  GstPad *sink = gst_element_get_static_pad(self->tee, "sink");
+  GstPad *src = gst_element_get_static_pad(self->children[TRACKER], "src");
   gst_element_add_pad(GST_ELEMENT(self), gst_ghost_pad_new("sink", sink));
   gst_element_add_pad(GST_ELEMENT(self), gst_ghost_pad_new("src", src));
   gst_object_unref(sink);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/model_error.h"
+#include "refseg_analysis_step.h"
 #include "refseg_elements.h"
 #include "refseg_frame.h"
 #include "refseg_model_settings.h"
@@ -26,6 +27,7 @@ struct _GstRefSegEncoder {
   GstVideoFilter parent;
   EncoderSettings *settings;                      // guarded by the object lock
   std::shared_ptr<refseg::ClipRuntime> *runtime;  // set in start(), used by the streaming thread
+  refseg::scheduling::ProcessingTime *time;       // thread-safe
 };
 
 G_DEFINE_TYPE(GstRefSegEncoder, gst_refseg_encoder, GST_TYPE_VIDEO_FILTER);
@@ -59,6 +61,7 @@ static gboolean gst_refseg_encoder_start(GstBaseTransform *trans) {
   const refseg::gst::ModelSettings settings = self->settings->model;
   GST_OBJECT_UNLOCK(self);
   *self->runtime = refseg::gst::acquire_model(GST_ELEMENT(self), settings);
+  self->time->clear();
   return *self->runtime != nullptr;
 }
 
@@ -78,6 +81,7 @@ static GstFlowReturn gst_refseg_encoder_transform_frame_ip(GstVideoFilter *filte
   GST_OBJECT_LOCK(self);
   const int masked_layers = static_cast<int>(self->settings->masked_layers);
   GST_OBJECT_UNLOCK(self);
+  const gint64 start = refseg::gst::monotonic_ns();
   const std::vector<refseg::RegionMask> proposals = refseg::gst::read_proposals(meta);
   refseg::ClipRuntime &runtime = **self->runtime;
   try {
@@ -89,13 +93,24 @@ static GstFlowReturn gst_refseg_encoder_transform_frame_ip(GstVideoFilter *filte
     GST_ELEMENT_ERROR(self, STREAM, FAILED, ("CLIP encoding failed"), ("%s", e.what()));
     return GST_FLOW_ERROR;
   }
+  refseg::gst::record_processing_time(GST_ELEMENT(self), *self->time, start);
   return GST_FLOW_OK;
+}
+
+static gboolean gst_refseg_encoder_query(GstBaseTransform *trans, GstPadDirection direction,
+                                         GstQuery *query) {
+  const gboolean ok =
+      GST_BASE_TRANSFORM_CLASS(gst_refseg_encoder_parent_class)->query(trans, direction, query);
+  if (ok && direction == GST_PAD_SRC && GST_QUERY_TYPE(query) == GST_QUERY_LATENCY)
+    refseg::gst::add_processing_latency(query, *GST_REFSEG_ENCODER(trans)->time);
+  return ok;
 }
 
 static void gst_refseg_encoder_finalize(GObject *object) {
   GstRefSegEncoder *self = GST_REFSEG_ENCODER(object);
   delete self->settings;
   delete self->runtime;
+  delete self->time;
   G_OBJECT_CLASS(gst_refseg_encoder_parent_class)->finalize(object);
 }
 
@@ -129,6 +144,7 @@ static void gst_refseg_encoder_class_init(GstRefSegEncoderClass *klass) {
 
   transform_class->start = GST_DEBUG_FUNCPTR(gst_refseg_encoder_start);
   transform_class->stop = GST_DEBUG_FUNCPTR(gst_refseg_encoder_stop);
+  transform_class->query = GST_DEBUG_FUNCPTR(gst_refseg_encoder_query);
   filter_class->transform_frame_ip = GST_DEBUG_FUNCPTR(gst_refseg_encoder_transform_frame_ip);
   GST_DEBUG_CATEGORY_INIT(refseg_encoder_debug, "refsegencoder", 0, "refseg CLIP encoder");
 }
@@ -136,4 +152,7 @@ static void gst_refseg_encoder_class_init(GstRefSegEncoderClass *klass) {
 static void gst_refseg_encoder_init(GstRefSegEncoder *self) {
   self->settings = new EncoderSettings();
   self->runtime = new std::shared_ptr<refseg::ClipRuntime>();
+  self->time = new refseg::scheduling::ProcessingTime();
+  // Late frames are for the tracker to carry results onto, not to drop.
+  gst_base_transform_set_qos_enabled(GST_BASE_TRANSFORM(self), FALSE);
 }

@@ -6,6 +6,7 @@
 #include "common/model_error.h"
 #include "proposals/grouping_generator.h"
 #include "proposals/torchscript_generator.h"
+#include "refseg_analysis_step.h"
 #include "refseg_elements.h"
 #include "refseg_frame.h"
 
@@ -22,6 +23,7 @@ enum {
   PROP_SIGMA,
   PROP_PROCESSING_SIZE,
   PROP_MODEL,
+  PROP_INFERENCE_INTERVAL,
 };
 
 // What the properties say; read under the object lock.
@@ -36,6 +38,10 @@ struct _GstRefSegProposals {
   ProposalSettings *settings;  // guarded by the object lock
   // Made at READY->PAUSED, dropped at PAUSED->READY; used by the streaming thread only.
   std::unique_ptr<refseg::ProposalGenerator> *generator;
+  // Which frames are analysed (interval, demand, QoS) and how long it takes;
+  // thread-safe on their own.
+  refseg::scheduling::FrameSchedule *schedule;
+  refseg::scheduling::ProcessingTime *time;
 };
 
 G_DEFINE_TYPE(GstRefSegProposals, gst_refseg_proposals, GST_TYPE_VIDEO_FILTER);
@@ -85,6 +91,9 @@ static void gst_refseg_proposals_set_property(GObject *object, guint id, const G
       s.model = path ? path : "";
       break;
     }
+    case PROP_INFERENCE_INTERVAL:
+      self->schedule->set_interval(static_cast<int>(g_value_get_uint(value)));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
@@ -122,6 +131,9 @@ static void gst_refseg_proposals_get_property(GObject *object, guint id, GValue 
     case PROP_MODEL:
       g_value_set_string(value, s.model.empty() ? nullptr : s.model.c_str());
       break;
+    case PROP_INFERENCE_INTERVAL:
+      g_value_set_uint(value, static_cast<guint>(self->schedule->interval()));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
@@ -156,8 +168,11 @@ static gboolean gst_refseg_proposals_open(GstRefSegProposals *self) {
 static GstStateChangeReturn gst_refseg_proposals_change_state(GstElement *element,
                                                               GstStateChange transition) {
   GstRefSegProposals *self = GST_REFSEG_PROPOSALS(element);
-  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED && !gst_refseg_proposals_open(self))
-    return GST_STATE_CHANGE_FAILURE;
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    if (!gst_refseg_proposals_open(self)) return GST_STATE_CHANGE_FAILURE;
+    self->schedule->restart();
+    self->time->clear();
+  }
   const GstStateChangeReturn ret =
       GST_ELEMENT_CLASS(gst_refseg_proposals_parent_class)->change_state(element, transition);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) self->generator->reset();
@@ -173,6 +188,20 @@ static GstFlowReturn gst_refseg_proposals_transform_frame_ip(GstVideoFilter *fil
                       (nullptr));
     return GST_FLOW_ERROR;
   }
+  GstBaseTransform *trans = GST_BASE_TRANSFORM(self);
+  const GstClockTime pts = GST_BUFFER_PTS(frame->buffer);
+  const GstClockTime running = gst_segment_to_running_time(&trans->segment, GST_FORMAT_TIME, pts);
+  const GstClockTime duration = GST_BUFFER_DURATION(frame->buffer);
+  const auto decision = self->schedule->decide(
+      GST_CLOCK_TIME_IS_VALID(running) ? static_cast<int64_t>(running) : -1,
+      GST_CLOCK_TIME_IS_VALID(duration) ? static_cast<int64_t>(duration) : -1);
+  if (decision != refseg::scheduling::FrameSchedule::Decision::Analyse) {
+    // Passes without proposals, so nothing downstream analyses it either.
+    GST_LOG_OBJECT(self, "frame %" GST_TIME_FORMAT ": %s", GST_TIME_ARGS(pts),
+                   refseg::scheduling::decision_reason(decision));
+    return GST_FLOW_OK;
+  }
+  const gint64 start = refseg::gst::monotonic_ns();
   // Filter and grouping settings may change while playing: apply the current ones.
   GST_OBJECT_LOCK(self);
   const ProposalSettings settings = *self->settings;
@@ -196,13 +225,52 @@ static GstFlowReturn gst_refseg_proposals_transform_frame_ip(GstVideoFilter *fil
     return GST_FLOW_ERROR;
   }
   GST_LOG_OBJECT(self, "%zu proposals", proposals.size());
+  refseg::gst::record_processing_time(GST_ELEMENT(self), *self->time, start);
   return GST_FLOW_OK;
+}
+
+// The selector's demand and downstream's QoS decide which frames are
+// analysed; both reach this element as upstream events.
+static gboolean gst_refseg_proposals_src_event(GstBaseTransform *trans, GstEvent *event) {
+  GstRefSegProposals *self = GST_REFSEG_PROPOSALS(trans);
+  bool wanted = true;
+  if (refseg::gst::parse_demand_event(event, &wanted)) {
+    GST_DEBUG_OBJECT(self, "%s", wanted ? "expressions set: analysing" : "no expression: idle");
+    self->schedule->set_wanted(wanted);
+  } else if (GST_EVENT_TYPE(event) == GST_EVENT_QOS) {
+    GstQOSType type;
+    gdouble proportion;
+    GstClockTimeDiff diff;
+    GstClockTime timestamp;
+    gst_event_parse_qos(event, &type, &proportion, &diff, &timestamp);
+    // As GstBaseTransform estimates it: a late frame is followed by more.
+    if (GST_CLOCK_TIME_IS_VALID(timestamp))
+      self->schedule->set_earliest(static_cast<int64_t>(timestamp) + (diff > 0 ? 2 * diff : diff));
+  }
+  return GST_BASE_TRANSFORM_CLASS(gst_refseg_proposals_parent_class)->src_event(trans, event);
+}
+
+static gboolean gst_refseg_proposals_sink_event(GstBaseTransform *trans, GstEvent *event) {
+  if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP)
+    GST_REFSEG_PROPOSALS(trans)->schedule->restart();
+  return GST_BASE_TRANSFORM_CLASS(gst_refseg_proposals_parent_class)->sink_event(trans, event);
+}
+
+static gboolean gst_refseg_proposals_query(GstBaseTransform *trans, GstPadDirection direction,
+                                           GstQuery *query) {
+  const gboolean ok =
+      GST_BASE_TRANSFORM_CLASS(gst_refseg_proposals_parent_class)->query(trans, direction, query);
+  if (ok && direction == GST_PAD_SRC && GST_QUERY_TYPE(query) == GST_QUERY_LATENCY)
+    refseg::gst::add_processing_latency(query, *GST_REFSEG_PROPOSALS(trans)->time);
+  return ok;
 }
 
 static void gst_refseg_proposals_finalize(GObject *object) {
   GstRefSegProposals *self = GST_REFSEG_PROPOSALS(object);
   delete self->generator;
   delete self->settings;
+  delete self->schedule;
+  delete self->time;
   G_OBJECT_CLASS(gst_refseg_proposals_parent_class)->finalize(object);
 }
 
@@ -265,6 +333,13 @@ static void gst_refseg_proposals_class_init(GstRefSegProposalsClass *klass) {
                           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                    GST_PARAM_MUTABLE_READY)));
 
+  g_object_class_install_property(
+      gobject_class, PROP_INFERENCE_INTERVAL,
+      g_param_spec_uint("inference-interval", "Inference interval",
+                        "Analyse every N-th frame (counted from the start and from each flush); "
+                        "the others pass without proposals and a refsegtracker carries results "
+                        "onto them",
+                        1, G_MAXINT, 1, live));
   gst_element_class_set_static_metadata(
       element_class, "Referring segmentation mask proposals", "Filter/Analyzer/Video",
       "Attaches class-agnostic mask proposals to every frame's refseg meta", "gst-refseg");
@@ -272,6 +347,10 @@ static void gst_refseg_proposals_class_init(GstRefSegProposalsClass *klass) {
   gst_element_class_add_static_pad_template(element_class, &src_template);
   element_class->change_state = gst_refseg_proposals_change_state;
   filter_class->transform_frame_ip = gst_refseg_proposals_transform_frame_ip;
+  GstBaseTransformClass *transform_class = GST_BASE_TRANSFORM_CLASS(klass);
+  transform_class->src_event = GST_DEBUG_FUNCPTR(gst_refseg_proposals_src_event);
+  transform_class->sink_event = GST_DEBUG_FUNCPTR(gst_refseg_proposals_sink_event);
+  transform_class->query = GST_DEBUG_FUNCPTR(gst_refseg_proposals_query);
 
   GST_DEBUG_CATEGORY_INIT(refseg_proposals_debug, "refsegproposals", 0, "refseg mask proposals");
 }
@@ -279,4 +358,9 @@ static void gst_refseg_proposals_class_init(GstRefSegProposalsClass *klass) {
 static void gst_refseg_proposals_init(GstRefSegProposals *self) {
   self->settings = new ProposalSettings();
   self->generator = new std::unique_ptr<refseg::ProposalGenerator>();
+  self->schedule = new refseg::scheduling::FrameSchedule();
+  self->time = new refseg::scheduling::ProcessingTime();
+  // Late frames skip their analysis (schedule) but are never dropped here:
+  // GstBaseTransform's own QoS would drop them.
+  gst_base_transform_set_qos_enabled(GST_BASE_TRANSFORM(self), FALSE);
 }

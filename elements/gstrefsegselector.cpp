@@ -5,9 +5,11 @@
 #include <vector>
 
 #include "language/noun_phrase.h"
+#include "refseg_analysis_step.h"
 #include "refseg_elements.h"
 #include "refseg_frame.h"
 #include "refseg_model_settings.h"
+#include "refseg_publish.h"
 #include "selection/selection.h"
 
 GST_DEBUG_CATEGORY_STATIC(refseg_selector_debug);
@@ -22,7 +24,14 @@ enum {
   PROP_SENTENCE_WEIGHT,
   PROP_THREADS,
   PROP_DEVICE,
+  PROP_THRESHOLD,
+  PROP_POST_MESSAGES,
 };
+
+// Scores are 100 x cosine. The default separates present from absent
+// referents on the synthetic world with refseg-tiny (docs/accuracy.md); for
+// OpenAI's models calibrate it on your footage (same page).
+constexpr float kDefaultThreshold = 20.f;
 
 constexpr refseg::gst::ModelPropertyIds kModelProperties{PROP_MODEL, PROP_THREADS, PROP_DEVICE};
 
@@ -31,6 +40,8 @@ struct SelectorSettings {
   std::string text;
   std::vector<std::string> expressions;
   refseg::SelectionWeights weights;
+  float threshold = kDefaultThreshold;
+  bool post_messages = true;
 
   // The text first, then the list; blank entries select nothing.
   std::vector<std::string> all_expressions() const {
@@ -39,6 +50,7 @@ struct SelectorSettings {
     all.insert(all.end(), expressions.begin(), expressions.end());
     return all;
   }
+  bool anything_asked() const;
 };
 
 // What start() loads and the streaming thread uses.
@@ -46,6 +58,8 @@ struct SelectorModels {
   std::shared_ptr<refseg::ClipRuntime> clip;
   std::unique_ptr<refseg::NounPhraseExtractor> phrases;
   bool warned_no_features = false;
+  int told_wanted = -1;  // what upstream was last told (-1: nothing yet)
+  refseg::scheduling::ProcessingTime time;
 };
 
 struct _GstRefSegSelector {
@@ -74,6 +88,22 @@ static bool is_blank(const std::string &s) {
   return true;
 }
 
+bool SelectorSettings::anything_asked() const {
+  if (!is_blank(text)) return true;
+  for (const std::string &e : expressions)
+    if (!is_blank(e)) return true;
+  return false;
+}
+
+// Tells proposals and encoder upstream whether anybody wants results, when
+// that changes: with no expression they skip their work.
+static void tell_upstream(GstRefSegSelector *self, bool wanted) {
+  if (self->models->told_wanted == static_cast<int>(wanted)) return;
+  GstPad *sink = GST_BASE_TRANSFORM_SINK_PAD(self);
+  if (gst_pad_push_event(sink, refseg::gst::new_demand_event(wanted)) || !gst_pad_is_linked(sink))
+    self->models->told_wanted = static_cast<int>(wanted);
+}
+
 static void gst_refseg_selector_set_property(GObject *object, guint id, const GValue *value,
                                              GParamSpec *pspec) {
   GstRefSegSelector *self = GST_REFSEG_SELECTOR(object);
@@ -96,6 +126,12 @@ static void gst_refseg_selector_set_property(GObject *object, guint id, const GV
       break;
     case PROP_SENTENCE_WEIGHT:
       s.weights.sentence = g_value_get_float(value);
+      break;
+    case PROP_THRESHOLD:
+      s.threshold = g_value_get_float(value);
+      break;
+    case PROP_POST_MESSAGES:
+      s.post_messages = g_value_get_boolean(value);
       break;
     default:
       if (!refseg::gst::set_model_property(s.model, kModelProperties, id, value))
@@ -128,6 +164,12 @@ static void gst_refseg_selector_get_property(GObject *object, guint id, GValue *
     case PROP_SENTENCE_WEIGHT:
       g_value_set_float(value, s.weights.sentence);
       break;
+    case PROP_THRESHOLD:
+      g_value_set_float(value, s.threshold);
+      break;
+    case PROP_POST_MESSAGES:
+      g_value_set_boolean(value, s.post_messages);
+      break;
     default:
       if (!refseg::gst::get_model_property(s.model, kModelProperties, id, value))
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -149,6 +191,8 @@ static gboolean gst_refseg_selector_start(GstBaseTransform *trans) {
     GST_WARNING_OBJECT(self,
                        "no link-grammar dictionary: target noun phrases come from a heuristic");
   self->models->warned_no_features = false;
+  self->models->told_wanted = -1;
+  self->models->time.clear();
   return TRUE;
 }
 
@@ -157,48 +201,29 @@ static gboolean gst_refseg_selector_stop(GstBaseTransform *trans) {
   return TRUE;
 }
 
-// One element message per expression and frame, so an application follows
-// a single expression without unpacking lists.
-static void post_selection(GstRefSegSelector *self, GstBuffer *buffer,
-                           const std::string &expression, const std::string &phrase, int index,
-                           float score, guint n_proposals, const char *reason) {
-  GstBaseTransform *trans = GST_BASE_TRANSFORM(self);
-  const GstSegment *segment = &trans->segment;
-  const GstClockTime ts = GST_BUFFER_PTS(buffer);
-  GstStructure *s = gst_structure_new(
-      "refseg-selection", "expression", G_TYPE_STRING, expression.c_str(), "phrase", G_TYPE_STRING,
-      phrase.c_str(), "index", G_TYPE_INT, index, "score", G_TYPE_FLOAT, score, "n-proposals",
-      G_TYPE_UINT, n_proposals, "timestamp", G_TYPE_UINT64, ts, "stream-time", G_TYPE_UINT64,
-      gst_segment_to_stream_time(segment, GST_FORMAT_TIME, ts), "running-time", G_TYPE_UINT64,
-      gst_segment_to_running_time(segment, GST_FORMAT_TIME, ts), "duration", G_TYPE_UINT64,
-      GST_BUFFER_DURATION(buffer), NULL);
-  if (reason) gst_structure_set(s, "reason", G_TYPE_STRING, reason, NULL);
-  gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
-}
-
-static void add_region_of_interest(GstBuffer *buffer, GstCustomMeta *meta, int index,
-                                   const std::string &expression, float score) {
-  GstRefSegProposal p;
-  if (!gst_refseg_meta_get_proposal(meta, index, &p)) return;
-  GstVideoRegionOfInterestMeta *roi = gst_buffer_add_video_region_of_interest_meta(
-      buffer, "refseg", p.box.x, p.box.y, p.box.width, p.box.height);
-  gst_video_region_of_interest_meta_add_param(
-      roi, gst_structure_new("refseg", "expression", G_TYPE_STRING, expression.c_str(), "score",
-                             G_TYPE_FLOAT, score, "index", G_TYPE_INT, index, NULL));
-}
-
 static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filter,
                                                             GstVideoFrame *frame) {
   GstRefSegSelector *self = GST_REFSEG_SELECTOR(filter);
   GST_OBJECT_LOCK(self);
   const std::vector<std::string> expressions = self->settings->all_expressions();
+  const bool asked = self->settings->anything_asked();
   const refseg::SelectionWeights weights = self->settings->weights;
+  const float threshold = self->settings->threshold;
+  const bool post_messages = self->settings->post_messages;
   GST_OBJECT_UNLOCK(self);
+  tell_upstream(self, asked);
+  const gint64 start = refseg::gst::monotonic_ns();
 
   GstBuffer *buffer = frame->buffer;
-  GstCustomMeta *meta = gst_buffer_add_refseg_meta(buffer, GST_VIDEO_FRAME_WIDTH(frame),
-                                                   GST_VIDEO_FRAME_HEIGHT(frame));
+  GstCustomMeta *meta = gst_buffer_get_refseg_meta(buffer);
+  // A frame without a meta was not analysed (inference-interval, QoS):
+  // it passes as it is, and a tracker downstream carries results onto it.
+  // With nothing asked, the frame is marked analysed with nothing found.
+  if (!meta && asked) return GST_FLOW_OK;
+  meta = gst_buffer_add_refseg_meta(buffer, GST_VIDEO_FRAME_WIDTH(frame),
+                                    GST_VIDEO_FRAME_HEIGHT(frame));
   gst_refseg_meta_clear_selections(meta);
+  if (!asked) return GST_FLOW_OK;
   const guint n = gst_refseg_meta_get_n_proposals(meta);
   guint rows = 0, dim = 0;
   const gfloat *global = gst_refseg_meta_get_features(meta, GST_REFSEG_FEATURE_GLOBAL, &rows, &dim);
@@ -211,14 +236,23 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
   }
 
   refseg::ClipRuntime &clip = *self->models->clip;
+  int roi_id = 0;
   for (const std::string &expression : expressions) {
     if (is_blank(expression)) continue;
     const std::string phrase = self->models->phrases->target_phrase(expression);
+    refseg::gst::PublishedSelection published;
+    published.expression = expression.c_str();
+    published.phrase = phrase.c_str();
+    published.n_proposals = n;
     if (n == 0 || !global) {
+      published.reason = n == 0 ? "no proposals: nothing to choose from"
+                                : "no features: refsegencoder missing upstream";
       gst_refseg_meta_add_selection(meta, expression.c_str(), phrase.c_str(), -1, 0.f, 0, nullptr);
-      post_selection(self, buffer, expression, phrase, -1, 0.f, n,
-                     n == 0 ? "no proposals: nothing to choose from"
-                            : "no features: refsegencoder missing upstream");
+      gst_refseg_meta_set_selection_reason(meta, gst_refseg_meta_get_n_selections(meta) - 1,
+                                           published.reason);
+      if (post_messages)
+        refseg::gst::post_selection_message(GST_ELEMENT(self), &GST_BASE_TRANSFORM(self)->segment,
+                                            buffer, published);
       continue;
     }
     std::vector<float> text;
@@ -240,12 +274,42 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
     const std::vector<float> scores =
         refseg::score_proposals(global, local, rows, dim, text, weights.global);
     const int best = refseg::best_proposal(scores);
-    gst_refseg_meta_add_selection(meta, expression.c_str(), phrase.c_str(), best, scores[best],
+    // "Not there" is an answer: a best score under the threshold selects nothing.
+    std::string below;
+    int chosen = best;
+    if (!(scores[best] >= threshold)) {
+      chosen = -1;
+      below = "best score " + std::to_string(scores[best]).substr(0, 5) +
+              " is below the threshold " + std::to_string(threshold).substr(0, 5);
+      published.reason = below.c_str();
+    }
+    published.index = chosen;
+    published.score = scores[best];
+    gst_refseg_meta_add_selection(meta, expression.c_str(), phrase.c_str(), chosen, scores[best],
                                   scores.size(), scores.data());
-    add_region_of_interest(buffer, meta, best, expression, scores[best]);
-    post_selection(self, buffer, expression, phrase, best, scores[best], n, nullptr);
+    const guint added = gst_refseg_meta_get_n_selections(meta) - 1;
+    if (chosen < 0) {
+      gst_refseg_meta_set_selection_reason(meta, added, published.reason);
+    } else {
+      GstRefSegProposal p;
+      if (gst_refseg_meta_get_proposal(meta, chosen, &p)) published.box = p.box;
+      refseg::gst::add_selection_roi(buffer, published, roi_id++);
+    }
+    if (post_messages)
+      refseg::gst::post_selection_message(GST_ELEMENT(self), &GST_BASE_TRANSFORM(self)->segment,
+                                          buffer, published);
   }
+  refseg::gst::record_processing_time(GST_ELEMENT(self), self->models->time, start);
   return GST_FLOW_OK;
+}
+
+static gboolean gst_refseg_selector_query(GstBaseTransform *trans, GstPadDirection direction,
+                                          GstQuery *query) {
+  const gboolean ok =
+      GST_BASE_TRANSFORM_CLASS(gst_refseg_selector_parent_class)->query(trans, direction, query);
+  if (ok && direction == GST_PAD_SRC && GST_QUERY_TYPE(query) == GST_QUERY_LATENCY)
+    refseg::gst::add_processing_latency(query, GST_REFSEG_SELECTOR(trans)->models->time);
+  return ok;
 }
 
 static void gst_refseg_selector_finalize(GObject *object) {
@@ -298,6 +362,18 @@ static void gst_refseg_selector_class_init(GstRefSegSelectorClass *klass) {
           "b in t = b t_sentence + (1 - b) t_phrase, the target noun phrase's weight "
           "being 1 - b",
           0.f, 1.f, 0.5f, live));
+  g_object_class_install_property(
+      gobject_class, PROP_THRESHOLD,
+      g_param_spec_float("threshold", "Threshold",
+                         "Best scores (100 x cosine) below this select nothing: index -1 with a "
+                         "reason. -100 always selects the best proposal",
+                         -100.f, 100.f, kDefaultThreshold, live));
+  g_object_class_install_property(
+      gobject_class, PROP_POST_MESSAGES,
+      g_param_spec_boolean("post-messages", "Post messages",
+                           "Post a refseg-selection element message per expression and frame", TRUE,
+                           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                    GST_PARAM_MUTABLE_PLAYING)));
   refseg::gst::add_video_pad_templates(element_class);
   gst_element_class_set_static_metadata(
       element_class, "Referring segmentation selector", "Filter/Analyzer/Video",
@@ -307,6 +383,7 @@ static void gst_refseg_selector_class_init(GstRefSegSelectorClass *klass) {
 
   transform_class->start = GST_DEBUG_FUNCPTR(gst_refseg_selector_start);
   transform_class->stop = GST_DEBUG_FUNCPTR(gst_refseg_selector_stop);
+  transform_class->query = GST_DEBUG_FUNCPTR(gst_refseg_selector_query);
   filter_class->transform_frame_ip = GST_DEBUG_FUNCPTR(gst_refseg_selector_transform_frame_ip);
   GST_DEBUG_CATEGORY_INIT(refseg_selector_debug, "refsegselector", 0, "refseg selector");
 }
@@ -314,4 +391,6 @@ static void gst_refseg_selector_class_init(GstRefSegSelectorClass *klass) {
 static void gst_refseg_selector_init(GstRefSegSelector *self) {
   self->settings = new SelectorSettings();
   self->models = new SelectorModels();
+  // Late frames are for the tracker to carry results onto, not to drop.
+  gst_base_transform_set_qos_enabled(GST_BASE_TRANSFORM(self), FALSE);
 }

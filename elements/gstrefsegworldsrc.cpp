@@ -10,7 +10,17 @@
 GST_DEBUG_CATEGORY_STATIC(refseg_world_src_debug);
 #define GST_CAT_DEFAULT refseg_world_src_debug
 
-enum { PROP_0, PROP_SEED, PROP_TEXTURED, PROP_NOISE, PROP_MIN_OBJECTS, PROP_MAX_OBJECTS };
+enum {
+  PROP_0,
+  PROP_SEED,
+  PROP_TEXTURED,
+  PROP_NOISE,
+  PROP_MIN_OBJECTS,
+  PROP_MAX_OBJECTS,
+  PROP_IS_LIVE,
+  PROP_MAX_SPEED,
+  PROP_BACKGROUND_SWAY,
+};
 
 struct WorldSettings {
   guint64 seed = 1;
@@ -38,6 +48,10 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
 static void gst_refseg_world_src_set_property(GObject *object, guint id, const GValue *value,
                                               GParamSpec *pspec) {
   GstRefSegWorldSrc *self = GST_REFSEG_WORLD_SRC(object);
+  if (id == PROP_IS_LIVE) {  // GstBaseSrc takes the object lock itself
+    gst_base_src_set_live(GST_BASE_SRC(self), g_value_get_boolean(value));
+    return;
+  }
   GST_OBJECT_LOCK(self);
   WorldSettings &s = *self->settings;
   switch (id) {
@@ -56,6 +70,12 @@ static void gst_refseg_world_src_set_property(GObject *object, guint id, const G
     case PROP_MAX_OBJECTS:
       s.options.max_objects = g_value_get_int(value);
       break;
+    case PROP_MAX_SPEED:
+      s.options.max_speed = g_value_get_double(value);
+      break;
+    case PROP_BACKGROUND_SWAY:
+      s.options.background_sway = g_value_get_int(value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
@@ -66,6 +86,10 @@ static void gst_refseg_world_src_set_property(GObject *object, guint id, const G
 static void gst_refseg_world_src_get_property(GObject *object, guint id, GValue *value,
                                               GParamSpec *pspec) {
   GstRefSegWorldSrc *self = GST_REFSEG_WORLD_SRC(object);
+  if (id == PROP_IS_LIVE) {
+    g_value_set_boolean(value, gst_base_src_is_live(GST_BASE_SRC(self)));
+    return;
+  }
   GST_OBJECT_LOCK(self);
   const WorldSettings &s = *self->settings;
   switch (id) {
@@ -83,6 +107,12 @@ static void gst_refseg_world_src_get_property(GObject *object, guint id, GValue 
       break;
     case PROP_MAX_OBJECTS:
       g_value_set_int(value, s.options.max_objects);
+      break;
+    case PROP_MAX_SPEED:
+      g_value_set_double(value, s.options.max_speed);
+      break;
+    case PROP_BACKGROUND_SWAY:
+      g_value_set_int(value, s.options.background_sway);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -150,6 +180,28 @@ static GstFlowReturn gst_refseg_world_src_fill(GstPushSrc *src, GstBuffer *buffe
   return GST_FLOW_OK;
 }
 
+// Live: each frame is pushed when the clock reaches its timestamp (a
+// camera's pace), and the source's latency is one frame.
+static void gst_refseg_world_src_get_times(GstBaseSrc *src, GstBuffer *buffer, GstClockTime *start,
+                                           GstClockTime *end) {
+  *start = *end = GST_CLOCK_TIME_NONE;
+  if (!gst_base_src_is_live(src)) return;
+  *start = GST_BUFFER_PTS(buffer);
+  if (GST_BUFFER_DURATION_IS_VALID(buffer)) *end = *start + GST_BUFFER_DURATION(buffer);
+}
+
+static gboolean gst_refseg_world_src_query(GstBaseSrc *src, GstQuery *query) {
+  GstRefSegWorldSrc *self = GST_REFSEG_WORLD_SRC(src);
+  if (GST_QUERY_TYPE(query) == GST_QUERY_LATENCY && GST_VIDEO_INFO_FPS_N(&self->info) > 0) {
+    const GstClockTime frame = gst_util_uint64_scale(GST_SECOND, GST_VIDEO_INFO_FPS_D(&self->info),
+                                                     GST_VIDEO_INFO_FPS_N(&self->info));
+    const bool live = gst_base_src_is_live(src);
+    gst_query_set_latency(query, live, live ? frame : 0, live ? frame : GST_CLOCK_TIME_NONE);
+    return TRUE;
+  }
+  return GST_BASE_SRC_CLASS(gst_refseg_world_src_parent_class)->query(src, query);
+}
+
 static void gst_refseg_world_src_finalize(GObject *object) {
   GstRefSegWorldSrc *self = GST_REFSEG_WORLD_SRC(object);
   delete self->settings;
@@ -189,6 +241,22 @@ static void gst_refseg_world_src_class_init(GstRefSegWorldSrcClass *klass) {
       g_param_spec_int("max-objects", "Max objects", "Most objects in the scene", 1, 7,
                        defaults.max_objects, flags));
 
+  g_object_class_install_property(
+      gobject_class, PROP_IS_LIVE,
+      g_param_spec_boolean("is-live", "Is live",
+                           "Act as a live source (a camera): frames come at the frame rate, on "
+                           "the pipeline clock",
+                           FALSE, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_SPEED,
+      g_param_spec_double("max-speed", "Max speed",
+                          "Fastest object motion in pixels per frame (0: a still scene)", 0.0, 64.0,
+                          defaults.max_speed, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_BACKGROUND_SWAY,
+      g_param_spec_int("background-sway", "Background sway",
+                       "How far the background pans back and forth, in pixels (0: still)", 0, 256,
+                       defaults.background_sway, flags));
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(
       element_class, "Synthetic referring world", "Source/Video",
@@ -198,6 +266,8 @@ static void gst_refseg_world_src_class_init(GstRefSegWorldSrcClass *klass) {
   base_class->fixate = GST_DEBUG_FUNCPTR(gst_refseg_world_src_fixate);
   base_class->set_caps = GST_DEBUG_FUNCPTR(gst_refseg_world_src_set_caps);
   base_class->start = GST_DEBUG_FUNCPTR(gst_refseg_world_src_start);
+  base_class->get_times = GST_DEBUG_FUNCPTR(gst_refseg_world_src_get_times);
+  base_class->query = GST_DEBUG_FUNCPTR(gst_refseg_world_src_query);
   GST_PUSH_SRC_CLASS(klass)->fill = GST_DEBUG_FUNCPTR(gst_refseg_world_src_fill);
   GST_DEBUG_CATEGORY_INIT(refseg_world_src_debug, "refsegworldsrc", 0, "refseg world source");
 }

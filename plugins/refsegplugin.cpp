@@ -13,6 +13,7 @@ static gboolean plugin_init(GstPlugin *plugin) {
   ok &= GST_ELEMENT_REGISTER(refsegproposals, plugin);
   ok &= GST_ELEMENT_REGISTER(refsegoverlay, plugin);
   ok &= GST_ELEMENT_REGISTER(refsegbin, plugin);
+  ok &= GST_ELEMENT_REGISTER(refsegtracker, plugin);
   return ok;
 }
 

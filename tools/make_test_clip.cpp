@@ -1,9 +1,11 @@
-// make_test_clip OUT.pt [--resnet | --not-clip] : writes a small random-weight CLIP in
+// make_test_clip OUT.pt [--resnet | --not-clip | --vit-b32] : writes a small random-weight CLIP in
 // OpenAI's archive layout and, beside it, a BPE vocabulary learnt from a
 // few phrases (OUT.vocab.txt.gz), as the elements' tests need: the real
 // loading path, a matching tokenizer, and no committed binary. Seeded, so
 // the files are the same at every build. --not-clip writes a TorchScript
 // archive of tensors that are not a CLIP model, for the error paths.
+// --vit-b32 writes random weights at ViT-B/32's size (image tower and text
+// transformer; the vocabulary is the small learnt one) for benchmarks.
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -17,11 +19,12 @@
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: make_test_clip OUT.pt [--resnet | --not-clip]\n");
+    std::fprintf(stderr, "usage: make_test_clip OUT.pt [--resnet | --not-clip | --vit-b32]\n");
     return 2;
   }
   const std::string out = argv[1];
   const bool resnet = argc > 2 && !std::strcmp(argv[2], "--resnet");
+  const bool vit_b32 = argc > 2 && !std::strcmp(argv[2], "--vit-b32");
   try {
     if (argc > 2 && !std::strcmp(argv[2], "--not-clip")) {
       torch::manual_seed(7);
@@ -51,6 +54,11 @@ int main(int argc, char **argv) {
     config.vocab_size = static_cast<int>(256 * 2 + merges.size() + 2);
     config.text_width = 64;
     config.text_layers = 2;
+    if (vit_b32) {
+      const int vocab = config.vocab_size;
+      config = refseg::clip::ClipConfig{};  // ViT-B/32
+      config.vocab_size = vocab;
+    }
     refseg::clip::ClipModel model(config);
     refseg::clip::save_openai_layout(model, out);
   } catch (const std::exception &e) {

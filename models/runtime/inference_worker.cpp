@@ -1,5 +1,7 @@
 #include "runtime/inference_worker.h"
 
+#include "scheduling/analysis_schedule.h"
+
 namespace refseg {
 
 InferenceWorker::InferenceWorker(std::function<void()> setup)
@@ -23,6 +25,8 @@ void InferenceWorker::post(std::function<void()> job) {
 }
 
 void InferenceWorker::loop(std::function<void()> setup) {
+  // Before setup creates LibTorch's thread pool, which inherits it.
+  scheduling::lower_current_thread_priority();
   if (setup) setup();
   for (;;) {
     std::function<void()> job;

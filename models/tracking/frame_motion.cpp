@@ -26,21 +26,16 @@ struct Sample {
   float gx, gy;  // its gradient
 };
 
-// The mask grown by `rim` pixels on every side: the object's outline, which
-// is what an alignment can lock on to, lies half outside the mask.
-RegionMask with_rim(const RegionMask &mask, int rim) {
-  if (rim <= 0) return mask;
-  RegionMask out;
-  out.box = {mask.box.x - rim, mask.box.y - rim, mask.box.width + 2 * rim,
-             mask.box.height + 2 * rim};
-  cv::Mat grown = cv::Mat::zeros(out.box.height, out.box.width, CV_8U);
-  const cv::Mat in(mask.box.height, mask.box.width, CV_8U,
-                   const_cast<uint8_t *>(mask.pixels.data()));
-  in.copyTo(grown(cv::Rect(rim, rim, mask.box.width, mask.box.height)));
-  cv::dilate(grown, grown,
-             cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * rim + 1, 2 * rim + 1)));
-  out.pixels.assign(grown.datastart, grown.dataend);
-  return out;
+// Whether a sample at mask coordinates (mx, my) belongs to the fit: on the
+// mask, or within `rim` pixels of it along an axis (the object's outline,
+// which is what an alignment locks on to, lies half outside the mask).
+bool near_mask(const RegionMask &mask, int mx, int my, int rim) {
+  const auto on = [&](int x, int y) {
+    return x >= 0 && y >= 0 && x < mask.box.width && y < mask.box.height &&
+           mask.pixels[static_cast<size_t>(y) * mask.box.width + x] != 0;
+  };
+  return on(mx, my) || (rim > 0 && (on(mx - rim, my) || on(mx + rim, my) || on(mx, my - rim) ||
+                                    on(mx, my + rim)));
 }
 
 }  // namespace
@@ -77,9 +72,9 @@ FrameMotion::FrameMotion(std::shared_ptr<const GreyPyramid> from,
                          std::shared_ptr<const GreyPyramid> to, const MotionOptions &options)
     : from_(std::move(from)), to_(std::move(to)), options_(options) {}
 
-Displacement FrameMotion::translation_of(const RegionMask &object, Displacement offset) const {
-  if (empty() || object.box.empty()) return {};
-  const RegionMask mask = with_rim(object, options_.rim);
+Displacement FrameMotion::translation_of(const RegionMask &mask, Displacement offset) const {
+  if (empty() || mask.box.empty()) return {};
+  const int rim = std::max(0, options_.rim);
   const size_t area = mask.area();
   if (area == 0) return {};
   // An even subsample of the mask's pixels: every step-th row and column.
@@ -92,10 +87,9 @@ Displacement FrameMotion::translation_of(const RegionMask &object, Displacement 
     const float scale = static_cast<float>(1 << level);
     std::vector<Sample> samples;
     double h00 = 0, h01 = 0, h11 = 0;
-    for (int my = step / 2; my < mask.box.height; my += step) {
-      const uint8_t *row = &mask.pixels[static_cast<size_t>(my) * mask.box.width];
-      for (int mx = step / 2; mx < mask.box.width; mx += step) {
-        if (!row[mx]) continue;
+    for (int my = step / 2 - rim; my < mask.box.height + rim; my += step) {
+      for (int mx = step / 2 - rim; mx < mask.box.width + rim; mx += step) {
+        if (!near_mask(mask, mx, my, rim)) continue;
         // Pixel centre in frame coordinates, then in this level's.
         const float fx = mask.box.x + mx + 0.5f + offset.dx,
                     fy = mask.box.y + my + 0.5f + offset.dy;

@@ -42,16 +42,38 @@ void ResultTracker::advance(const ImageView &frame, int64_t timestamp) {
     history_.pop_front();
 }
 
-bool ResultTracker::apply(const Analysis &analysis) {
+CarriedAnalysis carry(Analysis analysis, const std::vector<TimedMotion> &motion) {
+  CarriedAnalysis c;
+  c.masks.reserve(analysis.proposals.size());
+  for (const RegionMask &p : analysis.proposals) c.masks.emplace_back(p);
+  c.carried_to = analysis.timestamp;
+  for (const TimedMotion &m : motion) {
+    if (m.timestamp <= c.carried_to) continue;
+    for (CarriedMask &mask : c.masks) mask.move(m.motion);
+    c.carried_to = m.timestamp;
+  }
+  c.analysis = std::move(analysis);
+  return c;
+}
+
+std::vector<TimedMotion> ResultTracker::motion_after(int64_t timestamp) const {
+  std::vector<TimedMotion> out;
+  for (const TimedMotion &m : history_)
+    if (m.timestamp > timestamp) out.push_back(m);
+  return out;
+}
+
+bool ResultTracker::apply(CarriedAnalysis carried_analysis) {
+  const Analysis &analysis = carried_analysis.analysis;
   if (analysis.width != width_ || analysis.height != height_) return false;
-  if (analysis.timestamp > last_timestamp_) return false;
+  if (analysis.timestamp > last_timestamp_ || carried_analysis.carried_to > last_timestamp_ ||
+      carried_analysis.masks.size() != analysis.proposals.size())
+    return false;
 
   // The analysed frame's masks, moved through every frame shown since.
-  std::vector<CarriedMask> carried;
-  carried.reserve(analysis.proposals.size());
-  for (const RegionMask &p : analysis.proposals) carried.emplace_back(p);
-  for (const Motion &m : history_)
-    if (m.timestamp > analysis.timestamp)
+  std::vector<CarriedMask> carried = std::move(carried_analysis.masks);
+  for (const TimedMotion &m : history_)
+    if (m.timestamp > carried_analysis.carried_to)
       for (CarriedMask &c : carried) c.move(m.motion);
 
   // Greedy matching by IoU, best pairs first: each old track continues at
@@ -64,8 +86,18 @@ bool ResultTracker::apply(const Analysis &analysis) {
     size_t i, j;
   };
   std::vector<Pair> pairs;
+  std::vector<double> area_now(now.size()), area_before(before.size());
+  for (size_t i = 0; i < now.size(); i++) area_now[i] = static_cast<double>(now[i].area());
+  for (size_t j = 0; j < before.size(); j++) area_before[j] = static_cast<double>(before[j].area());
   for (size_t i = 0; i < now.size(); i++)
     for (size_t j = 0; j < before.size(); j++) {
+      // The intersection is at most the boxes' overlap: pairs that cannot
+      // reach match_iou are not counted pixel by pixel.
+      const Box &a = now[i].box, &b = before[j].box;
+      const double w = std::min(a.x + a.width, b.x + b.width) - std::max(a.x, b.x);
+      const double h = std::min(a.y + a.height, b.y + b.height) - std::max(a.y, b.y);
+      const double bigger = std::max(area_now[i], area_before[j]);
+      if (w <= 0 || h <= 0 || bigger <= 0 || w * h < options_.match_iou * bigger) continue;
       const double iou = mask_iou(now[i], before[j]);
       if (iou >= options_.match_iou) pairs.push_back({iou, i, j});
     }

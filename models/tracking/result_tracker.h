@@ -68,6 +68,25 @@ struct TrackedFrame {
   int64_t analysis_timestamp = -1;  // frame the results were computed on; -1: none yet
 };
 
+// The motion that led to the frame at `timestamp`.
+struct TimedMotion {
+  int64_t timestamp;
+  FrameMotion motion;
+};
+
+// An analysis whose masks have already been moved through the motion up to
+// `carried_to` (carry()), so that apply() only has the frames since left.
+struct CarriedAnalysis {
+  Analysis analysis;
+  std::vector<CarriedMask> masks;  // one per proposal
+  int64_t carried_to = 0;
+};
+
+// Moves an analysis' masks through `motion` (the entries after its frame,
+// from ResultTracker::motion_after). Needs no tracker: another thread (the
+// analysis branch's) does this work while the video goes on.
+CarriedAnalysis carry(Analysis analysis, const std::vector<TimedMotion> &motion);
+
 class ResultTracker {
  public:
   explicit ResultTracker(TrackerOptions options = {});
@@ -80,7 +99,10 @@ class ResultTracker {
   // Results of an analysed frame at or before the last advanced one.
   // Returns false (and changes nothing) when they cannot apply: another
   // frame size, or a timestamp newer than the video.
-  bool apply(const Analysis &analysis);
+  bool apply(const Analysis &analysis) { return apply(carry(analysis, {})); }
+  bool apply(CarriedAnalysis carried);
+  // The recorded motion after `timestamp`, oldest first (shares the frames).
+  std::vector<TimedMotion> motion_after(int64_t timestamp) const;
   // Drops every result and the motion history (flush, new stream).
   void reset();
 
@@ -93,14 +115,10 @@ class ResultTracker {
     int id = 0;
     CarriedMask mask;
   };
-  struct Motion {
-    int64_t timestamp;  // of the frame the motion leads to
-    FrameMotion motion;
-  };
 
   TrackerOptions options_;
   MotionEstimator estimator_;
-  std::deque<Motion> history_;
+  std::deque<TimedMotion> history_;
   std::vector<Track> tracks_;
   std::vector<AnalysedExpression> expressions_;  // last analysis, in proposal order of tracks_
   std::map<std::string, SelectionStabilizer> stabilizers_;

@@ -19,8 +19,11 @@ static GstHarness *world_harness(const std::string &description) {
 
 GST_START_TEST(test_every_frame_gets_a_selection_and_a_drawing) {
   const std::string model = std::getenv("REFSEG_TEST_CLIP");
+  // A harness counts as a live source: every-frame makes each frame wait
+  // for its own analysis, as a file would.
   GstHarness *drawn = world_harness("refsegbin model=" + model +
-                                    " text=\"the red circle\" ! refsegoverlay mode=selections");
+                                    " mode=every-frame threshold=-100 text=\"the red circle\" ! "
+                                    "refsegoverlay mode=selections");
   GstHarness *plain = world_harness("identity");
   for (int i = 0; i < kFrames; i++) {
     fail_unless_equals_int(gst_harness_push_from_src(drawn), GST_FLOW_OK);

@@ -139,7 +139,9 @@ double carried_iou(uint64_t seed, int from, int to, int late) {
   for (int t = 0; t <= to; t++) frames.push_back(video.frame(t));
   for (int t = 0; t <= to; t++) {
     tracker.advance(view_of(frames[t].image), t);
-    if (t == from + late) EXPECT_TRUE(tracker.apply(truth_analysis(frames[from], from)));
+    if (t == from + late) {
+      EXPECT_TRUE(tracker.apply(truth_analysis(frames[from], from)));
+    }
   }
   const TrackedFrame now = tracker.current();
   const world::Scene &truth = frames[to];

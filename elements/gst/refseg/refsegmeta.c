@@ -167,6 +167,7 @@ gboolean gst_refseg_meta_set_proposals(GstCustomMeta *meta, guint n, const GstRe
   GstStructure *s = gst_custom_meta_get_structure(meta);
   gst_refseg_meta_clear_selections(meta);
   remove_features(s);
+  gst_structure_remove_field(s, "track-ids");
   set_bytes(s, "boxes", box_data, 4 * sizeof(gint32) * n);
   set_bytes(s, "scores", g_memdup2(scores ? (gconstpointer)scores : "", sizeof(gfloat) * n),
             sizeof(gfloat) * n);
@@ -291,4 +292,116 @@ gboolean gst_refseg_meta_get_selection(GstCustomMeta *meta, guint index,
   selection->scores = get_bytes(sel, "scores", &size);
   selection->n_scores = size / sizeof(gfloat);
   return TRUE;
+}
+
+/* The selection's structure, to change: a copy, stored back by put_selection. */
+static GstStructure *take_selection(GstCustomMeta *meta, guint index, gchar **name) {
+  if (index >= gst_refseg_meta_get_n_selections(meta)) return NULL;
+  *name = g_strdup_printf("selection-%u", index);
+  const GValue *v = gst_structure_get_value(gst_custom_meta_get_structure(meta), *name);
+  if (!v || !GST_VALUE_HOLDS_STRUCTURE(v)) {
+    g_free(*name);
+    return NULL;
+  }
+  return gst_structure_copy(gst_value_get_structure(v));
+}
+
+static void put_selection(GstCustomMeta *meta, gchar *name, GstStructure *selection) {
+  gst_structure_set(gst_custom_meta_get_structure(meta), name, GST_TYPE_STRUCTURE, selection, NULL);
+  gst_structure_free(selection);
+  g_free(name);
+}
+
+static const GstStructure *peek_selection(GstCustomMeta *meta, guint index) {
+  if (index >= gst_refseg_meta_get_n_selections(meta)) return NULL;
+  gchar *name = g_strdup_printf("selection-%u", index);
+  const GValue *v = gst_structure_get_value(gst_custom_meta_get_structure(meta), name);
+  g_free(name);
+  return v && GST_VALUE_HOLDS_STRUCTURE(v) ? gst_value_get_structure(v) : NULL;
+}
+
+gboolean gst_refseg_meta_set_selection_reason(GstCustomMeta *meta, guint index,
+                                              const gchar *reason) {
+  g_return_val_if_fail(meta != NULL, FALSE);
+  gchar *name = NULL;
+  GstStructure *sel = take_selection(meta, index, &name);
+  if (!sel) return FALSE;
+  if (reason)
+    gst_structure_set(sel, "reason", G_TYPE_STRING, reason, NULL);
+  else
+    gst_structure_remove_field(sel, "reason");
+  put_selection(meta, name, sel);
+  return TRUE;
+}
+
+const gchar *gst_refseg_meta_get_selection_reason(GstCustomMeta *meta, guint index) {
+  g_return_val_if_fail(meta != NULL, NULL);
+  const GstStructure *sel = peek_selection(meta, index);
+  return sel ? gst_structure_get_string(sel, "reason") : NULL;
+}
+
+gboolean gst_refseg_meta_set_selection_track(GstCustomMeta *meta, guint index, gint track_id,
+                                             const GstRefSegBox *box) {
+  g_return_val_if_fail(meta != NULL && box != NULL, FALSE);
+  gchar *name = NULL;
+  GstStructure *sel = take_selection(meta, index, &name);
+  if (!sel) return FALSE;
+  gst_structure_set(sel, "track-id", G_TYPE_INT, track_id, "x", G_TYPE_INT, box->x, "y", G_TYPE_INT,
+                    box->y, "width", G_TYPE_INT, box->width, "height", G_TYPE_INT, box->height,
+                    NULL);
+  put_selection(meta, name, sel);
+  return TRUE;
+}
+
+gboolean gst_refseg_meta_get_selection_track(GstCustomMeta *meta, guint index, gint *track_id,
+                                             GstRefSegBox *box) {
+  g_return_val_if_fail(meta != NULL, FALSE);
+  const GstStructure *sel = peek_selection(meta, index);
+  gint id = -1;
+  GstRefSegBox b = {0, 0, 0, 0};
+  if (!sel || !gst_structure_get_int(sel, "track-id", &id) ||
+      !gst_structure_get(sel, "x", G_TYPE_INT, &b.x, "y", G_TYPE_INT, &b.y, "width", G_TYPE_INT,
+                         &b.width, "height", G_TYPE_INT, &b.height, NULL))
+    return FALSE;
+  if (track_id) *track_id = id;
+  if (box) *box = b;
+  return TRUE;
+}
+
+gboolean gst_refseg_meta_set_track_ids(GstCustomMeta *meta, guint n, const gint *track_ids) {
+  g_return_val_if_fail(meta != NULL, FALSE);
+  if (n != gst_refseg_meta_get_n_proposals(meta) || (n > 0 && !track_ids)) return FALSE;
+  gint32 *ids = g_new(gint32, n ? n : 1);
+  for (guint i = 0; i < n; i++) ids[i] = track_ids[i];
+  set_bytes(gst_custom_meta_get_structure(meta), "track-ids", ids, sizeof(gint32) * n);
+  return TRUE;
+}
+
+const gint *gst_refseg_meta_get_track_ids(GstCustomMeta *meta, guint *n) {
+  g_return_val_if_fail(meta != NULL, NULL);
+  gsize size = 0;
+  const gint32 *ids = get_bytes(gst_custom_meta_get_structure(meta), "track-ids", &size);
+  const guint count = gst_refseg_meta_get_n_proposals(meta);
+  if (!gst_structure_has_field(gst_custom_meta_get_structure(meta), "track-ids") ||
+      size != sizeof(gint32) * count) {
+    if (n) *n = 0;
+    return NULL;
+  }
+  if (n) *n = count;
+  static const gint32 no_ids[1] = {0};
+  return ids ? (const gint *)ids : (const gint *)no_ids;
+}
+
+void gst_refseg_meta_set_analysed_pts(GstCustomMeta *meta, GstClockTime pts) {
+  g_return_if_fail(meta != NULL);
+  gst_structure_set(gst_custom_meta_get_structure(meta), "analysed-pts", G_TYPE_UINT64,
+                    (guint64)pts, NULL);
+}
+
+GstClockTime gst_refseg_meta_get_analysed_pts(GstCustomMeta *meta) {
+  g_return_val_if_fail(meta != NULL, GST_CLOCK_TIME_NONE);
+  guint64 pts = GST_CLOCK_TIME_NONE;
+  if (!gst_structure_get_uint64(gst_custom_meta_get_structure(meta), "analysed-pts", &pts))
+    return GST_CLOCK_TIME_NONE;
+  return pts;
 }

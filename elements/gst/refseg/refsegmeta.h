@@ -17,10 +17,17 @@
  *   feature-dim         guint   D
  *   global-features     GBytes  N x D gfloat, unnormalized
  *   local-features      GBytes  N x D gfloat, unnormalized
+ *   track-ids           GBytes  N x gint32, the tracker's object identities
+ *                               (refsegtracker; absent before it)
+ *   analysed-pts        guint64 PTS of the frame the results were computed
+ *                               on (refsegtracker; older than the frame's own
+ *                               PTS when results were carried onto it)
  *   n-selections        guint   S
  *   selection-<i>       GstStructure "refseg-selection" with expression,
  *                       phrase (gchar*), index (gint, -1 = none),
- *                       score (gfloat), scores (GBytes N x gfloat)
+ *                       score (gfloat), scores (GBytes N x gfloat), and
+ *                       optionally reason (gchar*, why index is -1),
+ *                       track-id (gint) and box (x, y, width, height gint)
  *
  * Setting proposals clears features and selections, setting features clears
  * selections: results never refer to proposals they were not computed for.
@@ -109,6 +116,31 @@ GST_REFSEG_API guint gst_refseg_meta_get_n_selections(GstCustomMeta *meta);
 GST_REFSEG_API gboolean gst_refseg_meta_get_selection(GstCustomMeta *meta, guint index,
                                                       GstRefSegSelection *selection);
 GST_REFSEG_API void gst_refseg_meta_clear_selections(GstCustomMeta *meta);
+
+/* Why a selection is -1 ("best score 12.3 is below the threshold 20"); NULL
+ * when it has no reason. */
+GST_REFSEG_API gboolean gst_refseg_meta_set_selection_reason(GstCustomMeta *meta, guint index,
+                                                             const gchar *reason);
+GST_REFSEG_API const gchar *gst_refseg_meta_get_selection_reason(GstCustomMeta *meta, guint index);
+
+/* The tracked object a selection follows (refsegtracker): its track id and
+ * where it is on this frame. get returns FALSE when the selection has no
+ * track (nothing selected, or no tracker upstream). */
+GST_REFSEG_API gboolean gst_refseg_meta_set_selection_track(GstCustomMeta *meta, guint index,
+                                                            gint track_id, const GstRefSegBox *box);
+GST_REFSEG_API gboolean gst_refseg_meta_get_selection_track(GstCustomMeta *meta, guint index,
+                                                            gint *track_id, GstRefSegBox *box);
+
+/* One track id per proposal (n must equal the number of proposals); set
+ * after the proposals, which clear them. get returns NULL when absent. */
+GST_REFSEG_API gboolean gst_refseg_meta_set_track_ids(GstCustomMeta *meta, guint n,
+                                                      const gint *track_ids);
+GST_REFSEG_API const gint *gst_refseg_meta_get_track_ids(GstCustomMeta *meta, guint *n);
+
+/* PTS of the analysed frame the results come from; GST_CLOCK_TIME_NONE
+ * when not set. */
+GST_REFSEG_API void gst_refseg_meta_set_analysed_pts(GstCustomMeta *meta, GstClockTime pts);
+GST_REFSEG_API GstClockTime gst_refseg_meta_get_analysed_pts(GstCustomMeta *meta);
 
 G_END_DECLS
 

@@ -1,0 +1,73 @@
+#include "refseg_analysis_step.h"
+
+namespace refseg::gst {
+
+gint64 monotonic_ns() {
+  return g_get_monotonic_time() * 1000;
+}
+
+void add_processing_latency(GstQuery *query, scheduling::ProcessingTime &time) {
+  gboolean live = FALSE;
+  GstClockTime min = 0, max = GST_CLOCK_TIME_NONE;
+  gst_query_parse_latency(query, &live, &min, &max);
+  const GstClockTime own = static_cast<GstClockTime>(time.report());
+  if (GST_CLOCK_TIME_IS_VALID(max)) max += own;
+  gst_query_set_latency(query, live, min + own, max);
+}
+
+void record_processing_time(GstElement *element, scheduling::ProcessingTime &time,
+                            gint64 start_ns) {
+  if (time.add(monotonic_ns() - start_ns)) {
+    GST_DEBUG_OBJECT(element, "processing time grew to %" GST_TIME_FORMAT ": asking for latency",
+                     GST_TIME_ARGS(static_cast<GstClockTime>(time.estimate())));
+    gst_element_post_message(element, gst_message_new_latency(GST_OBJECT(element)));
+  }
+}
+
+GstEvent *new_demand_event(bool wanted) {
+  return gst_event_new_custom(
+      GST_EVENT_CUSTOM_UPSTREAM,
+      gst_structure_new("refseg-demand", "wanted", G_TYPE_BOOLEAN, wanted ? TRUE : FALSE, NULL));
+}
+
+bool parse_demand_event(GstEvent *event, bool *wanted) {
+  if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_UPSTREAM) return false;
+  const GstStructure *s = gst_event_get_structure(event);
+  gboolean w = TRUE;
+  if (!s || !gst_structure_has_name(s, "refseg-demand") ||
+      !gst_structure_get_boolean(s, "wanted", &w))
+    return false;
+  *wanted = w;
+  return true;
+}
+
+bool upstream_is_live(GstPad *sink_pad) {
+  GstQuery *q = gst_query_new_latency();
+  gboolean live = FALSE;
+  if (gst_pad_peer_query(sink_pad, q)) gst_query_parse_latency(q, &live, nullptr, nullptr);
+  gst_query_unref(q);
+  return live;
+}
+
+}  // namespace refseg::gst
+
+GType gst_refseg_analysis_mode_get_type(void) {
+  static GType type = 0;
+  if (g_once_init_enter(&type)) {
+    using refseg::scheduling::AnalysisMode;
+    static const GEnumValue values[] = {
+        {static_cast<gint>(AnalysisMode::Auto),
+         "latest when the pipeline is live, every-frame otherwise", "auto"},
+        {static_cast<gint>(AnalysisMode::EveryFrame),
+         "every frame analysed; frames wait for their results (deterministic)", "every-frame"},
+        {static_cast<gint>(AnalysisMode::Interval),
+         "every inference-interval-th frame analysed, results carried in between "
+         "(deterministic)",
+         "interval"},
+        {static_cast<gint>(AnalysisMode::Latest),
+         "the video never waits: frames pass with the latest results moved onto them", "latest"},
+        {0, nullptr, nullptr}};
+    g_once_init_leave(&type, g_enum_register_static("GstRefSegAnalysisMode", values));
+  }
+  return type;
+}

@@ -1,0 +1,41 @@
+// What every element of an analysis branch (refsegproposals, refsegencoder,
+// refsegselector) does around its work, in GStreamer terms:
+//  - reports the time its step takes as latency, so that in the modes where
+//    frames wait for their analysis a live sink waits long enough instead of
+//    dropping everything, and posts a latency message when that time grows;
+//  - carries the selector's "does anybody want results" upstream as a custom
+//    event, so that with no expression nothing is proposed or encoded.
+#pragma once
+
+#include <gst/base/gstbasetransform.h>
+
+#include "scheduling/analysis_schedule.h"
+
+namespace refseg::gst {
+
+// Adds the element's measured processing time to a LATENCY query that
+// upstream has already answered (min and, when bounded, max).
+void add_processing_latency(GstQuery *query, scheduling::ProcessingTime &time);
+
+// Records one step that started at `start_ns` (g_get_monotonic_time() * 1000)
+// and posts a latency message when the estimate grew.
+void record_processing_time(GstElement *element, scheduling::ProcessingTime &time, gint64 start_ns);
+
+gint64 monotonic_ns();
+
+// The upstream custom event "refseg-demand" (wanted: boolean).
+GstEvent *new_demand_event(bool wanted);
+// True when `event` is one; fills *wanted.
+bool parse_demand_event(GstEvent *event, bool *wanted);
+
+// Whether the pipeline upstream of `sink_pad` is live (LATENCY query).
+bool upstream_is_live(GstPad *sink_pad);
+
+}  // namespace refseg::gst
+
+G_BEGIN_DECLS
+// The `mode` property of refsegtracker and refsegbin
+// (refseg::scheduling::AnalysisMode, same values).
+#define GST_TYPE_REFSEG_ANALYSIS_MODE (gst_refseg_analysis_mode_get_type())
+GType gst_refseg_analysis_mode_get_type(void);
+G_END_DECLS

@@ -1,0 +1,38 @@
+#include "refseg_publish.h"
+
+namespace refseg::gst {
+
+void post_selection_message(GstElement *element, const GstSegment *segment, GstBuffer *buffer,
+                            const PublishedSelection &sel) {
+  const GstClockTime ts = GST_BUFFER_PTS(buffer);
+  GstStructure *s = gst_structure_new(
+      "refseg-selection", "expression", G_TYPE_STRING, sel.expression, "phrase", G_TYPE_STRING,
+      sel.phrase, "index", G_TYPE_INT, sel.index, "score", G_TYPE_FLOAT, sel.score, "n-proposals",
+      G_TYPE_UINT, sel.n_proposals, "timestamp", G_TYPE_UINT64, ts, "stream-time", G_TYPE_UINT64,
+      gst_segment_to_stream_time(segment, GST_FORMAT_TIME, ts), "running-time", G_TYPE_UINT64,
+      gst_segment_to_running_time(segment, GST_FORMAT_TIME, ts), "duration", G_TYPE_UINT64,
+      GST_BUFFER_DURATION(buffer), NULL);
+  if (sel.reason) gst_structure_set(s, "reason", G_TYPE_STRING, sel.reason, NULL);
+  if (sel.index >= 0 && sel.track_id >= 0)
+    gst_structure_set(s, "track-id", G_TYPE_INT, sel.track_id, NULL);
+  if (sel.index >= 0)
+    gst_structure_set(s, "x", G_TYPE_INT, sel.box.x, "y", G_TYPE_INT, sel.box.y, "width",
+                      G_TYPE_INT, sel.box.width, "height", G_TYPE_INT, sel.box.height, NULL);
+  if (GST_CLOCK_TIME_IS_VALID(sel.analysed_pts))
+    gst_structure_set(s, "analysed-timestamp", G_TYPE_UINT64, sel.analysed_pts, NULL);
+  gst_element_post_message(element, gst_message_new_element(GST_OBJECT(element), s));
+}
+
+void add_selection_roi(GstBuffer *buffer, const PublishedSelection &sel, int roi_id) {
+  if (sel.index < 0) return;
+  GstVideoRegionOfInterestMeta *roi = gst_buffer_add_video_region_of_interest_meta(
+      buffer, "refseg", sel.box.x, sel.box.y, sel.box.width, sel.box.height);
+  roi->id = roi_id;
+  GstStructure *param =
+      gst_structure_new("refseg", "expression", G_TYPE_STRING, sel.expression, "score",
+                        G_TYPE_FLOAT, sel.score, "index", G_TYPE_INT, sel.index, NULL);
+  if (sel.track_id >= 0) gst_structure_set(param, "track-id", G_TYPE_INT, sel.track_id, NULL);
+  gst_video_region_of_interest_meta_add_param(roi, param);
+}
+
+}  // namespace refseg::gst

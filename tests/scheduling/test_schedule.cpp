@@ -1,0 +1,59 @@
+// Frame scheduling and the processing time reported as latency.
+#include <gtest/gtest.h>
+
+#include "scheduling/analysis_schedule.h"
+
+namespace refseg::scheduling {
+namespace {
+
+using D = FrameSchedule::Decision;
+
+TEST(AnalysisMode, AutoFollowsLiveness) {
+  EXPECT_EQ(resolve(AnalysisMode::Auto, true), AnalysisMode::Latest);
+  EXPECT_EQ(resolve(AnalysisMode::Auto, false), AnalysisMode::EveryFrame);
+  EXPECT_EQ(resolve(AnalysisMode::Interval, true), AnalysisMode::Interval);
+  EXPECT_TRUE(frames_wait(AnalysisMode::EveryFrame));
+  EXPECT_TRUE(frames_wait(AnalysisMode::Interval));
+  EXPECT_FALSE(frames_wait(AnalysisMode::Latest));
+  EXPECT_STREQ(mode_name(AnalysisMode::EveryFrame), "every-frame");
+}
+
+TEST(FrameSchedule, AnalysesEveryNthFrameFromEachRestart) {
+  FrameSchedule s;
+  s.set_interval(3);
+  std::vector<D> got;
+  for (int i = 0; i < 7; i++) got.push_back(s.decide(-1, -1));
+  EXPECT_EQ(got, (std::vector<D>{D::Analyse, D::NotDue, D::NotDue, D::Analyse, D::NotDue, D::NotDue,
+                                 D::Analyse}));
+  s.restart();
+  EXPECT_EQ(s.decide(-1, -1), D::Analyse);
+  s.set_interval(0);
+  EXPECT_EQ(s.interval(), 1) << "an interval of 0 means every frame";
+  EXPECT_EQ(s.decide(-1, -1), D::Analyse);
+}
+
+TEST(FrameSchedule, SkipsLateFramesAndFramesNobodyAsksFor) {
+  FrameSchedule s;
+  s.set_earliest(1000);
+  EXPECT_EQ(s.decide(500, 100), D::Late);
+  EXPECT_EQ(s.decide(950, 100), D::Analyse) << "ends after the earliest time";
+  s.set_wanted(false);
+  EXPECT_EQ(s.decide(2000, 100), D::NothingAsked);
+  s.set_wanted(true);
+  s.restart();
+  EXPECT_EQ(s.decide(500, 100), D::Analyse) << "restart forgets QoS";
+}
+
+TEST(ProcessingTime, ReportsTheRecentMaximumAndWhenItGrew) {
+  ProcessingTime t(4);
+  EXPECT_TRUE(t.add(10'000'000));
+  EXPECT_EQ(t.report(), 10'000'000);
+  EXPECT_FALSE(t.add(11'000'000)) << "within a quarter: not worth a latency message";
+  EXPECT_TRUE(t.add(20'000'000));
+  EXPECT_EQ(t.report(), 20'000'000);
+  for (int i = 0; i < 4; i++) t.add(5'000'000);
+  EXPECT_EQ(t.estimate(), 5'000'000) << "the window forgets old peaks";
+}
+
+}  // namespace
+}  // namespace refseg::scheduling

@@ -1,0 +1,199 @@
+// bench_live: the chain on a live camera-like source. Runs
+//
+//   refsegworldsrc is-live=true ! video/x-raw,width=W,height=H,framerate=F/1 !
+//     refsegbin model=M text=T mode=MODE ! fakesink sync=true qos=true
+//
+// for --seconds and prints what a viewer of a live stream sees: frames out
+// per second (against the source's rate), the latency the chain adds to
+// each frame (wall time from the source's pad to the sink's pad, median and
+// p95), analyses per second (frames the selector saw with proposals), and
+// the latency the pipeline reported. No figure is asserted: it prints.
+//
+//   bench_live --model refseg-tiny|PATH [--mode latest] [--seconds 20]
+//              [--width 640] [--height 480] [--fps 30] [--threads 0]
+//              [--text "the red circle"]
+#include <gst/gst.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "bench_report.h"
+#include "gst/refseg/refsegmeta.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Probes {
+  std::mutex mutex;
+  std::map<GstClockTime, Clock::time_point> entered;  // PTS -> when it left the source
+  std::vector<double> added_ms;
+  int frames_out = 0, analyses = 0;
+  GstClockTime last_pts = GST_CLOCK_TIME_NONE;
+  bool monotonic = true;
+};
+
+GstPadProbeReturn at_source(GstPad *, GstPadProbeInfo *info, gpointer data) {
+  auto *p = static_cast<Probes *>(data);
+  GstBuffer *b = GST_PAD_PROBE_INFO_BUFFER(info);
+  std::lock_guard<std::mutex> lock(p->mutex);
+  p->entered[GST_BUFFER_PTS(b)] = Clock::now();
+  return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn at_sink(GstPad *, GstPadProbeInfo *info, gpointer data) {
+  auto *p = static_cast<Probes *>(data);
+  GstBuffer *b = GST_PAD_PROBE_INFO_BUFFER(info);
+  const auto now = Clock::now();
+  std::lock_guard<std::mutex> lock(p->mutex);
+  const GstClockTime pts = GST_BUFFER_PTS(b);
+  auto it = p->entered.find(pts);
+  if (it != p->entered.end()) {
+    p->added_ms.push_back(std::chrono::duration<double, std::milli>(now - it->second).count());
+    p->entered.erase(p->entered.begin(), std::next(it));
+  }
+  if (GST_CLOCK_TIME_IS_VALID(p->last_pts) && pts <= p->last_pts) p->monotonic = false;
+  p->last_pts = pts;
+  p->frames_out++;
+  return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn at_analysis(GstPad *, GstPadProbeInfo *info, gpointer data) {
+  auto *p = static_cast<Probes *>(data);
+  GstCustomMeta *meta = gst_buffer_get_refseg_meta(GST_PAD_PROBE_INFO_BUFFER(info));
+  if (meta && gst_refseg_meta_get_n_proposals(meta) > 0) {
+    std::lock_guard<std::mutex> lock(p->mutex);
+    p->analyses++;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+const char *arg(int argc, char **argv, const char *name, const char *fallback) {
+  for (int i = 1; i + 1 < argc; i++)
+    if (!std::strcmp(argv[i], name)) return argv[i + 1];
+  return fallback;
+}
+
+int positive(const char *name, const char *text) {
+  char *end = nullptr;
+  const long v = std::strtol(text, &end, 10);
+  if (!end || *end || v <= 0 || v > 100000) {
+    std::fprintf(stderr, "bench_live: %s needs a positive integer, got '%s'\n", name, text);
+    std::exit(2);
+  }
+  return static_cast<int>(v);
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  gst_init(&argc, &argv);
+  const std::string model = arg(argc, argv, "--model", "refseg-tiny");
+  const std::string mode = arg(argc, argv, "--mode", "latest");
+  const std::string text = arg(argc, argv, "--text", "the red circle");
+  const int seconds = positive("--seconds", arg(argc, argv, "--seconds", "20"));
+  const int width = positive("--width", arg(argc, argv, "--width", "640"));
+  const int height = positive("--height", arg(argc, argv, "--height", "480"));
+  const int fps = positive("--fps", arg(argc, argv, "--fps", "30"));
+  const char *threads = arg(argc, argv, "--threads", "0");
+
+  refseg::bench::print_environment(stdout);
+  const std::string description =
+      "refsegworldsrc name=src is-live=true seed=4 ! video/x-raw,width=" + std::to_string(width) +
+      ",height=" + std::to_string(height) + ",framerate=" + std::to_string(fps) +
+      "/1 ! refsegbin name=bin model=\"" + model + "\" text=\"" + text + "\" mode=" + mode +
+      " threads=" + threads + " ! fakesink name=sink sync=true qos=true";
+  std::printf("pipeline: %s\n", description.c_str());
+  GError *error = nullptr;
+  GstElement *pipeline = gst_parse_launch(description.c_str(), &error);
+  if (!pipeline) {
+    std::fprintf(stderr, "bench_live: %s\n", error ? error->message : "cannot build the pipeline");
+    return 1;
+  }
+  Probes probes;
+  GstElement *src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  GstElement *bin = gst_bin_get_by_name(GST_BIN(pipeline), "bin");
+  GstElement *selector = gst_bin_get_by_name(GST_BIN(bin), "refsegselector");
+  GstPad *src_pad = gst_element_get_static_pad(src, "src");
+  GstPad *sink_pad = gst_element_get_static_pad(sink, "sink");
+  GstPad *analysis_pad = gst_element_get_static_pad(selector, "src");
+  gst_pad_add_probe(src_pad, GST_PAD_PROBE_TYPE_BUFFER, at_source, &probes, nullptr);
+  gst_pad_add_probe(sink_pad, GST_PAD_PROBE_TYPE_BUFFER, at_sink, &probes, nullptr);
+  gst_pad_add_probe(analysis_pad, GST_PAD_PROBE_TYPE_BUFFER, at_analysis, &probes, nullptr);
+
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus(pipeline);
+  // Warm-up: the first frames load the model and fill caches.
+  const auto begin = Clock::now();
+  int warm_frames = 0, warm_analyses = 0;
+  bool warmed = false, failed = false;
+  Clock::time_point measure_from = begin;
+  const double warmup_s = 2.0;
+  for (;;) {
+    GstMessage *msg = gst_bus_timed_pop_filtered(
+        bus, 100 * GST_MSECOND, static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_EOS));
+    if (msg) {
+      GError *err = nullptr;
+      if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
+        gst_message_parse_error(msg, &err, nullptr);
+        std::fprintf(stderr, "bench_live: %s\n", err->message);
+        g_error_free(err);
+        failed = true;
+      }
+      gst_message_unref(msg);
+      break;
+    }
+    const double elapsed = std::chrono::duration<double>(Clock::now() - begin).count();
+    if (!warmed && elapsed >= warmup_s) {
+      std::lock_guard<std::mutex> lock(probes.mutex);
+      warm_frames = probes.frames_out;
+      warm_analyses = probes.analyses;
+      probes.added_ms.clear();
+      measure_from = Clock::now();
+      warmed = true;
+    }
+    if (elapsed >= warmup_s + seconds) break;
+  }
+  const double measured = std::chrono::duration<double>(Clock::now() - measure_from).count();
+  GstQuery *latency = gst_query_new_latency();
+  GstClockTime min_latency = 0;
+  gboolean live = FALSE;
+  if (gst_element_query(pipeline, latency))
+    gst_query_parse_latency(latency, &live, &min_latency, nullptr);
+  gst_query_unref(latency);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  if (failed) return 1;
+
+  std::lock_guard<std::mutex> lock(probes.mutex);
+  std::vector<double> added = probes.added_ms;
+  std::sort(added.begin(), added.end());
+  const double p95 = added.empty() ? 0 : added[std::min(added.size() - 1, added.size() * 95 / 100)];
+  std::printf("mode %s, model %s, %dx%d at %d fps, %.1f s measured after %.0f s warm-up\n",
+              mode.c_str(), model.c_str(), width, height, fps, measured, warmup_s);
+  std::printf("frames out: %.2f per second (source: %d), timestamps %s\n",
+              (probes.frames_out - warm_frames) / measured, fps,
+              probes.monotonic ? "monotonic" : "NOT monotonic");
+  std::printf("added latency per frame: median %.1f ms, p95 %.1f ms (%zu frames)\n",
+              refseg::bench::median(added), p95, added.size());
+  std::printf("analyses: %.2f per second\n", (probes.analyses - warm_analyses) / measured);
+  std::printf("reported pipeline latency: %.1f ms (%s)\n", min_latency / 1e6,
+              live ? "live" : "not live");
+  gst_object_unref(analysis_pad);
+  gst_object_unref(sink_pad);
+  gst_object_unref(src_pad);
+  gst_object_unref(selector);
+  gst_object_unref(bin);
+  gst_object_unref(sink);
+  gst_object_unref(src);
+  gst_object_unref(bus);
+  gst_object_unref(pipeline);
+  return 0;
+}
