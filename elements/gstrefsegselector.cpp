@@ -1,5 +1,6 @@
 #include "gstrefsegselector.h"
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,10 +29,14 @@ enum {
   PROP_POST_MESSAGES,
 };
 
-// Scores are 100 x cosine. The default separates present from absent
-// referents on the synthetic world with refseg-tiny (docs/accuracy.md); for
-// OpenAI's models calibrate it on your footage (same page).
-constexpr float kDefaultThreshold = 20.f;
+// Scores are 100 x cosine, and where present and absent referents part
+// depends on the model. The default, kModelThreshold, takes the model's own
+// calibration (a ".threshold" file beside its weights: refseg-tiny's is
+// measured in docs/accuracy.md) and selects the best proposal whatever it
+// scores for a model without one (OpenAI's: calibrate as that page says).
+constexpr float kNoThreshold = -100.f;
+constexpr float kModelThreshold = -101.f;
+constexpr float kDefaultThreshold = kModelThreshold;
 
 constexpr refseg::gst::ModelPropertyIds kModelProperties{PROP_MODEL, PROP_THREADS, PROP_DEVICE};
 
@@ -58,7 +63,7 @@ struct SelectorModels {
   std::shared_ptr<refseg::ClipRuntime> clip;
   std::unique_ptr<refseg::NounPhraseExtractor> phrases;
   bool warned_no_features = false;
-  int told_wanted = -1;  // what upstream was last told (-1: nothing yet)
+  std::atomic<int> told_wanted{-1};  // what upstream was last told (-1: nothing yet)
   refseg::scheduling::ProcessingTime time;
 };
 
@@ -138,7 +143,9 @@ static void gst_refseg_selector_set_property(GObject *object, guint id, const GV
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
   }
+  const bool asked = s.anything_asked();
   GST_OBJECT_UNLOCK(self);
+  if (id == PROP_TEXT || id == PROP_EXPRESSIONS) tell_upstream(self, asked);
 }
 
 static void gst_refseg_selector_get_property(GObject *object, guint id, GValue *value,
@@ -208,7 +215,7 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
   const std::vector<std::string> expressions = self->settings->all_expressions();
   const bool asked = self->settings->anything_asked();
   const refseg::SelectionWeights weights = self->settings->weights;
-  const float threshold = self->settings->threshold;
+  const float threshold_setting = self->settings->threshold;
   const bool post_messages = self->settings->post_messages;
   GST_OBJECT_UNLOCK(self);
   tell_upstream(self, asked);
@@ -236,6 +243,9 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
   }
 
   refseg::ClipRuntime &clip = *self->models->clip;
+  const float threshold = threshold_setting != kModelThreshold
+                              ? threshold_setting
+                              : clip.calibrated_threshold().value_or(kNoThreshold);
   int roi_id = 0;
   for (const std::string &expression : expressions) {
     if (is_blank(expression)) continue;
@@ -303,6 +313,23 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
   return GST_FLOW_OK;
 }
 
+// Upstream learns whether anything is asked before the first frame: the
+// caps come first.
+static gboolean gst_refseg_selector_sink_event(GstBaseTransform *trans, GstEvent *event) {
+  GstRefSegSelector *self = GST_REFSEG_SELECTOR(trans);
+  const bool caps = GST_EVENT_TYPE(event) == GST_EVENT_CAPS;
+  const gboolean ok =
+      GST_BASE_TRANSFORM_CLASS(gst_refseg_selector_parent_class)->sink_event(trans, event);
+  if (caps) {
+    GST_OBJECT_LOCK(self);
+    const bool asked = self->settings->anything_asked();
+    GST_OBJECT_UNLOCK(self);
+    self->models->told_wanted = -1;
+    tell_upstream(self, asked);
+  }
+  return ok;
+}
+
 static gboolean gst_refseg_selector_query(GstBaseTransform *trans, GstPadDirection direction,
                                           GstQuery *query) {
   const gboolean ok =
@@ -366,8 +393,10 @@ static void gst_refseg_selector_class_init(GstRefSegSelectorClass *klass) {
       gobject_class, PROP_THRESHOLD,
       g_param_spec_float("threshold", "Threshold",
                          "Best scores (100 x cosine) below this select nothing: index -1 with a "
-                         "reason. -100 always selects the best proposal",
-                         -100.f, 100.f, kDefaultThreshold, live));
+                         "reason. -100 always selects the best proposal; -101: the model's "
+                         "calibrated threshold (a .threshold file beside its weights), or -100 "
+                         "for a model without one",
+                         kModelThreshold, 100.f, kDefaultThreshold, live));
   g_object_class_install_property(
       gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean("post-messages", "Post messages",
@@ -384,6 +413,7 @@ static void gst_refseg_selector_class_init(GstRefSegSelectorClass *klass) {
   transform_class->start = GST_DEBUG_FUNCPTR(gst_refseg_selector_start);
   transform_class->stop = GST_DEBUG_FUNCPTR(gst_refseg_selector_stop);
   transform_class->query = GST_DEBUG_FUNCPTR(gst_refseg_selector_query);
+  transform_class->sink_event = GST_DEBUG_FUNCPTR(gst_refseg_selector_sink_event);
   filter_class->transform_frame_ip = GST_DEBUG_FUNCPTR(gst_refseg_selector_transform_frame_ip);
   GST_DEBUG_CATEGORY_INIT(refseg_selector_debug, "refsegselector", 0, "refseg selector");
 }

@@ -1,10 +1,19 @@
 // Accuracy of the method on held-out scenes of the synthetic referring world:
 //   evaluate_refseg --model NAME --seed S --scenes N [--proposals grouping|ground-truth]
 //                   [--global-weight a[,a...]] [--sentence-weight b[,b...]]
-//                   [--masked-layers k] [--threads N] [--json out.json]
+//                   [--masked-layers k] [--threads N] [--absent N] [--json out.json]
 // Several weights (comma-separated) are scored from the same features, every
-// a with every b. A progress bar goes to stderr, the JSON to stdout (and to
-// --json when given).
+// a with every b. --absent N also scores N expressions per scene whose object
+// is absent and reports how the best score separates present from absent
+// (ROC AUC, balanced-accuracy threshold).
+//
+// On moving video, through the result tracker (training/video_evaluation.h):
+//   evaluate_refseg --video --model NAME --seed S --videos K [--frames F]
+//                   [--modes every-frame,interval-N,latest-L,...]
+//                   [--motion both|moving|still] [--proposals ...]
+//                   [--global-weight a] [--sentence-weight b] [--masked-layers k]
+//                   [--threads N] [--json out.json]
+// A progress bar goes to stderr, the JSON to stdout (and to --json when given).
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -14,14 +23,36 @@
 
 #include "common/model_error.h"
 #include "training/refseg_evaluation.h"
+#include "training/video_evaluation.h"
 
 namespace {
 
 void usage() {
-  std::cerr << "usage: evaluate_refseg --model NAME --seed S --scenes N\n"
-               "         [--proposals grouping|ground-truth] [--global-weight a[,a...]]\n"
-               "         [--sentence-weight b[,b...]] [--masked-layers k] [--threads N]\n"
-               "         [--json out.json]\n";
+  std::cerr
+      << "usage: evaluate_refseg --model NAME --seed S --scenes N\n"
+         "         [--proposals grouping|ground-truth] [--global-weight a[,a...]]\n"
+         "         [--sentence-weight b[,b...]] [--masked-layers k] [--threads N]\n"
+         "         [--absent N] [--json out.json]\n"
+         "       evaluate_refseg --video --model NAME --seed S --videos K [--frames F]\n"
+         "         [--modes every-frame,interval-N,latest-L,...] [--motion both|moving|still]\n"
+         "         [--proposals grouping|ground-truth] [--global-weight a]\n"
+         "         [--sentence-weight b] [--masked-layers k] [--threads N]\n"
+         "         [--json out.json]\n";
+}
+
+// A whole number >= minimum, or a clear error naming the flag.
+int count(const std::string &text, const std::string &flag, int minimum) {
+  size_t used = 0;
+  long v = 0;
+  try {
+    v = std::stol(text, &used);
+  } catch (const std::exception &) {
+    used = 0;
+  }
+  if (text.empty() || used != text.size() || v < minimum || v > 1000000000L)
+    throw refseg::ModelError(flag + ": '" + text +
+                             "' is not a whole number >= " + std::to_string(minimum));
+  return static_cast<int>(v);
 }
 
 std::vector<float> weights(const std::string &list, const std::string &flag) {
@@ -54,6 +85,9 @@ void progress_bar(int done, int total) {
 
 int main(int argc, char **argv) {
   refseg::training::EvaluationOptions o;
+  refseg::training::VideoEvaluationOptions vo;
+  bool video = false;
+  std::vector<std::string> video_only, still_only;  // flags given, for the mode check
   std::vector<float> global = {0.95f}, sentence = {0.5f};
   std::string json_path;
   try {
@@ -66,9 +100,43 @@ int main(int argc, char **argv) {
       if (arg == "--model") {
         o.model = value();
       } else if (arg == "--seed") {
-        o.first_seed = std::stoull(value());
+        const std::string seed = value();
+        size_t used = 0;
+        try {
+          o.first_seed = std::stoull(seed, &used);
+        } catch (const std::exception &) {
+          used = 0;
+        }
+        if (seed.empty() || seed[0] == '-' || used != seed.size())
+          throw refseg::ModelError("--seed: '" + seed + "' is not a whole number >= 0");
       } else if (arg == "--scenes") {
-        o.scenes = std::stoi(value());
+        o.scenes = count(value(), arg, 1);
+        still_only.push_back(arg);
+      } else if (arg == "--absent") {
+        o.absent_per_scene = count(value(), arg, 1);
+        still_only.push_back(arg);
+      } else if (arg == "--video") {
+        video = true;
+      } else if (arg == "--videos") {
+        vo.videos = count(value(), arg, 1);
+        video_only.push_back(arg);
+      } else if (arg == "--frames") {
+        vo.frames = count(value(), arg, 1);
+        video_only.push_back(arg);
+      } else if (arg == "--modes") {
+        vo.modes.clear();
+        std::stringstream in(value());
+        for (std::string item; std::getline(in, item, ',');)
+          vo.modes.push_back(refseg::training::parse_analysis_mode(item));
+        if (vo.modes.empty()) throw refseg::ModelError("--modes: no mode given");
+        video_only.push_back(arg);
+      } else if (arg == "--motion") {
+        const std::string m = value();
+        if (m != "both" && m != "moving" && m != "still")
+          throw refseg::ModelError("--motion: expected both, moving or still, found " + m);
+        vo.moving = m != "still";
+        vo.still = m != "moving";
+        video_only.push_back(arg);
       } else if (arg == "--proposals") {
         const std::string p = value();
         if (p == "grouping")
@@ -82,9 +150,9 @@ int main(int argc, char **argv) {
       } else if (arg == "--sentence-weight") {
         sentence = weights(value(), arg);
       } else if (arg == "--masked-layers") {
-        o.masked_layers = std::stoi(value());
+        o.masked_layers = count(value(), arg, 0);
       } else if (arg == "--threads") {
-        o.threads = std::stoi(value());
+        o.threads = count(value(), arg, 1);
       } else if (arg == "--json") {
         json_path = value();
       } else if (arg == "--help" || arg == "-h") {
@@ -99,20 +167,52 @@ int main(int argc, char **argv) {
     usage();
     return 2;
   }
+  try {
+    if (video && !still_only.empty())
+      throw refseg::ModelError(still_only.front() + " applies to still scenes, not to --video");
+    if (!video && !video_only.empty())
+      throw refseg::ModelError(video_only.front() + " needs --video");
+    if (video && (global.size() != 1 || sentence.size() != 1))
+      throw refseg::ModelError(
+          "--video scores one setting: give one --global-weight and one "
+          "--sentence-weight");
+  } catch (const std::exception &e) {
+    std::cerr << "evaluate_refseg: " << e.what() << "\n";
+    usage();
+    return 2;
+  }
   o.settings.clear();
   for (float a : global)
     for (float b : sentence) o.settings.push_back({a, b});
+  vo.model = o.model;
+  vo.first_seed = o.first_seed;
+  vo.proposals = o.proposals;
+  vo.masked_layers = o.masked_layers;
+  vo.weights = {global.front(), sentence.front()};
+  vo.threads = o.threads;
 
   try {
-    const auto result = refseg::training::evaluate_refseg(o, progress_bar);
-    const std::string json = refseg::training::evaluation_json(o, result);
+    std::string json;
+    int without_proposals = 0;
+    if (video) {
+      const auto result = refseg::training::evaluate_video(vo, [](int done, int total) {
+        const int width = 40, filled = width * done / total;
+        std::fprintf(stderr, "\r[%s%s] %d/%d videos", std::string(filled, '#').c_str(),
+                     std::string(width - filled, '.').c_str(), done, total);
+        if (done == total) std::fputc('\n', stderr);
+      });
+      json = refseg::training::video_evaluation_json(vo, result);
+    } else {
+      const auto result = refseg::training::evaluate_refseg(o, progress_bar);
+      json = refseg::training::evaluation_json(o, result);
+      without_proposals = result.frames_without_proposals;
+    }
     std::cout << json << "\n";
     if (!json_path.empty()) {
       std::ofstream file(json_path);
       if (!(file << json << "\n")) throw refseg::ModelError("cannot write " + json_path);
     }
-    if (result.frames_without_proposals > 0)
-      std::cerr << result.frames_without_proposals << " scenes had no proposal\n";
+    if (without_proposals > 0) std::cerr << without_proposals << " scenes had no proposal\n";
   } catch (const std::exception &e) {
     std::cerr << "evaluate_refseg: " << e.what() << "\n";
     return 1;

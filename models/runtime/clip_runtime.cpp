@@ -78,6 +78,7 @@ class LoadedClipRuntime : public ClipRuntime {
         device_(checked_device(options.device)),
         model_(load_model(weights_, device_)),
         tokenizer_(BpeTokenizer::from_file(locate_vocabulary(weights_))),
+        threshold_(read_score_threshold(weights_)),
         // OpenMP and OpenBLAS pools split as clip/inference_threads.h
         // explains (and bench_encoder measures).
         worker_([threads = options.threads] { clip::configure_inference_threads(threads); }) {
@@ -92,6 +93,7 @@ class LoadedClipRuntime : public ClipRuntime {
   int embed_dim() const override { return model_->config().embed_dim; }
   int input_resolution() const override { return model_->config().image_resolution; }
   int layers() const override { return model_->config().vision_layers; }
+  std::optional<float> calibrated_threshold() const override { return threshold_; }
 
   EncodedMasks encode_masks(const ImageView &frame, const std::vector<RegionMask> &masks,
                             int masked_layers) override {
@@ -130,6 +132,7 @@ class LoadedClipRuntime : public ClipRuntime {
   torch::Device device_;
   std::shared_ptr<clip::ClipModel> model_;
   BpeTokenizer tokenizer_;
+  std::optional<float> threshold_;
   std::mutex cache_mutex_;
   TextCache cache_{256};
   InferenceWorker worker_;  // last member: joined first, before the model goes

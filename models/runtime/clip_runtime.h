@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,9 @@ class ClipRuntime {
   virtual int embed_dim() const = 0;
   virtual int input_resolution() const = 0;
   virtual int layers() const = 0;  // image tower blocks (masked-layers range)
+  // The score below which this model's referents count as absent, when a
+  // calibration came with it (read_score_threshold()).
+  virtual std::optional<float> calibrated_threshold() const = 0;
 
   // Global- and local-context features of each mask (METHOD.md step 2).
   virtual EncodedMasks encode_masks(const ImageView &frame, const std::vector<RegionMask> &masks,

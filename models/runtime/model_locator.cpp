@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "common/model_error.h"
@@ -84,6 +85,31 @@ std::string locate_clip_model(const std::string &name_or_path) {
   }
   throw ModelError("model '" + name_or_path + "' not found; looked for:" + searched +
                    "\n(scripts/download-models.sh " + name_or_path + " fetches OpenAI's models)");
+}
+
+}  // namespace refseg
+
+namespace refseg {
+
+std::optional<float> read_score_threshold(const std::string &weights_path) {
+  const fs::path weights(weights_path);
+  const fs::path file = weights.parent_path() / (weights.stem().string() + ".threshold");
+  if (!is_file(file)) return std::nullopt;
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t start = line.find_first_not_of(" \t\r");
+    if (start == std::string::npos || line[start] == '#') continue;
+    char *end = nullptr;
+    const float value = std::strtof(line.c_str() + start, &end);
+    const std::string rest = end ? std::string(end) : std::string();
+    if (end == line.c_str() + start || rest.find_first_not_of(" \t\r") != std::string::npos ||
+        !(value >= -100.f && value <= 100.f))
+      throw ModelError(file.string() + ": expected one score between -100 and 100, found '" + line +
+                       "'");
+    return value;
+  }
+  throw ModelError(file.string() + ": no threshold in the file");
 }
 
 }  // namespace refseg

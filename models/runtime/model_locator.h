@@ -6,6 +6,7 @@
 // OpenAI's names map to their file names: "ViT-B/32" -> "ViT-B-32.pt".
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,5 +21,11 @@ std::string locate_clip_model(const std::string &name_or_path);
 // The BPE vocabulary (gzip merges) for a model's archive. Throws ModelError
 // naming the places it looked.
 std::string locate_vocabulary(const std::string &weights_path);
+
+// The score threshold calibrated for a model ("x.pt" + "x.threshold": one
+// number, the score below which a referent counts as absent; lines starting
+// with '#' are comments), or nothing when the model has none. Throws
+// ModelError naming the file when it holds anything else.
+std::optional<float> read_score_threshold(const std::string &weights_path);
 
 }  // namespace refseg

@@ -8,12 +8,18 @@
 namespace refseg::tracking {
 namespace {
 
-float bilinear(const cv::Mat &img, float x, float y) {
+using Colour = cv::Vec3f;
+
+// Levels are 8-bit (resizing and pyrDown are fastest there); samples are
+// interpolated in float.
+Colour bilinear(const cv::Mat &img, float x, float y) {
   const int x0 = static_cast<int>(std::floor(x)), y0 = static_cast<int>(std::floor(y));
   const float fx = x - x0, fy = y - y0;
-  const float *r0 = img.ptr<float>(y0), *r1 = img.ptr<float>(y0 + 1);
-  return (1 - fy) * ((1 - fx) * r0[x0] + fx * r0[x0 + 1]) +
-         fy * ((1 - fx) * r1[x0] + fx * r1[x0 + 1]);
+  const uint8_t *r0 = img.ptr<uint8_t>(y0) + 3 * x0, *r1 = img.ptr<uint8_t>(y0 + 1) + 3 * x0;
+  const float w00 = (1 - fy) * (1 - fx), w01 = (1 - fy) * fx, w10 = fy * (1 - fx), w11 = fy * fx;
+  return {w00 * r0[0] + w01 * r0[3] + w10 * r1[0] + w11 * r1[3],
+          w00 * r0[1] + w01 * r0[4] + w10 * r1[1] + w11 * r1[4],
+          w00 * r0[2] + w01 * r0[5] + w10 * r1[2] + w11 * r1[5]};
 }
 
 bool inside(const cv::Mat &img, float x, float y) {
@@ -21,9 +27,9 @@ bool inside(const cv::Mat &img, float x, float y) {
 }
 
 struct Sample {
-  float x, y;    // in the level's pixels, in the earlier frame
-  float value;   // the earlier frame there
-  float gx, gy;  // its gradient
+  float x, y;     // in the level's pixels, in the earlier frame
+  Colour value;   // the earlier frame there
+  Colour gx, gy;  // its gradient, per channel
 };
 
 // Whether a sample at mask coordinates (mx, my) belongs to the fit: on the
@@ -40,7 +46,7 @@ bool near_mask(const RegionMask &mask, int mx, int my, int rim) {
 
 }  // namespace
 
-GreyPyramid make_pyramid(const ImageView &frame, const MotionOptions &options) {
+FramePyramid make_pyramid(const ImageView &frame, const MotionOptions &options) {
   const int channels = bytes_per_pixel(frame.layout);
   const cv::Mat view(frame.height, frame.width, CV_8UC(channels), const_cast<uint8_t *>(frame.data),
                      static_cast<size_t>(frame.stride));
@@ -48,28 +54,30 @@ GreyPyramid make_pyramid(const ImageView &frame, const MotionOptions &options) {
   const int height = std::max(
       16, static_cast<int>(std::lround(static_cast<double>(frame.height) * width / frame.width)));
   // Resize first, then convert: the conversion touches the small copy only.
-  cv::Mat small, grey;
+  // Colour, not grey: an orange shape on a background of the same
+  // brightness has no edge in grey.
+  cv::Mat small, colour;
   if (width == frame.width && height == frame.height)
     small = view;
   else
     cv::resize(view, small, cv::Size(width, height), 0, 0, cv::INTER_AREA);
-  const bool red_first = red_offset(frame.layout) == 0;
-  const int code = channels == 3 ? (red_first ? cv::COLOR_RGB2GRAY : cv::COLOR_BGR2GRAY)
-                                 : (red_first ? cv::COLOR_RGBA2GRAY : cv::COLOR_BGRA2GRAY);
-  cv::cvtColor(small, grey, code);
-  GreyPyramid p;
+  if (channels == 4)
+    cv::cvtColor(small, colour, cv::COLOR_RGBA2RGB);  // channel order does not matter here
+  else
+    colour = small;
+  FramePyramid p;
   p.frame_width = frame.width;
   p.frame_height = frame.height;
   p.scale_x = static_cast<float>(frame.width) / width;
   p.scale_y = static_cast<float>(frame.height) / height;
   p.levels.resize(std::max(1, options.levels));
-  grey.convertTo(p.levels[0], CV_32F);
+  p.levels[0] = colour.isContinuous() && colour.data != frame.data ? colour : colour.clone();
   for (size_t l = 1; l < p.levels.size(); l++) cv::pyrDown(p.levels[l - 1], p.levels[l]);
   return p;
 }
 
-FrameMotion::FrameMotion(std::shared_ptr<const GreyPyramid> from,
-                         std::shared_ptr<const GreyPyramid> to, const MotionOptions &options)
+FrameMotion::FrameMotion(std::shared_ptr<const FramePyramid> from,
+                         std::shared_ptr<const FramePyramid> to, const MotionOptions &options)
     : from_(std::move(from)), to_(std::move(to)), options_(options) {}
 
 Displacement FrameMotion::translation_of(const RegionMask &mask, Displacement offset) const {
@@ -87,20 +95,23 @@ Displacement FrameMotion::translation_of(const RegionMask &mask, Displacement of
     const float scale = static_cast<float>(1 << level);
     std::vector<Sample> samples;
     double h00 = 0, h01 = 0, h11 = 0;
-    for (int my = step / 2 - rim; my < mask.box.height + rim; my += step) {
-      for (int mx = step / 2 - rim; mx < mask.box.width + rim; mx += step) {
+    // No denser than this level's pixels: coarse levels read fewer samples.
+    const int level_step =
+        std::max(step, static_cast<int>(std::min(sx, sy) * static_cast<float>(1 << level)));
+    for (int my = level_step / 2 - rim; my < mask.box.height + rim; my += level_step) {
+      for (int mx = level_step / 2 - rim; mx < mask.box.width + rim; mx += level_step) {
         if (!near_mask(mask, mx, my, rim)) continue;
         // Pixel centre in frame coordinates, then in this level's.
         const float fx = mask.box.x + mx + 0.5f + offset.dx,
                     fy = mask.box.y + my + 0.5f + offset.dy;
         const float x = fx / sx / scale - 0.5f, y = fy / sy / scale - 0.5f;
         if (!inside(a, x, y)) continue;
-        Sample s{x, y, bilinear(a, x, y), 0.f, 0.f};
+        Sample s{x, y, bilinear(a, x, y), {}, {}};
         s.gx = 0.5f * (bilinear(a, x + 1, y) - bilinear(a, x - 1, y));
         s.gy = 0.5f * (bilinear(a, x, y + 1) - bilinear(a, x, y - 1));
-        h00 += s.gx * s.gx;
-        h01 += s.gx * s.gy;
-        h11 += s.gy * s.gy;
+        h00 += s.gx.dot(s.gx);
+        h01 += s.gx.dot(s.gy);
+        h11 += s.gy.dot(s.gy);
         samples.push_back(s);
       }
     }
@@ -115,9 +126,9 @@ Displacement FrameMotion::translation_of(const RegionMask &mask, Displacement of
       for (const Sample &s : samples) {
         const float x = s.x + dx, y = s.y + dy;
         if (!inside(b, x, y)) continue;
-        const float e = bilinear(b, x, y) - s.value;
-        bx += s.gx * e;
-        by += s.gy * e;
+        const Colour e = bilinear(b, x, y) - s.value;
+        bx += s.gx.dot(e);
+        by += s.gy.dot(e);
       }
       // Inverse compositional step: the Hessian of the earlier frame's
       // gradients is fixed, so each iteration is one pass over the samples.
@@ -134,7 +145,7 @@ Displacement FrameMotion::translation_of(const RegionMask &mask, Displacement of
 }
 
 FrameMotion MotionEstimator::next(const ImageView &frame) {
-  auto pyramid = std::make_shared<const GreyPyramid>(make_pyramid(frame, options_));
+  auto pyramid = std::make_shared<const FramePyramid>(make_pyramid(frame, options_));
   FrameMotion motion;
   if (previous_ && previous_->frame_width == frame.width &&
       previous_->frame_height == frame.height && previous_->levels.size() == pyramid->levels.size())

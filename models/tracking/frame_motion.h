@@ -1,7 +1,7 @@
 // Motion between consecutive video frames, estimated from the frames
 // themselves, per mask: each carried mask is aligned from one frame to the
 // next by a translation-only Lucas-Kanade fit of the mask's own pixels
-// (inverse compositional, coarse to fine on a small grey pyramid).
+// (inverse compositional, coarse to fine on a small colour pyramid).
 //
 // Why not dense optical flow: referred objects are often flat-coloured, and
 // the flow inside a flat region is ill-posed. On the synthetic world's
@@ -37,19 +37,19 @@ struct MotionOptions {
 };
 
 // A frame as the alignment reads it: a grey pyramid, level 0 at working size.
-struct GreyPyramid {
+struct FramePyramid {
   std::vector<cv::Mat> levels;         // CV_32F
   float scale_x = 1.f, scale_y = 1.f;  // frame pixels per level-0 pixel
   int frame_width = 0, frame_height = 0;
 };
 
-GreyPyramid make_pyramid(const ImageView &frame, const MotionOptions &options);
+FramePyramid make_pyramid(const ImageView &frame, const MotionOptions &options);
 
 // The motion from one frame to the next.
 class FrameMotion {
  public:
   FrameMotion() = default;  // no motion (the first frame, or a reset)
-  FrameMotion(std::shared_ptr<const GreyPyramid> from, std::shared_ptr<const GreyPyramid> to,
+  FrameMotion(std::shared_ptr<const FramePyramid> from, std::shared_ptr<const FramePyramid> to,
               const MotionOptions &options);
 
   bool empty() const { return !from_ || !to_; }
@@ -60,7 +60,7 @@ class FrameMotion {
   Displacement translation_of(const RegionMask &mask, Displacement offset = {}) const;
 
  private:
-  std::shared_ptr<const GreyPyramid> from_, to_;
+  std::shared_ptr<const FramePyramid> from_, to_;
   MotionOptions options_;
 };
 
@@ -76,7 +76,7 @@ class MotionEstimator {
 
  private:
   MotionOptions options_;
-  std::shared_ptr<const GreyPyramid> previous_;
+  std::shared_ptr<const FramePyramid> previous_;
 };
 
 }  // namespace refseg::tracking

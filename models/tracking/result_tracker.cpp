@@ -159,8 +159,9 @@ TrackedFrame ResultTracker::current() const {
       s.track_id = tracks_[j].id;
       s.score = e.scores[j];
       s.box = out.proposals[s.index].box;
-    } else if (j >= 0) {
-      s.reason = "the selected object has left the frame";
+    } else {
+      s.score = e.score;  // the best, which was not enough (or has left)
+      if (j >= 0) s.reason = "the selected object has left the frame";
     }
     for (size_t t = 0; t < tracks_.size() && t < e.scores.size(); t++)
       if (visible[t] >= 0) s.scores.push_back(e.scores[t]);

@@ -1,9 +1,11 @@
 #include "training/refseg_evaluation.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <sstream>
+#include <utility>
 
 #include "common/model_error.h"
 #include "language/noun_phrase.h"
@@ -60,6 +62,48 @@ void Tally::add(double inter, double uni) {
   union_ += uni;
 }
 
+ScoreSeparation score_separation(const std::vector<float> &present,
+                                 const std::vector<float> &absent) {
+  ScoreSeparation r;
+  r.present = static_cast<int64_t>(present.size());
+  r.absent = static_cast<int64_t>(absent.size());
+  if (present.empty() || absent.empty()) return r;
+  std::vector<float> a = absent;
+  std::sort(a.begin(), a.end());
+  double wins = 0;
+  for (float p : present) {
+    const auto lo = std::lower_bound(a.begin(), a.end(), p);
+    const auto hi = std::upper_bound(a.begin(), a.end(), p);
+    wins += static_cast<double>(lo - a.begin()) + 0.5 * static_cast<double>(hi - lo);
+  }
+  r.auc = wins / (static_cast<double>(present.size()) * static_cast<double>(a.size()));
+  for (float p : present) r.present_mean += p;
+  for (float v : absent) r.absent_mean += v;
+  r.present_mean /= static_cast<double>(present.size());
+  r.absent_mean /= static_cast<double>(absent.size());
+
+  // Lower the cut through every distinct score, highest first.
+  std::vector<std::pair<float, bool>> all;  // score, present
+  for (float p : present) all.emplace_back(p, true);
+  for (float v : absent) all.emplace_back(v, false);
+  std::sort(all.begin(), all.end(), [](const auto &x, const auto &y) { return x.first > y.first; });
+  const double np = static_cast<double>(present.size()), na = static_cast<double>(absent.size());
+  double best = -1;
+  int64_t tp = 0, fp = 0;
+  for (size_t i = 0; i < all.size();) {
+    const float s = all[i].first;
+    for (; i < all.size() && all[i].first == s; ++i) (all[i].second ? tp : fp) += 1;
+    const double tpr = tp / np, tnr = (na - fp) / na;
+    if ((tpr + tnr) / 2 > best) {
+      best = (tpr + tnr) / 2;
+      r.present_rate = tpr;
+      r.absent_rate = tnr;
+      r.threshold = i < all.size() ? 0.5 * (static_cast<double>(s) + all[i].first) : s - 0.5;
+    }
+  }
+  return r;
+}
+
 std::string proposal_source_name(ProposalSource s) {
   return s == ProposalSource::GroundTruth ? "ground-truth" : "grouping";
 }
@@ -74,6 +118,9 @@ EvaluationResult evaluate_refseg(const EvaluationOptions &o,
                      " reach the training scenes (seeds >= " +
                      std::to_string(kFirstTrainingSceneSeed) + "); pick held-out seeds below that");
   if (o.settings.empty()) throw ModelError("evaluation: no weight setting to score");
+  if (o.absent_per_scene < 0)
+    throw ModelError("evaluation: --absent must be a count of expressions per scene >= 0, found " +
+                     std::to_string(o.absent_per_scene));
   world::validate(o.world);
 
   const auto start = std::chrono::steady_clock::now();
@@ -102,26 +149,44 @@ EvaluationResult evaluate_refseg(const EvaluationOptions &o,
                                       ? EncodedMasks{}
                                       : runtime->encode_masks(frame, proposals, o.masked_layers);
 
+    // An expression's sentence and target-phrase features.
+    using TextFeatures = std::pair<std::vector<float>, std::vector<float>>;
+    auto text_features = [&](const std::string &sentence) {
+      std::string phrase = phrases.target_phrase(sentence);
+      if (phrase.empty()) phrase = sentence;
+      return TextFeatures{runtime->encode_text(sentence), runtime->encode_text(phrase)};
+    };
+    // The proposals' scores for one expression under one setting.
+    auto score = [&](const TextFeatures &t, const SelectionWeights &w) {
+      const auto text = mix_text_features(t.first, t.second, w.sentence);
+      return score_proposals(features.global.data(), features.local.data(), features.count,
+                             features.dim, text, w.global);
+    };
     for (const auto &e : scene.expressions) {
-      std::string phrase = phrases.target_phrase(e.text);
-      if (phrase.empty()) phrase = e.text;
-      const std::vector<float> sentence_feature = runtime->encode_text(e.text);
-      const std::vector<float> phrase_feature = runtime->encode_text(phrase);
+      const TextFeatures text = text_features(e.text);
       const cv::Mat &target = scene.objects[static_cast<size_t>(e.target)].mask;
       for (auto &setting : result.settings) {
         double inter = 0, uni = cv::countNonZero(target);
         if (!proposals.empty()) {
-          const auto text =
-              mix_text_features(sentence_feature, phrase_feature, setting.weights.sentence);
-          const auto scores =
-              score_proposals(features.global.data(), features.local.data(), features.count,
-                              features.dim, text, setting.weights.global);
-          overlap(proposals[static_cast<size_t>(best_proposal(scores))], target, &inter, &uni);
+          const auto scores = score(text, setting.weights);
+          const int best = best_proposal(scores);
+          overlap(proposals[static_cast<size_t>(best)], target, &inter, &uni);
+          if (o.absent_per_scene > 0 && e.type == world::ExpressionType::Attribute)
+            setting.present_scores.push_back(scores[static_cast<size_t>(best)]);
         }
         setting.all.add(inter, uni);
         setting.by_type[e.type].add(inter, uni);
       }
     }
+    if (o.absent_per_scene > 0 && !proposals.empty())
+      for (const auto &e : world::absent_expressions(scene.objects, o.absent_per_scene,
+                                                     o.first_seed + static_cast<uint64_t>(n))) {
+        const TextFeatures text = text_features(e.text);
+        for (auto &setting : result.settings) {
+          const auto scores = score(text, setting.weights);
+          setting.absent_scores.push_back(scores[static_cast<size_t>(best_proposal(scores))]);
+        }
+      }
     ++result.scenes;
     if (progress) progress(n + 1, o.scenes);
   }
@@ -148,7 +213,20 @@ std::string evaluation_json(const EvaluationOptions &o, const EvaluationResult &
           << tally_json(tally);
       first = false;
     }
-    out << "}, \"seconds\": " << number(r.seconds) << "}";
+    out << "}";
+    if (o.absent_per_scene > 0) {
+      const ScoreSeparation sep = score_separation(set.present_scores, set.absent_scores);
+      out << ", \"absent\": {\"per_scene\": " << o.absent_per_scene
+          << ", \"present_expressions\": " << sep.present
+          << ", \"absent_expressions\": " << sep.absent << ", \"auc\": " << number(sep.auc)
+          << ", \"threshold\": " << number(sep.threshold)
+          << ", \"present_rate\": " << number(sep.present_rate)
+          << ", \"absent_rate\": " << number(sep.absent_rate)
+          << ", \"balanced_accuracy\": " << number(sep.balanced_accuracy())
+          << ", \"present_mean_score\": " << number(sep.present_mean)
+          << ", \"absent_mean_score\": " << number(sep.absent_mean) << "}";
+    }
+    out << ", \"seconds\": " << number(r.seconds) << "}";
     if (r.settings.size() > 1) out << (s + 1 < r.settings.size() ? ",\n" : "\n");
   }
   if (r.settings.size() > 1) out << "]";

@@ -19,6 +19,25 @@ namespace refseg::training {
 
 enum class ProposalSource { GroundTruth, Grouping };
 
+// How well one threshold on the best proposal's score tells expressions
+// whose object is in the frame ("present") from ones whose object is not
+// ("absent"): "there" when the best score >= threshold.
+struct ScoreSeparation {
+  int64_t present = 0, absent = 0;  // expressions scored
+  double auc = 0;                   // ROC AUC: P(present score > absent score), ties count half
+  // The threshold that maximises balanced accuracy (midway between the
+  // scores on either side of the cut), and the rates at it.
+  double threshold = 0;
+  double present_rate = 0;  // present expressions at or above it (true positive rate)
+  double absent_rate = 0;   // absent expressions below it (true negative rate)
+  double present_mean = 0, absent_mean = 0;  // mean best scores
+  double balanced_accuracy() const { return (present_rate + absent_rate) / 2; }
+};
+
+// Empty inputs give a zero separation (auc 0, no threshold).
+ScoreSeparation score_separation(const std::vector<float> &present,
+                                 const std::vector<float> &absent);
+
 struct EvaluationOptions {
   std::string model = "refseg-tiny";  // name or path, as acquire_clip_runtime() takes it
   uint64_t first_seed = 0;            // scenes first_seed .. first_seed + scenes - 1
@@ -29,6 +48,10 @@ struct EvaluationOptions {
   std::vector<SelectionWeights> settings = {SelectionWeights{}};
   world::WorldOptions world;
   int threads = 1;
+  // > 0: also score this many absent attribute expressions per scene
+  // (world::absent_expressions) against the scene's present attribute
+  // expressions, and report their score separation per setting.
+  int absent_per_scene = 0;
 };
 
 struct Tally {
@@ -44,6 +67,9 @@ struct SettingResult {
   SelectionWeights weights;
   Tally all;
   std::map<world::ExpressionType, Tally> by_type;
+  // With absent_per_scene > 0: the best proposal's score for every present
+  // attribute expression and every absent one (scenes with proposals only).
+  std::vector<float> present_scores, absent_scores;
 };
 
 struct EvaluationResult {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 
 namespace refseg::world {
 namespace {
@@ -221,6 +222,37 @@ void sample(std::vector<Expression> &candidates, int n, SeededRandom &random,
 }
 
 }  // namespace
+
+std::vector<Expression> absent_expressions(const std::vector<Object> &objects, int count,
+                                           uint64_t seed) {
+  std::vector<Expression> out;
+  if (count <= 0) return out;
+  // Every colour-shape pair no object has, in a fixed order, then drawn.
+  std::vector<std::pair<Colour, Shape>> free;
+  for (Colour c : all_colours())
+    for (Shape s : all_shapes())
+      if (std::none_of(objects.begin(), objects.end(),
+                       [&](const Object &o) { return o.colour == c && o.shape == s; }))
+        free.emplace_back(c, s);
+  constexpr uint64_t kAbsentStream = 21;
+  SeededRandom random(seed, kAbsentStream);
+  for (int k = 0; k < count && !free.empty(); ++k) {
+    const size_t i =
+        static_cast<size_t>(random.uniform_int(0, static_cast<int64_t>(free.size()) - 1));
+    Object absent;
+    absent.colour = free[i].first;
+    absent.shape = free[i].second;
+    absent.big = random.bernoulli(0.5);
+    free.erase(free.begin() + static_cast<long>(i));
+    // The descriptors the world's attribute expressions use that name both
+    // colour and shape: with or without the size.
+    const int d = random.bernoulli(0.5) ? (kColour | kShape) : kAll;
+    const std::string the = article(random);
+    out.push_back(
+        {the + noun_phrase(absent, d, !the.empty(), random), -1, ExpressionType::Attribute, -1});
+  }
+  return out;
+}
 
 std::vector<Expression> referring_expressions(const std::vector<Object> &objects,
                                               const std::vector<bool> &referable, int per_type,

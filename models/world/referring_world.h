@@ -131,6 +131,16 @@ cv::Vec3b colour_rgb(Colour colour);                    // the named colour befo
 std::string describe(const Object &object, bool with_size);
 std::string caption(const Scene &scene);
 
+// Attribute expressions whose object is absent, for measuring how a
+// selector's scores separate "there" from "not there": each names a colour
+// and a shape that no object in `objects` has together (whatever its size),
+// sometimes with a size word too, worded as the world's own attribute
+// expressions ("the green star", "small red heart"). Up to `count` distinct
+// colour-shape combinations (fewer only when the scene leaves fewer);
+// type Attribute, target and anchor -1. Deterministic in (objects, seed).
+std::vector<Expression> absent_expressions(const std::vector<Object> &objects, int count,
+                                           uint64_t seed);
+
 // The object's visible mask cropped to its box, as the proposal generators
 // and the selector consume it.
 RegionMask region_mask(const Object &object);

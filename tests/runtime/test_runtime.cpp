@@ -77,6 +77,27 @@ TEST(ModelLocator, AModelWithoutVocabularyIsRefused) {
   fs::remove_all(lone.parent_path());
 }
 
+TEST(ModelLocator, ACalibratedThresholdIsReadFromBesideTheWeights) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("refseg-threshold-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string weights = (dir / "m.pt").string();
+  EXPECT_FALSE(refseg::read_score_threshold(weights).has_value()) << "no file: no threshold";
+  std::ofstream(dir / "m.threshold") << "# how it was measured\n  42.5 \n";
+  ASSERT_TRUE(refseg::read_score_threshold(weights).has_value());
+  EXPECT_FLOAT_EQ(*refseg::read_score_threshold(weights), 42.5f);
+  for (const char *bad : {"forty\n", "42 43\n", "300\n", "# only a comment\n", "nan\n"}) {
+    std::ofstream(dir / "m.threshold") << bad;
+    try {
+      refseg::read_score_threshold(weights);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const refseg::ModelError &e) {
+      EXPECT_NE(std::string(e.what()).find("m.threshold"), std::string::npos) << e.what();
+    }
+  }
+  fs::remove_all(dir);
+}
+
 TEST(Registry, ElementsNamingOneModelShareOneCopyFreedWithTheLastUser) {
   ModelsDir models("shared.pt");
   auto a = refseg::acquire_clip_runtime("shared");

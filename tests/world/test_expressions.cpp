@@ -120,5 +120,67 @@ TEST(WorldExpressions, PerTypeLimitIsHonoured) {
   }
 }
 
+TEST(WorldExpressions, AbsentExpressionsNameNoObjectOfTheScene) {
+  std::set<std::string> all_texts;
+  int with_size = 0, total = 0;
+  for (uint64_t seed = 0; seed < 300; ++seed) {
+    const Scene s = make_scene(seed);
+    const std::vector<Expression> absent = absent_expressions(s.objects, 4, seed);
+    ASSERT_EQ(absent.size(), 4u) << "seed " << seed;  // 56 combinations, at most 7 objects
+    std::set<std::pair<std::string, std::string>> combinations;
+    for (const Expression &e : absent) {
+      EXPECT_EQ(e.type, ExpressionType::Attribute);
+      EXPECT_EQ(e.target, -1);
+      EXPECT_EQ(e.anchor, -1);
+      // The words read as an attribute expression, and hold for no object
+      // (the independent reading, each object tried as the target).
+      for (int o = 0; o < static_cast<int>(s.objects.size()); ++o) {
+        Expression as_object = e;
+        as_object.target = o;
+        const std::string why = testing::check_expression(s.objects, as_object);
+        EXPECT_NE(why.find("matches 0 objects"), std::string::npos)
+            << "\"" << e.text << "\", object " << o << ", seed " << seed << ": " << why;
+      }
+      // Exactly one colour and one shape word, a combination no object has.
+      std::string colour, shape;
+      std::istringstream words(e.text);
+      for (std::string w; words >> w;) {
+        for (Colour c : all_colours())
+          if (w == colour_name(c)) colour = w;
+        for (Shape sh : all_shapes())
+          if (w == shape_name(sh)) shape = w;
+        with_size += w == "big" || w == "large" || w == "small" || w == "little";
+      }
+      ASSERT_FALSE(colour.empty()) << e.text;
+      ASSERT_FALSE(shape.empty()) << e.text;
+      for (const Object &o : s.objects)
+        EXPECT_FALSE(colour_name(o.colour) == colour && shape_name(o.shape) == shape)
+            << "\"" << e.text << "\": seed " << seed << " has a " << colour << " " << shape;
+      EXPECT_TRUE(combinations.insert({colour, shape}).second) << "repeated " << e.text;
+      all_texts.insert(e.text);
+      ++total;
+    }
+    // Deterministic in the seed; another seed draws other combinations.
+    const std::vector<Expression> again = absent_expressions(s.objects, 4, seed);
+    ASSERT_EQ(again.size(), absent.size());
+    for (size_t i = 0; i < absent.size(); ++i) EXPECT_EQ(again[i].text, absent[i].text);
+  }
+  // Both wordings occur (with and without a size word), and the texts vary.
+  EXPECT_GT(with_size, total / 5);
+  EXPECT_LT(with_size, total - total / 5);
+  EXPECT_GT(all_texts.size(), 200u);
+  EXPECT_TRUE(absent_expressions({}, 0, 1).empty());
+  // A scene holding every combination leaves nothing absent.
+  std::vector<Object> everything;
+  for (Colour c : all_colours())
+    for (Shape sh : all_shapes()) {
+      Object o;
+      o.colour = c;
+      o.shape = sh;
+      everything.push_back(o);
+    }
+  EXPECT_TRUE(absent_expressions(everything, 3, 7).empty());
+}
+
 }  // namespace
 }  // namespace refseg::world
