@@ -1,7 +1,7 @@
 // bench_live: the chain on a live camera-like source. Runs
 //
 //   refsegworldsrc is-live=true ! video/x-raw,width=W,height=H,framerate=F/1 !
-//     refsegbin model=M text=T mode=MODE ! fakesink sync=true qos=true
+//     refsegbin model=M text=T mode=MODE ! fakesink sync=false
 //
 // for --seconds and prints what a viewer of a live stream sees: frames out
 // per second (against the source's rate), the latency the chain adds to
@@ -9,9 +9,14 @@
 // p95), analyses per second (frames the selector saw with proposals), and
 // the latency the pipeline reported. No figure is asserted: it prints.
 //
+// The sink does not sync: a syncing sink holds each frame until its render
+// time (PTS + the pipeline's latency) on the tracker's streaming thread,
+// which would count that wait as the chain's. --sync measures with one
+// anyway and prints how many frames arrived too late to be shown.
+//
 //   bench_live --model refseg-tiny|PATH [--mode latest] [--seconds 20]
 //              [--width 640] [--height 480] [--fps 30] [--threads 0]
-//              [--text "the red circle"]
+//              [--text "the red circle"] [--sync]
 #include <gst/gst.h>
 
 #include <algorithm>
@@ -34,7 +39,8 @@ using Clock = std::chrono::steady_clock;
 struct Probes {
   std::mutex mutex;
   std::map<GstClockTime, Clock::time_point> entered;  // PTS -> when it left the source
-  std::vector<double> added_ms;
+  std::map<GstClockTime, Clock::time_point> tracked;  // PTS -> when it reached the tracker
+  std::vector<double> added_ms, to_tracker_ms;
   int frames_out = 0, analyses = 0;
   GstClockTime last_pts = GST_CLOCK_TIME_NONE;
   bool monotonic = true;
@@ -45,6 +51,17 @@ GstPadProbeReturn at_source(GstPad *, GstPadProbeInfo *info, gpointer data) {
   GstBuffer *b = GST_PAD_PROBE_INFO_BUFFER(info);
   std::lock_guard<std::mutex> lock(p->mutex);
   p->entered[GST_BUFFER_PTS(b)] = Clock::now();
+  return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn at_tracker(GstPad *, GstPadProbeInfo *info, gpointer data) {
+  auto *p = static_cast<Probes *>(data);
+  const GstClockTime pts = GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info));
+  const auto now = Clock::now();
+  std::lock_guard<std::mutex> lock(p->mutex);
+  auto it = p->entered.find(pts);
+  if (it != p->entered.end())
+    p->to_tracker_ms.push_back(std::chrono::duration<double, std::milli>(now - it->second).count());
   return GST_PAD_PROBE_OK;
 }
 
@@ -103,13 +120,15 @@ int main(int argc, char **argv) {
   const int height = positive("--height", arg(argc, argv, "--height", "480"));
   const int fps = positive("--fps", arg(argc, argv, "--fps", "30"));
   const char *threads = arg(argc, argv, "--threads", "0");
+  bool sync = false;
+  for (int i = 1; i < argc; i++) sync |= !std::strcmp(argv[i], "--sync");
 
   refseg::bench::print_environment(stdout);
   const std::string description =
       "refsegworldsrc name=src is-live=true seed=4 ! video/x-raw,width=" + std::to_string(width) +
       ",height=" + std::to_string(height) + ",framerate=" + std::to_string(fps) +
       "/1 ! refsegbin name=bin model=\"" + model + "\" text=\"" + text + "\" mode=" + mode +
-      " threads=" + threads + " ! fakesink name=sink sync=true qos=true";
+      " threads=" + threads + " ! fakesink name=sink qos=true sync=" + (sync ? "true" : "false");
   std::printf("pipeline: %s\n", description.c_str());
   GError *error = nullptr;
   GstElement *pipeline = gst_parse_launch(description.c_str(), &error);
@@ -125,6 +144,9 @@ int main(int argc, char **argv) {
   GstPad *src_pad = gst_element_get_static_pad(src, "src");
   GstPad *sink_pad = gst_element_get_static_pad(sink, "sink");
   GstPad *analysis_pad = gst_element_get_static_pad(selector, "src");
+  GstElement *tracker = gst_bin_get_by_name(GST_BIN(bin), "refsegtracker");
+  GstPad *tracker_pad = gst_element_get_static_pad(tracker, "sink");
+  gst_pad_add_probe(tracker_pad, GST_PAD_PROBE_TYPE_BUFFER, at_tracker, &probes, nullptr);
   gst_pad_add_probe(src_pad, GST_PAD_PROBE_TYPE_BUFFER, at_source, &probes, nullptr);
   gst_pad_add_probe(sink_pad, GST_PAD_PROBE_TYPE_BUFFER, at_sink, &probes, nullptr);
   gst_pad_add_probe(analysis_pad, GST_PAD_PROBE_TYPE_BUFFER, at_analysis, &probes, nullptr);
@@ -133,7 +155,7 @@ int main(int argc, char **argv) {
   GstBus *bus = gst_element_get_bus(pipeline);
   // Warm-up: the first frames load the model and fill caches.
   const auto begin = Clock::now();
-  int warm_frames = 0, warm_analyses = 0;
+  int warm_frames = 0, warm_analyses = 0, qos_messages = 0;
   bool warmed = false, failed = false;
   Clock::time_point measure_from = begin;
   const double warmup_s = 2.0;
@@ -157,16 +179,19 @@ int main(int argc, char **argv) {
       warm_frames = probes.frames_out;
       warm_analyses = probes.analyses;
       probes.added_ms.clear();
+      probes.to_tracker_ms.clear();
       measure_from = Clock::now();
       warmed = true;
     }
     if (elapsed >= warmup_s + seconds) break;
   }
   const double measured = std::chrono::duration<double>(Clock::now() - measure_from).count();
+  // What the chain tells its sink (a sink that does not sync answers the
+  // pipeline's own query as not live).
   GstQuery *latency = gst_query_new_latency();
   GstClockTime min_latency = 0;
   gboolean live = FALSE;
-  if (gst_element_query(pipeline, latency))
+  if (gst_pad_peer_query(sink_pad, latency))
     gst_query_parse_latency(latency, &live, &min_latency, nullptr);
   gst_query_unref(latency);
   gst_element_set_state(pipeline, GST_STATE_NULL);
@@ -183,10 +208,15 @@ int main(int argc, char **argv) {
               probes.monotonic ? "monotonic" : "NOT monotonic");
   std::printf("added latency per frame: median %.1f ms, p95 %.1f ms (%zu frames)\n",
               refseg::bench::median(added), p95, added.size());
+  std::printf("  of which source to tracker (tee, queue): median %.1f ms\n",
+              refseg::bench::median(probes.to_tracker_ms));
   std::printf("analyses: %.2f per second\n", (probes.analyses - warm_analyses) / measured);
   std::printf("reported pipeline latency: %.1f ms (%s)\n", min_latency / 1e6,
               live ? "live" : "not live");
+  if (sync) std::printf("QoS messages (frames late at the sink): %d\n", qos_messages);
   gst_object_unref(analysis_pad);
+  gst_object_unref(tracker_pad);
+  gst_object_unref(tracker);
   gst_object_unref(sink_pad);
   gst_object_unref(src_pad);
   gst_object_unref(selector);

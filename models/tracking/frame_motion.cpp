@@ -1,7 +1,5 @@
 #include "tracking/frame_motion.h"
 
-#include <opencv2/imgproc.hpp>
-
 #include <algorithm>
 #include <cmath>
 
@@ -10,8 +8,7 @@ namespace {
 
 using Colour = cv::Vec3f;
 
-// Levels are 8-bit (resizing and pyrDown are fastest there); samples are
-// interpolated in float.
+// Levels are 8-bit; samples are interpolated in float.
 Colour bilinear(const cv::Mat &img, float x, float y) {
   const int x0 = static_cast<int>(std::floor(x)), y0 = static_cast<int>(std::floor(y));
   const float fx = x - x0, fy = y - y0;
@@ -46,33 +43,58 @@ bool near_mask(const RegionMask &mask, int mx, int my, int rim) {
 
 }  // namespace
 
+namespace {
+
+// Mean of each factor x factor block, 3 channels out of 3 or 4. Written
+// out instead of cv::resize / cv::pyrDown: those run on OpenCV's
+// process-wide thread pool, which the analysis (refsegproposals) keeps busy
+// at a lower priority, and the video path must never wait for it.
+cv::Mat block_mean(const uint8_t *data, int width, int height, size_t stride, int channels,
+                   int factor) {
+  const int w = width / factor, h = height / factor;
+  cv::Mat out(h, w, CV_8UC3);
+  const int n = factor * factor;
+  std::vector<int> acc(static_cast<size_t>(w) * 3);
+  for (int y = 0; y < h; y++) {
+    std::fill(acc.begin(), acc.end(), 0);
+    // Rows streamed in memory order into per-block sums.
+    for (int dy = 0; dy < factor; dy++) {
+      const uint8_t *row = data + (static_cast<size_t>(y) * factor + dy) * stride;
+      for (int x = 0; x < w; x++) {
+        int *a = &acc[3 * static_cast<size_t>(x)];
+        const uint8_t *p = row + static_cast<size_t>(x) * factor * channels;
+        for (int dx = 0; dx < factor; dx++, p += channels) {
+          a[0] += p[0];
+          a[1] += p[1];
+          a[2] += p[2];
+        }
+      }
+    }
+    uint8_t *o = out.ptr<uint8_t>(y);
+    for (size_t i = 0; i < acc.size(); i++) o[i] = static_cast<uint8_t>((acc[i] + n / 2) / n);
+  }
+  return out;
+}
+
+}  // namespace
+
 FramePyramid make_pyramid(const ImageView &frame, const MotionOptions &options) {
-  const int channels = bytes_per_pixel(frame.layout);
-  const cv::Mat view(frame.height, frame.width, CV_8UC(channels), const_cast<uint8_t *>(frame.data),
-                     static_cast<size_t>(frame.stride));
-  const int width = std::max(16, std::min(options.working_width, frame.width));
-  const int height = std::max(
-      16, static_cast<int>(std::lround(static_cast<double>(frame.height) * width / frame.width)));
-  // Resize first, then convert: the conversion touches the small copy only.
   // Colour, not grey: an orange shape on a background of the same
-  // brightness has no edge in grey.
-  cv::Mat small, colour;
-  if (width == frame.width && height == frame.height)
-    small = view;
-  else
-    cv::resize(view, small, cv::Size(width, height), 0, 0, cv::INTER_AREA);
-  if (channels == 4)
-    cv::cvtColor(small, colour, cv::COLOR_RGBA2RGB);  // channel order does not matter here
-  else
-    colour = small;
+  // brightness has no edge in grey. Channel order does not matter here.
+  const int channels = bytes_per_pixel(frame.layout);
+  const int factor = std::max(1, frame.width / std::max(16, options.working_width));
   FramePyramid p;
   p.frame_width = frame.width;
   p.frame_height = frame.height;
-  p.scale_x = static_cast<float>(frame.width) / width;
-  p.scale_y = static_cast<float>(frame.height) / height;
   p.levels.resize(std::max(1, options.levels));
-  p.levels[0] = colour.isContinuous() && colour.data != frame.data ? colour : colour.clone();
-  for (size_t l = 1; l < p.levels.size(); l++) cv::pyrDown(p.levels[l - 1], p.levels[l]);
+  p.levels[0] = block_mean(frame.data, frame.width, frame.height, static_cast<size_t>(frame.stride),
+                           channels, factor);
+  p.scale_x = static_cast<float>(frame.width) / p.levels[0].cols;
+  p.scale_y = static_cast<float>(frame.height) / p.levels[0].rows;
+  for (size_t l = 1; l < p.levels.size(); l++) {
+    const cv::Mat &up = p.levels[l - 1];
+    p.levels[l] = block_mean(up.data, up.cols, up.rows, up.step, 3, 2);
+  }
   return p;
 }
 
