@@ -283,6 +283,13 @@ static void gst_refseg_bin_init(GstRefSegBin *self) {
   g_object_set(self->children[SELECTOR], "post-messages", FALSE, nullptr);
   g_object_set(self->analysis_queue, "max-size-bytes", 0u, "max-size-time", G_GUINT64_CONSTANT(0),
                nullptr);
+  // In the waiting modes the video queue holds the frames whose analysis
+  // is under way, which may be seconds of video: no size limit of its own
+  // (the analysis queue, full at three frames, bounds it by blocking the
+  // tee), so its latency range is unbounded and a min latency of seconds
+  // stays configurable. In latest it never fills.
+  g_object_set(self->video_queue, "max-size-buffers", 0u, "max-size-bytes", 0u, "max-size-time",
+               G_GUINT64_CONSTANT(0), nullptr);
   gst_element_link_many(self->tee, self->analysis_queue, self->children[PROPOSALS],
                         self->children[ENCODER], self->children[SELECTOR], nullptr);
   gst_element_link_pads(self->children[SELECTOR], "src", self->children[TRACKER], "results");

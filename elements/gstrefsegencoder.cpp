@@ -99,11 +99,9 @@ static GstFlowReturn gst_refseg_encoder_transform_frame_ip(GstVideoFilter *filte
 
 static gboolean gst_refseg_encoder_query(GstBaseTransform *trans, GstPadDirection direction,
                                          GstQuery *query) {
-  const gboolean ok =
-      GST_BASE_TRANSFORM_CLASS(gst_refseg_encoder_parent_class)->query(trans, direction, query);
-  if (ok && direction == GST_PAD_SRC && GST_QUERY_TYPE(query) == GST_QUERY_LATENCY)
-    refseg::gst::add_processing_latency(query, *GST_REFSEG_ENCODER(trans)->time);
-  return ok;
+  return refseg::gst::query_adding_processing_time(
+      GST_BASE_TRANSFORM_CLASS(gst_refseg_encoder_parent_class), trans, direction, query,
+      *GST_REFSEG_ENCODER(trans)->time);
 }
 
 static void gst_refseg_encoder_finalize(GObject *object) {

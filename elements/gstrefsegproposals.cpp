@@ -258,11 +258,9 @@ static gboolean gst_refseg_proposals_sink_event(GstBaseTransform *trans, GstEven
 
 static gboolean gst_refseg_proposals_query(GstBaseTransform *trans, GstPadDirection direction,
                                            GstQuery *query) {
-  const gboolean ok =
-      GST_BASE_TRANSFORM_CLASS(gst_refseg_proposals_parent_class)->query(trans, direction, query);
-  if (ok && direction == GST_PAD_SRC && GST_QUERY_TYPE(query) == GST_QUERY_LATENCY)
-    refseg::gst::add_processing_latency(query, *GST_REFSEG_PROPOSALS(trans)->time);
-  return ok;
+  return refseg::gst::query_adding_processing_time(
+      GST_BASE_TRANSFORM_CLASS(gst_refseg_proposals_parent_class), trans, direction, query,
+      *GST_REFSEG_PROPOSALS(trans)->time);
 }
 
 static void gst_refseg_proposals_finalize(GObject *object) {

@@ -15,6 +15,15 @@ void add_processing_latency(GstQuery *query, scheduling::ProcessingTime &time) {
   gst_query_set_latency(query, live, min + own, max);
 }
 
+gboolean query_adding_processing_time(GstBaseTransformClass *parent, GstBaseTransform *trans,
+                                      GstPadDirection direction, GstQuery *query,
+                                      scheduling::ProcessingTime &time) {
+  const gboolean ok = parent->query(trans, direction, query);
+  if (ok && direction == GST_PAD_SRC && GST_QUERY_TYPE(query) == GST_QUERY_LATENCY)
+    add_processing_latency(query, time);
+  return ok;
+}
+
 void record_processing_time(GstElement *element, scheduling::ProcessingTime &time,
                             gint64 start_ns) {
   if (time.add(monotonic_ns() - start_ns)) {

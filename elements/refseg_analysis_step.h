@@ -17,6 +17,12 @@ namespace refseg::gst {
 // upstream has already answered (min and, when bounded, max).
 void add_processing_latency(GstQuery *query, scheduling::ProcessingTime &time);
 
+// The query vfunc of an analysis element: chains up to `parent`, then adds
+// `time` to an answered LATENCY query on the src pad.
+gboolean query_adding_processing_time(GstBaseTransformClass *parent, GstBaseTransform *trans,
+                                      GstPadDirection direction, GstQuery *query,
+                                      scheduling::ProcessingTime &time);
+
 // Records one step that started at `start_ns` (g_get_monotonic_time() * 1000)
 // and posts a latency message when the estimate grew.
 void record_processing_time(GstElement *element, scheduling::ProcessingTime &time, gint64 start_ns);

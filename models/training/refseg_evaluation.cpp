@@ -42,15 +42,6 @@ std::string tally_json(const Tally &t) {
          ", \"mIoU\": " + number(t.miou()) + ", \"oIoU\": " + number(t.oiou()) + "}";
 }
 
-std::string json_string(const std::string &s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
 }  // namespace
 
 void Tally::add(double inter, double uni) {
@@ -102,6 +93,15 @@ ScoreSeparation score_separation(const std::vector<float> &present,
     }
   }
   return r;
+}
+
+std::string json_string(const std::string &s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
 }
 
 std::string proposal_source_name(ProposalSource s) {

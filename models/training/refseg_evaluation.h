@@ -88,6 +88,9 @@ EvaluationResult evaluate_refseg(const EvaluationOptions &options,
 // One JSON object per setting, in an array when there are several.
 std::string evaluation_json(const EvaluationOptions &options, const EvaluationResult &result);
 
-std::string proposal_source_name(ProposalSource source);  // "ground-truth", "grouping"
+std::string proposal_source_name(ProposalSource source);
+
+// `s` as a JSON string literal (quotes and backslashes escaped).
+std::string json_string(const std::string &s);  // "ground-truth", "grouping"
 
 }  // namespace refseg::training

@@ -40,15 +40,6 @@ std::string number(double v) {
   return buf;
 }
 
-std::string json_string(const std::string &s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
 void validate(const VideoEvaluationOptions &o) {
   if (o.videos <= 0) throw ModelError("video evaluation: --videos must be positive");
   if (o.frames <= 0) throw ModelError("video evaluation: --frames must be positive");

@@ -331,8 +331,6 @@ GST_START_TEST(test_threshold_says_not_there_and_changes_while_playing) {
               here.score);
   fail_unless(refseg::mask_iou(selected_mask(out),
                                refseg::world::region_mask(scene.objects[present.target])) >= 0.5);
-  g_print("threshold: present %.2f absent %.2f (%s / %s)\n", here.score, gone.score,
-          present.text.c_str(), absent.c_str());
   fail_unless_equals_int(gone.index, -1);
   const gchar *reason = gst_refseg_meta_get_selection_reason(meta, 1);
   fail_unless(reason && strstr(reason, "threshold"), "reason: %s", reason ? reason : "(none)");
