@@ -44,7 +44,8 @@ static refseg::world::Expression attribute_expression(uint64_t seed,
     if (e.type != refseg::world::ExpressionType::Attribute) continue;
     bool visible = true;
     for (int t = 0; t < frames && visible; t++) {
-      const auto &obj = video.frame(t).objects[e.target];
+      const refseg::world::Scene later = video.frame(t);
+      const refseg::world::Object &obj = later.objects[e.target];
       visible = obj.visible_area >= 0.9 * obj.full_area;
     }
     if (visible) return e;
