@@ -25,12 +25,17 @@ struct App {
 void print_selection(const GstStructure *s) {
   const gchar *expression = gst_structure_get_string(s, "expression");
   const gchar *reason = gst_structure_get_string(s, "reason");
-  gint index = -1;
+  gint index = -1, track = -1;
   gfloat score = 0.f;
   guint64 ts = GST_CLOCK_TIME_NONE;
   gst_structure_get_int(s, "index", &index);
   gst_structure_get(s, "score", G_TYPE_FLOAT, &score, "timestamp", G_TYPE_UINT64, &ts, NULL);
-  if (index >= 0)
+  // The tracker (inside refsegbin) names the object by a track id that
+  // stays the same across frames; the proposal index is only this frame's.
+  if (index >= 0 && gst_structure_get_int(s, "track-id", &track))
+    g_print("%" GST_TIME_FORMAT " \"%s\" -> object %d (proposal %d, score %.2f)\n",
+            GST_TIME_ARGS(ts), expression, track, index, score);
+  else if (index >= 0)
     g_print("%" GST_TIME_FORMAT " \"%s\" -> proposal %d (score %.2f)\n", GST_TIME_ARGS(ts),
             expression, index, score);
   else

@@ -30,7 +30,7 @@ mkfifo "$tmp/stdin"
 pid=$!
 exec 3>"$tmp/stdin"
 for _ in $(seq 600); do
-  grep -q '"the red circle" -> proposal' "$tmp/app.out" && break
+  grep -qE '"the red circle" -> object [0-9]+ \(proposal' "$tmp/app.out" && break
   sleep 0.2
 done
 echo "the blue square" >&3
@@ -40,9 +40,9 @@ rc=$?
 out=$(cat "$tmp/app.out")
 echo "$out" | head -3; echo "..."; echo "$out" | tail -3
 check "refseg_app exits 0" test $rc -eq 0
-check "refseg_app prints selections for the first text" grep -q '"the red circle" -> proposal' <<<"$out"
+check "refseg_app prints selections for the first text" grep -qE '"the red circle" -> object [0-9]+ \(proposal' <<<"$out"
 check "refseg_app takes the new text from stdin" grep -q '^text: "the blue square"' <<<"$out"
-check "refseg_app prints selections for the new text" grep -q '"the blue square" -> proposal' <<<"$out"
+check "refseg_app prints selections for the new text" grep -qE '"the blue square" -> object [0-9]+ \(proposal' <<<"$out"
 
 # A model that does not exist: a clear error and a non-zero exit.
 out=$("$app" --model no-such-model --sink fakesink 2>&1 </dev/null)
