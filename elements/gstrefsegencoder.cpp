@@ -39,7 +39,8 @@ static void gst_refseg_encoder_set_property(GObject *object, guint id, const GVa
   GST_OBJECT_LOCK(self);
   if (id == PROP_MASKED_LAYERS)
     self->settings->masked_layers = g_value_get_uint(value);
-  else if (!refseg::gst::set_model_property(self->settings->model, kModelProperties, id, value))
+  else if (!refseg::gst::set_model_property(GST_ELEMENT(self), self->settings->model,
+                                            kModelProperties, id, value))
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   GST_OBJECT_UNLOCK(self);
 }
@@ -76,6 +77,14 @@ static GstFlowReturn gst_refseg_encoder_transform_frame_ip(GstVideoFilter *filte
   GstCustomMeta *meta = gst_buffer_get_refseg_meta(frame->buffer);
   if (!meta) {
     GST_LOG_OBJECT(self, "frame without proposals: nothing to encode");
+    return GST_FLOW_OK;
+  }
+  if (gst_refseg_meta_get_width(meta) != GST_VIDEO_FRAME_WIDTH(frame) ||
+      gst_refseg_meta_get_height(meta) != GST_VIDEO_FRAME_HEIGHT(frame)) {
+    // Proposals of another frame size: their masks do not fit this frame.
+    GST_WARNING_OBJECT(self, "meta is for %dx%d, frame is %dx%d: not encoded",
+                       gst_refseg_meta_get_width(meta), gst_refseg_meta_get_height(meta),
+                       GST_VIDEO_FRAME_WIDTH(frame), GST_VIDEO_FRAME_HEIGHT(frame));
     return GST_FLOW_OK;
   }
   GST_OBJECT_LOCK(self);

@@ -63,6 +63,7 @@ struct SelectorModels {
   std::shared_ptr<refseg::ClipRuntime> clip;
   std::unique_ptr<refseg::NounPhraseExtractor> phrases;
   bool warned_no_features = false;
+  bool warned_non_finite = false;
   std::atomic<int> told_wanted{-1};  // what upstream was last told (-1: nothing yet)
   refseg::scheduling::ProcessingTime time;
 };
@@ -139,7 +140,7 @@ static void gst_refseg_selector_set_property(GObject *object, guint id, const GV
       s.post_messages = g_value_get_boolean(value);
       break;
     default:
-      if (!refseg::gst::set_model_property(s.model, kModelProperties, id, value))
+      if (!refseg::gst::set_model_property(GST_ELEMENT(self), s.model, kModelProperties, id, value))
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
   }
@@ -198,6 +199,7 @@ static gboolean gst_refseg_selector_start(GstBaseTransform *trans) {
     GST_WARNING_OBJECT(self,
                        "no link-grammar dictionary: target noun phrases come from a heuristic");
   self->models->warned_no_features = false;
+  self->models->warned_non_finite = false;
   self->models->told_wanted = -1;
   self->models->time.clear();
   return TRUE;
@@ -284,6 +286,25 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
     const std::vector<float> scores =
         refseg::score_proposals(global, local, rows, dim, text, weights.global);
     const int best = refseg::best_proposal(scores);
+    if (best < 0) {
+      // Every score is NaN: features (or weights) with NaN/inf values.
+      if (!self->models->warned_non_finite) {
+        self->models->warned_non_finite = true;
+        GST_ELEMENT_WARNING(self, STREAM, FAILED, ("Features with NaN or infinite values"),
+                            ("no proposal of this frame has a finite score (model %s): the "
+                             "features upstream or the model's weights are broken",
+                             gst_refseg_meta_get_feature_model(meta)));
+      }
+      published.reason = "no finite score: features with NaN or infinite values";
+      gst_refseg_meta_add_selection(meta, expression.c_str(), phrase.c_str(), -1, 0.f,
+                                    scores.size(), scores.data());
+      gst_refseg_meta_set_selection_reason(meta, gst_refseg_meta_get_n_selections(meta) - 1,
+                                           published.reason);
+      if (post_messages)
+        refseg::gst::post_selection_message(GST_ELEMENT(self), &GST_BASE_TRANSFORM(self)->segment,
+                                            buffer, published);
+      continue;
+    }
     // "Not there" is an answer: a best score under the threshold selects nothing.
     std::string below;
     int chosen = best;

@@ -26,8 +26,16 @@ static std::string string_or(const GValue *value, const char *fallback) {
   return s ? s : fallback;
 }
 
-bool set_model_property(ModelSettings &settings, ModelPropertyIds ids, guint id,
-                        const GValue *value) {
+bool set_model_property(GstElement *element, ModelSettings &settings, ModelPropertyIds ids,
+                        guint id, const GValue *value) {
+  const bool ours = id == ids.model || id == ids.threads || id == ids.device;
+  if (ours &&
+      (GST_STATE(element) > GST_STATE_READY || GST_STATE_PENDING(element) > GST_STATE_READY)) {
+    GST_WARNING_OBJECT(element,
+                       "model, threads and device can only be changed in the NULL or "
+                       "READY state: ignored");
+    return true;
+  }
   if (id == ids.model)
     settings.model = string_or(value, "");
   else if (id == ids.threads)

@@ -25,9 +25,12 @@ struct ModelPropertyIds {
 
 void install_model_properties(GObjectClass *klass, ModelPropertyIds ids, const char *model_blurb);
 
-// Both return false when `id` is not one of the model properties.
-bool set_model_property(ModelSettings &settings, ModelPropertyIds ids, guint id,
-                        const GValue *value);
+// Both return false when `id` is not one of the model properties. The
+// model loads at READY->PAUSED: outside NULL and READY a change would
+// silently not apply, so set refuses it with a warning (as refsegproposals
+// does for its model). Called with the element's object lock held.
+bool set_model_property(GstElement *element, ModelSettings &settings, ModelPropertyIds ids,
+                        guint id, const GValue *value);
 bool get_model_property(const ModelSettings &settings, ModelPropertyIds ids, guint id,
                         GValue *value);
 

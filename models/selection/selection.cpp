@@ -1,6 +1,7 @@
 #include "selection/selection.h"
 
 #include <cmath>
+#include <limits>
 
 namespace refseg {
 
@@ -29,15 +30,22 @@ std::vector<float> score_proposals(const float *global, const float *local, size
       norm += v * v;
     }
     const double denom = std::sqrt(norm) * text_norm;
-    scores[i] = denom > 0 ? static_cast<float>(100.0 * dot / denom) : 0.f;
+    // Non-finite features stay non-finite (NaN): a broken row must not
+    // pass for a zero score that could win.
+    if (!std::isfinite(dot) || !std::isfinite(denom))
+      scores[i] = std::numeric_limits<float>::quiet_NaN();
+    else
+      scores[i] = denom > 0 ? static_cast<float>(100.0 * dot / denom) : 0.f;
   }
   return scores;
 }
 
 int best_proposal(const std::vector<float> &scores) {
   int best = -1;
-  for (size_t i = 0; i < scores.size(); i++)
+  for (size_t i = 0; i < scores.size(); i++) {
+    if (!std::isfinite(scores[i])) continue;
     if (best < 0 || scores[i] > scores[best]) best = static_cast<int>(i);
+  }
   return best;
 }
 

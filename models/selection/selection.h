@@ -18,11 +18,12 @@ std::vector<float> mix_text_features(const std::vector<float> &sentence,
                                      const std::vector<float> &phrase, float sentence_weight);
 
 // score_i = 100 cos(a f_g_i + (1 - a) f_l_i, t) for the n rows of the
-// row-major n x dim feature arrays. A zero vector scores 0.
+// row-major n x dim feature arrays. A zero vector scores 0; a row or text
+// with NaN or infinite values scores NaN.
 std::vector<float> score_proposals(const float *global, const float *local, size_t n, size_t dim,
                                    const std::vector<float> &text, float global_weight);
 
-// Index of the highest score (the first one on ties), -1 for none.
+// Index of the highest finite score (the first one on ties), -1 for none.
 int best_proposal(const std::vector<float> &scores);
 
 }  // namespace refseg

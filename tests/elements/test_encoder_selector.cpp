@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <limits>
 #include <set>
 #include <string>
 #include <thread>
@@ -324,6 +325,77 @@ GST_START_TEST(test_text_changes_from_another_thread_while_frames_flow) {
 }
 GST_END_TEST;
 
+GST_START_TEST(test_non_finite_features_select_nothing_with_a_reason) {
+  const std::string model = test_model();
+  GstHarness *h =
+      harness("refsegselector model=" + model + " threshold=-100 text=\"the red square\"");
+  GstBus *bus = gst_bus_new();
+  gst_element_set_bus(h->element, bus);
+  GstBuffer *in = frame_with_proposals();
+  // Features of the test model's width, all NaN (a corrupted model or a
+  // broken element upstream).
+  GstBuffer *probe = gst_harness_push_and_pull(h, frame_with_proposals(0));
+  gst_buffer_unref(probe);
+  const guint dim = 32;
+  std::vector<gfloat> nan(3 * dim, std::numeric_limits<gfloat>::quiet_NaN());
+  fail_unless(gst_refseg_meta_set_features(gst_buffer_get_refseg_meta(in), "broken", 3, dim,
+                                           nan.data(), nan.data()));
+  GstBuffer *out = gst_harness_push_and_pull(h, in);
+  const auto got = selections(out);
+  fail_unless_equals_int(got.size(), 1);
+  fail_unless_equals_int(got[0].second, -1);
+  const gchar *reason = gst_refseg_meta_get_selection_reason(gst_buffer_get_refseg_meta(out), 0);
+  fail_unless(reason && strstr(reason, "NaN"), "reason: %s", reason ? reason : "(none)");
+  GstMessage *warning = gst_bus_pop_filtered(bus, GST_MESSAGE_WARNING);
+  fail_unless(warning != nullptr, "no warning for NaN features");
+  gst_message_unref(warning);
+  gst_buffer_unref(out);
+  gst_element_set_bus(h->element, nullptr);
+  gst_object_unref(bus);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_encoder_skips_a_meta_of_another_frame_size) {
+  GstHarness *h = harness("refsegencoder model=" + test_model());
+  GstBuffer *in = frame_with_proposals();
+  // A meta for 640x480 on a 64x48 frame: its masks do not fit.
+  GstCustomMeta *meta = gst_buffer_add_refseg_meta(in, 640, 480);
+  const GstRefSegBox box = {300, 200, 16, 16};
+  const gfloat score = 1.f;
+  std::vector<guint8> mask(16 * 16, 255);
+  const guint8 *masks[1] = {mask.data()};
+  fail_unless(gst_refseg_meta_set_proposals(meta, 1, &box, &score, masks));
+  GstBuffer *out = gst_harness_push_and_pull(h, in);
+  fail_unless(gst_refseg_meta_get_features(gst_buffer_get_refseg_meta(out),
+                                           GST_REFSEG_FEATURE_GLOBAL, nullptr, nullptr) == nullptr);
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_model_changes_while_playing_are_refused) {
+  const std::string model = test_model();
+  GstHarness *h =
+      harness("refsegencoder name=e model=" + model + " ! refsegselector name=s model=" + model);
+  gst_buffer_unref(gst_harness_push_and_pull(h, frame_with_proposals()));
+  for (const char *name : {"e", "s"}) {
+    GstElement *e = gst_bin_get_by_name(GST_BIN(h->element), name);
+    g_object_set(e, "model", "other.pt", "threads", 3, nullptr);
+    gchar *now = nullptr;
+    gint threads = -1;
+    g_object_get(e, "model", &now, "threads", &threads, nullptr);
+    fail_unless_equals_string(now, model.c_str());
+    fail_unless_equals_int(threads, 0);
+    g_free(now);
+    gst_object_unref(e);
+  }
+  // Still the loaded model: frames keep flowing.
+  gst_buffer_unref(gst_harness_push_and_pull(h, frame_with_proposals()));
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
 static Suite *encoder_selector_suite() {
   Suite *s = suite_create("refsegencoder-selector");
   TCase *tc = tcase_create("general");
@@ -338,6 +410,9 @@ static Suite *encoder_selector_suite() {
   tcase_add_test(tc, test_selector_says_when_there_is_nothing_to_choose_from);
   tcase_add_test(tc, test_selector_without_encoder_explains);
   tcase_add_test(tc, test_text_changes_from_another_thread_while_frames_flow);
+  tcase_add_test(tc, test_non_finite_features_select_nothing_with_a_reason);
+  tcase_add_test(tc, test_encoder_skips_a_meta_of_another_frame_size);
+  tcase_add_test(tc, test_model_changes_while_playing_are_refused);
   return s;
 }
 

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
+
+#include <cmath>
 
 #include "selection/selection.h"
 
@@ -81,3 +84,17 @@ TEST(Selection, TextOfAnotherDimensionScoresNothing) {
 }
 
 }  // namespace
+
+TEST(Selection, NonFiniteFeaturesNeverWin) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  // Row 0 is broken; rows 1 and 2 are real, row 2 points along the text.
+  const std::vector<float> global = {nan, 0.f, 1.f, 0.f, 1.f, 0.f, 1.f, 1.f, 0.f};
+  const std::vector<float> local = global;
+  const std::vector<float> text = {1.f, 0.f, 0.f};
+  const std::vector<float> scores = score_proposals(global.data(), local.data(), 3, 3, text, 0.95f);
+  EXPECT_TRUE(std::isnan(scores[0]));
+  EXPECT_EQ(best_proposal(scores), 2);
+  EXPECT_EQ(best_proposal({nan, nan}), -1) << "all broken: nothing";
+  const std::vector<float> inf_text = {std::numeric_limits<float>::infinity(), 0.f, 0.f};
+  EXPECT_EQ(best_proposal(score_proposals(global.data(), local.data(), 3, 3, inf_text, 0.95f)), -1);
+}
