@@ -81,6 +81,12 @@ std::shared_ptr<ClipModel> clip_from_tensors(const NamedTensors &tensors,
                        std::string(c10::toString(src.scalar_type())) + ", expected " +
                        std::string(c10::toString(dst.scalar_type())));
     dst.copy_(src);  // fp16 -> fp32 here
+    // A flipped byte in an archive can make a tensor NaN or infinite, and
+    // such a model would then score every proposal NaN: refuse it here,
+    // naming the tensor.
+    if (dst.is_floating_point() && !at::isfinite(dst).all().item<bool>())
+      throw ModelError(source + ": tensor " + name +
+                       " holds NaN or infinite values (a damaged file? fetch it again)");
   };
   for (auto &p : model->named_parameters()) assign(p.key(), p.value());
   for (auto &b : model->named_buffers()) assign(b.key(), b.value());

@@ -14,7 +14,9 @@ std::string normalize_expression(const std::string &text) {
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
-    if (is_space(c)) {
+    // NUL bytes (possible through the C++ API) count as whitespace: a C
+    // parser must never see a sentence cut short or empty.
+    if (is_space(c) || c == '\0') {
       if (!out.empty() && out.back() != ' ') out.push_back(' ');
     } else {
       out.push_back(c);

@@ -8,8 +8,9 @@
 
 namespace refseg {
 
-// Trims, collapses runs of ASCII whitespace to one space, and drops trailing
-// sentence punctuation (". ! ?"), which the parsers add or ignore themselves.
+// Trims, collapses runs of ASCII whitespace (and NUL bytes, which count as
+// whitespace) to one space, and drops trailing sentence punctuation
+// (". ! ?"), which the parsers add or ignore themselves.
 std::string normalize_expression(const std::string &text);
 
 // True when `text` is well-formed UTF-8 (no overlongs, surrogates or bytes

@@ -21,7 +21,8 @@ class NounPhraseExtractor {
   NounPhraseExtractor &operator=(const NounPhraseExtractor &) = delete;
 
   // Never throws and never prints. Thread-safe; results are cached per
-  // expression. Empty or whitespace-only input gives "". The result is a
+  // expression. Empty or whitespace-only input gives ""; NUL bytes count as
+  // whitespace (the parser never sees one). The result is a
   // substring of the expression with whitespace collapsed; input that is not
   // valid UTF-8 or is too long to parse goes through the heuristic instead.
   std::string target_phrase(const std::string &expression) const;

@@ -1,6 +1,7 @@
 // Bad files give a ModelError whose message names the file and the problem.
 #include <cstdio>
 #include <fstream>
+#include <limits>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -82,6 +83,21 @@ TEST(OpenAIWeights, ShapeMismatch) {
   EXPECT_NE(msg.find("shape mismatch for visual.ln_post.weight: expected [64], found [32]"),
             std::string::npos)
       << msg;
+}
+
+TEST(OpenAIWeights, ATensorWithNaNIsRefusedByName) {
+  // What a few flipped bytes inside a tensor's data can do.
+  auto tensors = read_torchscript_tensors(fixtures::fixture_path("tiny_vit.pt"));
+  at::Tensor damaged = tensors.at("visual.transformer.resblocks.0.attn.in_proj_weight").clone();
+  damaged.view(-1)[7] = std::numeric_limits<float>::quiet_NaN();
+  tensors["visual.transformer.resblocks.0.attn.in_proj_weight"] = damaged;
+  const auto path = temp_path("clip_nan.pt");
+  save_tensor_archive(tensors, path);
+  const auto msg = load_error(path);
+  std::remove(path.c_str());
+  EXPECT_NE(msg.find("visual.transformer.resblocks.0.attn.in_proj_weight"), std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("NaN or infinite"), std::string::npos) << msg;
 }
 
 TEST(OpenAIWeights, MetadataDisagreeingWithShapes) {

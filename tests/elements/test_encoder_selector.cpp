@@ -270,6 +270,10 @@ GST_START_TEST(test_selector_says_when_there_is_nothing_to_choose_from) {
   fail_unless(gst_structure_get_int(s, "index", &index) && index == -1);
   gst_structure_free(s);
   gst_buffer_unref(out);
+  // The bus holds messages that hold the element: detach it first, or the
+  // two keep each other alive.
+  gst_element_set_bus(h->element, nullptr);
+  gst_bus_set_flushing(bus, TRUE);
   gst_object_unref(bus);
   gst_harness_teardown(h);
 }
@@ -289,6 +293,10 @@ GST_START_TEST(test_selector_without_encoder_explains) {
   fail_unless(strstr(gst_structure_get_string(s, "reason"), "refsegencoder") != nullptr);
   gst_structure_free(s);
   gst_buffer_unref(out);
+  // The bus holds messages that hold the element: detach it first, or the
+  // two keep each other alive.
+  gst_element_set_bus(h->element, nullptr);
+  gst_bus_set_flushing(bus, TRUE);
   gst_object_unref(bus);
   gst_harness_teardown(h);
 }
@@ -350,7 +358,10 @@ GST_START_TEST(test_non_finite_features_select_nothing_with_a_reason) {
   fail_unless(warning != nullptr, "no warning for NaN features");
   gst_message_unref(warning);
   gst_buffer_unref(out);
+  // The bus holds messages that hold the element: detach it first, or the
+  // two keep each other alive.
   gst_element_set_bus(h->element, nullptr);
+  gst_bus_set_flushing(bus, TRUE);
   gst_object_unref(bus);
   gst_harness_teardown(h);
 }

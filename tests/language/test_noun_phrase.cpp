@@ -130,6 +130,18 @@ TEST(NounPhrase, EmptyAndWhitespace) {
   EXPECT_EQ(np.target_phrase("man in black."), "man");
 }
 
+TEST(NounPhrase, NulBytesCountAsWhitespace) {
+  // Only the C++ API can carry them; a C parser must never see an empty or
+  // truncated sentence.
+  const auto &np = shared_extractor();
+  using namespace std::string_literals;
+  EXPECT_EQ(np.target_phrase("\0"s), "");
+  EXPECT_EQ(np.target_phrase("\0\0  \0"s), "");
+  EXPECT_EQ(np.target_phrase("\0man in black"s), "man");
+  EXPECT_EQ(np.target_phrase("man in\0black"s), np.target_phrase("man in black"));
+  EXPECT_EQ(np.target_phrase("left guy\0"s), "left guy");
+}
+
 TEST(NounPhrase, ResultIsPartOfExpression) {
   const auto &np = shared_extractor();
   for (const auto &entry : read_corpus()) {
