@@ -210,6 +210,28 @@ static gboolean gst_refseg_selector_stop(GstBaseTransform *trans) {
   return TRUE;
 }
 
+// Writes one expression's result into the meta (with its reason when
+// nothing is selected, or a region of interest when something is) and posts
+// it on the bus.
+static void record_selection(GstRefSegSelector *self, GstBuffer *buffer, GstCustomMeta *meta,
+                             refseg::gst::PublishedSelection &published,
+                             const std::vector<float> &scores, bool post_messages, int *roi_id) {
+  gst_refseg_meta_add_selection(meta, published.expression, published.phrase, published.index,
+                                published.score, scores.size(),
+                                scores.empty() ? nullptr : scores.data());
+  const guint added = gst_refseg_meta_get_n_selections(meta) - 1;
+  if (published.index < 0) {
+    gst_refseg_meta_set_selection_reason(meta, added, published.reason);
+  } else {
+    GstRefSegProposal p;
+    if (gst_refseg_meta_get_proposal(meta, published.index, &p)) published.box = p.box;
+    refseg::gst::add_selection_roi(buffer, published, (*roi_id)++);
+  }
+  if (post_messages)
+    refseg::gst::post_selection_message(GST_ELEMENT(self), &GST_BASE_TRANSFORM(self)->segment,
+                                        buffer, published);
+}
+
 static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filter,
                                                             GstVideoFrame *frame) {
   GstRefSegSelector *self = GST_REFSEG_SELECTOR(filter);
@@ -259,12 +281,7 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
     if (n == 0 || !global) {
       published.reason = n == 0 ? "no proposals: nothing to choose from"
                                 : "no features: refsegencoder missing upstream";
-      gst_refseg_meta_add_selection(meta, expression.c_str(), phrase.c_str(), -1, 0.f, 0, nullptr);
-      gst_refseg_meta_set_selection_reason(meta, gst_refseg_meta_get_n_selections(meta) - 1,
-                                           published.reason);
-      if (post_messages)
-        refseg::gst::post_selection_message(GST_ELEMENT(self), &GST_BASE_TRANSFORM(self)->segment,
-                                            buffer, published);
+      record_selection(self, buffer, meta, published, {}, post_messages, &roi_id);
       continue;
     }
     std::vector<float> text;
@@ -296,13 +313,7 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
                              gst_refseg_meta_get_feature_model(meta)));
       }
       published.reason = "no finite score: features with NaN or infinite values";
-      gst_refseg_meta_add_selection(meta, expression.c_str(), phrase.c_str(), -1, 0.f,
-                                    scores.size(), scores.data());
-      gst_refseg_meta_set_selection_reason(meta, gst_refseg_meta_get_n_selections(meta) - 1,
-                                           published.reason);
-      if (post_messages)
-        refseg::gst::post_selection_message(GST_ELEMENT(self), &GST_BASE_TRANSFORM(self)->segment,
-                                            buffer, published);
+      record_selection(self, buffer, meta, published, scores, post_messages, &roi_id);
       continue;
     }
     // "Not there" is an answer: a best score under the threshold selects nothing.
@@ -316,19 +327,7 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
     }
     published.index = chosen;
     published.score = scores[best];
-    gst_refseg_meta_add_selection(meta, expression.c_str(), phrase.c_str(), chosen, scores[best],
-                                  scores.size(), scores.data());
-    const guint added = gst_refseg_meta_get_n_selections(meta) - 1;
-    if (chosen < 0) {
-      gst_refseg_meta_set_selection_reason(meta, added, published.reason);
-    } else {
-      GstRefSegProposal p;
-      if (gst_refseg_meta_get_proposal(meta, chosen, &p)) published.box = p.box;
-      refseg::gst::add_selection_roi(buffer, published, roi_id++);
-    }
-    if (post_messages)
-      refseg::gst::post_selection_message(GST_ELEMENT(self), &GST_BASE_TRANSFORM(self)->segment,
-                                          buffer, published);
+    record_selection(self, buffer, meta, published, scores, post_messages, &roi_id);
   }
   refseg::gst::record_processing_time(GST_ELEMENT(self), self->models->time, start);
   return GST_FLOW_OK;

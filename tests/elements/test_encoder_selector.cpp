@@ -240,6 +240,15 @@ GST_START_TEST(test_selector_odd_expressions) {
 }
 GST_END_TEST;
 
+// The bus holds messages that hold the element: detach it before the
+// teardown, or the two keep each other alive.
+static void teardown_with_bus(GstHarness *h, GstBus *bus) {
+  gst_element_set_bus(h->element, nullptr);
+  gst_bus_set_flushing(bus, TRUE);
+  gst_object_unref(bus);
+  gst_harness_teardown(h);
+}
+
 // Reads the next refseg-selection element message from the harness's bus.
 static GstStructure *next_selection_message(GstBus *bus) {
   for (;;) {
@@ -270,12 +279,7 @@ GST_START_TEST(test_selector_says_when_there_is_nothing_to_choose_from) {
   fail_unless(gst_structure_get_int(s, "index", &index) && index == -1);
   gst_structure_free(s);
   gst_buffer_unref(out);
-  // The bus holds messages that hold the element: detach it first, or the
-  // two keep each other alive.
-  gst_element_set_bus(h->element, nullptr);
-  gst_bus_set_flushing(bus, TRUE);
-  gst_object_unref(bus);
-  gst_harness_teardown(h);
+  teardown_with_bus(h, bus);
 }
 GST_END_TEST;
 
@@ -293,12 +297,7 @@ GST_START_TEST(test_selector_without_encoder_explains) {
   fail_unless(strstr(gst_structure_get_string(s, "reason"), "refsegencoder") != nullptr);
   gst_structure_free(s);
   gst_buffer_unref(out);
-  // The bus holds messages that hold the element: detach it first, or the
-  // two keep each other alive.
-  gst_element_set_bus(h->element, nullptr);
-  gst_bus_set_flushing(bus, TRUE);
-  gst_object_unref(bus);
-  gst_harness_teardown(h);
+  teardown_with_bus(h, bus);
 }
 GST_END_TEST;
 
@@ -358,12 +357,7 @@ GST_START_TEST(test_non_finite_features_select_nothing_with_a_reason) {
   fail_unless(warning != nullptr, "no warning for NaN features");
   gst_message_unref(warning);
   gst_buffer_unref(out);
-  // The bus holds messages that hold the element: detach it first, or the
-  // two keep each other alive.
-  gst_element_set_bus(h->element, nullptr);
-  gst_bus_set_flushing(bus, TRUE);
-  gst_object_unref(bus);
-  gst_harness_teardown(h);
+  teardown_with_bus(h, bus);
 }
 GST_END_TEST;
 
