@@ -33,7 +33,6 @@ enum {
 constexpr size_t kMaxPending = 64;
 
 struct TrackerSettings {
-  AnalysisMode mode = AnalysisMode::Auto;
   refseg::tracking::TrackerOptions options;
   bool post_messages = true;
 };
@@ -52,12 +51,25 @@ struct TrackerState {
   std::deque<PendingResult> pending;
   GstClockTime results_upto = GST_CLOCK_TIME_NONE;  // PTS of the last results buffer
   bool results_eos = false, results_flushing = false, video_flushing = false;
-  bool resolved = false;  // mode resolved (auto: by the first frame's latency query)
-  AnalysisMode mode = AnalysisMode::EveryFrame;
+  AnalysisMode mode = AnalysisMode::Auto;  // the property
+  int live = -1;  // what the stream's first frame's latency query said (-1: not asked yet)
   GstVideoInfo info;
   bool have_info = false;
   refseg::scheduling::ProcessingTime time;
 };
+
+// The mode in force: auto resolved once the stream's liveness is known.
+static AnalysisMode effective_mode(const TrackerState &st) {
+  if (st.mode != AnalysisMode::Auto || st.live < 0) return st.mode;
+  return refseg::scheduling::resolve(AnalysisMode::Auto, st.live == 1);
+}
+
+// Results of earlier frames, and what was known of the analysis stream:
+// nothing from before a flush or a restart may apply after it.
+static void forget_results(TrackerState &st) {
+  st.pending.clear();
+  st.results_upto = GST_CLOCK_TIME_NONE;
+}
 
 struct _GstRefSegTracker {
   GstElement parent;
@@ -174,27 +186,23 @@ static GstFlowReturn gst_refseg_tracker_chain(GstPad *, GstObject *parent, GstBu
 
   {
     std::unique_lock<std::mutex> lock(st.mutex);
-    if (!st.resolved || settings.mode != AnalysisMode::Auto) {
-      // Auto is resolved once per stream, by the first frame: a latency
+    if (st.live < 0) {
+      // Liveness is asked once per stream, by the first frame: a latency
       // query from the streaming thread, outside the lock.
-      if (settings.mode == AnalysisMode::Auto) {
-        lock.unlock();
-        const bool live = refseg::gst::upstream_is_live(self->sink);
-        lock.lock();
-        st.mode = refseg::scheduling::resolve(AnalysisMode::Auto, live);
-        GST_INFO_OBJECT(self, "mode auto: %s pipeline, %s", live ? "live" : "not a live",
-                        refseg::scheduling::mode_name(st.mode));
-      } else {
-        st.mode = settings.mode;
-      }
-      st.resolved = true;
+      lock.unlock();
+      const bool live = refseg::gst::upstream_is_live(self->sink);
+      lock.lock();
+      st.live = live ? 1 : 0;
+      GST_INFO_OBJECT(self, "%s pipeline: mode %s", live ? "live" : "not a live",
+                      refseg::scheduling::mode_name(effective_mode(st)));
     }
     // In the modes where frames wait, this frame leaves once the analysis
-    // branch has passed it (analysed or not); frames never wait in latest.
-    if (refseg::scheduling::frames_wait(st.mode) && results_linked(self) &&
-        GST_CLOCK_TIME_IS_VALID(pts)) {
+    // branch has passed it (analysed or not); frames never wait in latest,
+    // and a waiting frame is released when the mode changes to latest.
+    if (results_linked(self) && GST_CLOCK_TIME_IS_VALID(pts)) {
       st.changed.wait(lock, [&] {
-        return st.video_flushing || st.results_eos ||
+        return !refseg::scheduling::frames_wait(effective_mode(st)) || st.video_flushing ||
+               st.results_eos ||
                (GST_CLOCK_TIME_IS_VALID(st.results_upto) && st.results_upto >= pts);
       });
     }
@@ -284,14 +292,13 @@ static gboolean gst_refseg_tracker_sink_event(GstPad *pad, GstObject *parent, Gs
       std::lock_guard<std::mutex> lock(st.mutex);
       st.video_flushing = false;
       st.tracker.reset();
-      st.pending.clear();
-      st.results_upto = GST_CLOCK_TIME_NONE;
-      st.resolved = false;
+      forget_results(st);
+      st.live = -1;
       break;
     }
     case GST_EVENT_STREAM_START: {
       std::lock_guard<std::mutex> lock(st.mutex);
-      st.resolved = false;
+      st.live = -1;
       break;
     }
     default:
@@ -348,8 +355,7 @@ static gboolean gst_refseg_tracker_results_event(GstPad *pad, GstObject *parent,
       std::lock_guard<std::mutex> lock(st.mutex);
       st.results_flushing = false;
       st.results_eos = false;
-      st.pending.clear();
-      st.results_upto = GST_CLOCK_TIME_NONE;
+      forget_results(st);
       break;
     }
     case GST_EVENT_STREAM_START: {
@@ -370,11 +376,7 @@ static gboolean gst_refseg_tracker_results_event(GstPad *pad, GstObject *parent,
 
 static AnalysisMode current_mode(GstRefSegTracker *self) {
   std::lock_guard<std::mutex> lock(self->state->mutex);
-  if (self->state->resolved) return self->state->mode;
-  GST_OBJECT_LOCK(self);
-  const AnalysisMode m = self->settings->mode;
-  GST_OBJECT_UNLOCK(self);
-  return m;
+  return effective_mode(*self->state);
 }
 
 static gboolean gst_refseg_tracker_src_event(GstPad *pad, GstObject *parent, GstEvent *event) {
@@ -396,8 +398,9 @@ static gboolean gst_refseg_tracker_src_query(GstPad *pad, GstObject *parent, Gst
   gboolean live = FALSE;
   GstClockTime min = 0, max = GST_CLOCK_TIME_NONE;
   gst_query_parse_latency(query, &live, &min, &max);
-  const AnalysisMode mode = current_mode(self);
-  const bool waits = mode == AnalysisMode::Auto ? !live : refseg::scheduling::frames_wait(mode);
+  // Auto not yet resolved by a frame: this query's own answer says.
+  const AnalysisMode mode = refseg::scheduling::resolve(current_mode(self), live);
+  const bool waits = refseg::scheduling::frames_wait(mode);
   if (waits && results_linked(self)) {
     GstQuery *q = gst_query_new_latency();
     if (gst_pad_peer_query(self->results, q)) {
@@ -441,10 +444,9 @@ static GstStateChangeReturn gst_refseg_tracker_change_state(GstElement *element,
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
     std::lock_guard<std::mutex> lock(st.mutex);
     st.tracker.reset();
-    st.pending.clear();
-    st.results_upto = GST_CLOCK_TIME_NONE;
+    forget_results(st);
     st.results_eos = st.results_flushing = st.video_flushing = false;
-    st.resolved = false;
+    st.live = -1;
     st.time.clear();
   }
   return GST_ELEMENT_CLASS(gst_refseg_tracker_parent_class)->change_state(element, transition);
@@ -453,14 +455,20 @@ static GstStateChangeReturn gst_refseg_tracker_change_state(GstElement *element,
 static void gst_refseg_tracker_set_property(GObject *object, guint id, const GValue *value,
                                             GParamSpec *pspec) {
   GstRefSegTracker *self = GST_REFSEG_TRACKER(object);
-  bool mode_changed = false;
+  if (id == PROP_MODE) {
+    {
+      // Takes effect on the next frame; a frame waiting in a waiting mode
+      // is released when the new mode does not wait.
+      std::lock_guard<std::mutex> lock(self->state->mutex);
+      self->state->mode = static_cast<AnalysisMode>(g_value_get_enum(value));
+      self->state->changed.notify_all();
+    }
+    gst_element_post_message(GST_ELEMENT(self), gst_message_new_latency(GST_OBJECT(self)));
+    return;
+  }
   GST_OBJECT_LOCK(self);
   TrackerSettings &s = *self->settings;
   switch (id) {
-    case PROP_MODE:
-      s.mode = static_cast<AnalysisMode>(g_value_get_enum(value));
-      mode_changed = true;
-      break;
     case PROP_SWITCH_MARGIN:
       s.options.stability.margin = g_value_get_float(value);
       break;
@@ -478,27 +486,19 @@ static void gst_refseg_tracker_set_property(GObject *object, guint id, const GVa
       break;
   }
   GST_OBJECT_UNLOCK(self);
-  if (mode_changed) {
-    {
-      // A change while playing takes effect on the next frame; a frame
-      // waiting in the old mode is released if the new one does not wait.
-      std::lock_guard<std::mutex> lock(self->state->mutex);
-      self->state->resolved = false;
-      self->state->changed.notify_all();
-    }
-    gst_element_post_message(GST_ELEMENT(self), gst_message_new_latency(GST_OBJECT(self)));
-  }
 }
 
 static void gst_refseg_tracker_get_property(GObject *object, guint id, GValue *value,
                                             GParamSpec *pspec) {
   GstRefSegTracker *self = GST_REFSEG_TRACKER(object);
+  if (id == PROP_MODE) {
+    std::lock_guard<std::mutex> lock(self->state->mutex);
+    g_value_set_enum(value, static_cast<gint>(self->state->mode));
+    return;
+  }
   GST_OBJECT_LOCK(self);
   const TrackerSettings &s = *self->settings;
   switch (id) {
-    case PROP_MODE:
-      g_value_set_enum(value, static_cast<gint>(s.mode));
-      break;
     case PROP_SWITCH_MARGIN:
       g_value_set_float(value, s.options.stability.margin);
       break;

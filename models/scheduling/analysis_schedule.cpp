@@ -43,11 +43,6 @@ void FrameSchedule::set_wanted(bool wanted) {
   wanted_ = wanted;
 }
 
-bool FrameSchedule::wanted() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return wanted_;
-}
-
 void FrameSchedule::set_earliest(int64_t earliest_running_time) {
   std::lock_guard<std::mutex> lock(mutex_);
   earliest_ = earliest_running_time;
@@ -98,10 +93,9 @@ int64_t ProcessingTime::estimate() const {
 }
 
 int64_t ProcessingTime::report() {
-  const int64_t e = estimate();
   std::lock_guard<std::mutex> lock(mutex_);
-  reported_ = e;
-  return e;
+  reported_ = recent_.empty() ? 0 : *std::max_element(recent_.begin(), recent_.end());
+  return reported_;
 }
 
 void ProcessingTime::clear() {

@@ -37,7 +37,6 @@ class FrameSchedule {
   int interval() const;
   // Whether any expression wants results (none: nothing is analysed).
   void set_wanted(bool wanted);
-  bool wanted() const;
   // A QoS report from downstream: frames whose running time ends before
   // `earliest` would be late anyway, so their analysis is skipped.
   void set_earliest(int64_t earliest_running_time);

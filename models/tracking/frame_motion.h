@@ -4,11 +4,10 @@
 // (inverse compositional, coarse to fine on a small colour pyramid).
 //
 // Why not dense optical flow: referred objects are often flat-coloured, and
-// the flow inside a flat region is ill-posed. On the synthetic world's
-// moving video, the median of OpenCV's DIS flow inside each mask was off by
-// 0.67 px per frame on average (a third of the true motion); aligning the
-// whole mask, whose edge carries the signal, is several times more precise
-// (tests/tracking, tools/bench_tracker).
+// the flow inside a flat region is ill-posed, so a mask's median flow
+// underestimates its motion; aligning the whole mask, whose edge carries the
+// signal, does not (docs/benchmarks.md, "Tracking cost", has the development
+// comparison; tools/bench_tracker measures what is here).
 #pragma once
 
 #include <opencv2/core.hpp>
