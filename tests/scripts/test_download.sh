@@ -14,7 +14,9 @@ check() {  # description, command...
   local what=$1; shift
   if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
 }
-[ -f "$vocab" ] || { echo "FAIL: the test vocabulary $vocab is missing"; exit 1; }
+# OpenAI's vocabulary is never committed: a plain clone has none, and the
+# test is skipped there (77: meson's "skipped"); CI has ../shared/clip/.
+[ -f "$vocab" ] || { echo "SKIP: OpenAI's vocabulary $vocab is not here (put it in ../shared/clip/ or set REFSEG_CLIP_VOCAB)"; exit 77; }
 mkdir -p "$tmp/mirror/$vsha" "$tmp/mirror/$vit_sha"
 cp "$vocab" "$tmp/mirror/$vsha/bpe_simple_vocab_16e6.txt.gz"
 dl() { "$src/scripts/download-models.sh" --from "file://$tmp/mirror" "$@"; }

@@ -75,6 +75,8 @@ TEST(VocabFile, TruncatedGzipIsReported) {
 }
 
 TEST(VocabFile, OpenAisFileCutShortIsReported) {
+  if (!refseg_test::have_file(refseg_test::clip_vocab_path()))
+    GTEST_SKIP() << refseg_test::missing_openai_file(refseg_test::clip_vocab_path());
   std::ifstream in(refseg_test::clip_vocab_path(), std::ios::binary);
   ASSERT_TRUE(in) << "OpenAI's BPE vocabulary not found at '" << refseg_test::clip_vocab_path()
                   << "' (or set REFSEG_CLIP_VOCAB)";
