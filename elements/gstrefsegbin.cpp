@@ -36,6 +36,7 @@ static const ForwardedProperty kForwarded[] = {
     {"masked-layers", "masked-layers", {false, true, false, false}},
     {"threads", "threads", {false, true, true, false}},
     {"device", "device", {false, true, true, false}},
+    {"precision", "precision", {false, true, true, false}},
     {"max-proposals", "max-proposals", {true, false, false, false}},
     {"min-area", "min-area", {true, false, false, false}},
     {"proposals-model", "model", {true, false, false, false}},
@@ -83,6 +84,9 @@ static GParamSpec *clone_pspec(GParamSpec *src, const char *name) {
   }
   if (G_IS_PARAM_SPEC_BOOLEAN(src))
     return g_param_spec_boolean(name, nick, blurb, G_PARAM_SPEC_BOOLEAN(src)->default_value, flags);
+  if (G_IS_PARAM_SPEC_ENUM(src))
+    return g_param_spec_enum(name, nick, blurb, G_PARAM_SPEC_VALUE_TYPE(src),
+                             G_PARAM_SPEC_ENUM(src)->default_value, flags);
   if (GST_IS_PARAM_SPEC_ARRAY_LIST(src))
     return gst_param_spec_array(
         name, nick, blurb, g_param_spec_string("item", "Item", "An item", "", G_PARAM_READWRITE),

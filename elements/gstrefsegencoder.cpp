@@ -12,11 +12,12 @@
 GST_DEBUG_CATEGORY_STATIC(refseg_encoder_debug);
 #define GST_CAT_DEFAULT refseg_encoder_debug
 
-enum { PROP_0, PROP_MODEL, PROP_MASKED_LAYERS, PROP_THREADS, PROP_DEVICE };
+enum { PROP_0, PROP_MODEL, PROP_MASKED_LAYERS, PROP_THREADS, PROP_DEVICE, PROP_PRECISION };
 
 constexpr guint kDefaultMaskedLayers = 3;
 
-constexpr refseg::gst::ModelPropertyIds kModelProperties{PROP_MODEL, PROP_THREADS, PROP_DEVICE};
+constexpr refseg::gst::ModelPropertyIds kModelProperties{PROP_MODEL, PROP_THREADS, PROP_DEVICE,
+                                                         PROP_PRECISION};
 
 struct EncoderSettings {
   refseg::gst::ModelSettings model;

@@ -25,6 +25,7 @@ enum {
   PROP_SENTENCE_WEIGHT,
   PROP_THREADS,
   PROP_DEVICE,
+  PROP_PRECISION,
   PROP_THRESHOLD,
   PROP_POST_MESSAGES,
 };
@@ -38,7 +39,8 @@ constexpr float kNoThreshold = -100.f;
 constexpr float kModelThreshold = -101.f;
 constexpr float kDefaultThreshold = kModelThreshold;
 
-constexpr refseg::gst::ModelPropertyIds kModelProperties{PROP_MODEL, PROP_THREADS, PROP_DEVICE};
+constexpr refseg::gst::ModelPropertyIds kModelProperties{PROP_MODEL, PROP_THREADS, PROP_DEVICE,
+                                                     PROP_PRECISION};
 
 struct SelectorSettings {
   refseg::gst::ModelSettings model;

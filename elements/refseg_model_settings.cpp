@@ -2,6 +2,23 @@
 
 namespace refseg::gst {
 
+GType precision_get_type() {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {static_cast<gint>(clip::Precision::kFp32), "fp32: the method exactly", "fp32"},
+      {static_cast<gint>(clip::Precision::kBf16), "bf16 matmuls (CPU with AVX512_BF16 or AMX)",
+       "bf16"},
+      {static_cast<gint>(clip::Precision::kInt8),
+       "int8 linears, dynamically quantized (CPU with VNNI or AMX)", "int8"},
+      {static_cast<gint>(clip::Precision::kFp16), "fp16 matmuls (CUDA)", "fp16"},
+      {static_cast<gint>(clip::Precision::kAuto),
+       "auto: the fastest mode this machine runs within the measured accuracy budget", "auto"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type))
+    g_once_init_leave(&type, g_enum_register_static("GstRefSegPrecision", values));
+  return type;
+}
+
 void install_model_properties(GObjectClass *klass, ModelPropertyIds ids, const char *model_blurb) {
   const auto ready_only = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                    GST_PARAM_MUTABLE_READY);
@@ -19,6 +36,14 @@ void install_model_properties(GObjectClass *klass, ModelPropertyIds ids, const c
                           "Where inference runs: cpu, cuda or cuda:N (CUDA needs a LibTorch built "
                           "with it)",
                           "cpu", ready_only));
+  g_object_class_install_property(
+      klass, ids.precision,
+      g_param_spec_enum("precision", "Precision",
+                        "Numeric precision of both CLIP towers (accuracy cost of each mode: "
+                        "docs/accuracy.md; the elements that share a model must agree to share "
+                        "one copy)",
+                        precision_get_type(), static_cast<gint>(clip::Precision::kFp32),
+                        ready_only));
 }
 
 static std::string string_or(const GValue *value, const char *fallback) {
@@ -28,12 +53,12 @@ static std::string string_or(const GValue *value, const char *fallback) {
 
 bool set_model_property(GstElement *element, ModelSettings &settings, ModelPropertyIds ids,
                         guint id, const GValue *value) {
-  const bool ours = id == ids.model || id == ids.threads || id == ids.device;
+  const bool ours = id == ids.model || id == ids.threads || id == ids.device || id == ids.precision;
   if (ours &&
       (GST_STATE(element) > GST_STATE_READY || GST_STATE_PENDING(element) > GST_STATE_READY)) {
     GST_WARNING_OBJECT(element,
-                       "model, threads and device can only be changed in the NULL or "
-                       "READY state: ignored");
+                       "model, threads, device and precision can only be changed in the "
+                       "NULL or READY state: ignored");
     return true;
   }
   if (id == ids.model)
@@ -42,6 +67,8 @@ bool set_model_property(GstElement *element, ModelSettings &settings, ModelPrope
     settings.threads = g_value_get_int(value);
   else if (id == ids.device)
     settings.device = string_or(value, "cpu");
+  else if (id == ids.precision)
+    settings.precision = static_cast<clip::Precision>(g_value_get_enum(value));
   else
     return false;
   return true;
@@ -55,6 +82,8 @@ bool get_model_property(const ModelSettings &settings, ModelPropertyIds ids, gui
     g_value_set_int(value, settings.threads);
   else if (id == ids.device)
     g_value_set_string(value, settings.device.c_str());
+  else if (id == ids.precision)
+    g_value_set_enum(value, static_cast<gint>(settings.precision));
   else
     return false;
   return true;
@@ -62,9 +91,15 @@ bool get_model_property(const ModelSettings &settings, ModelPropertyIds ids, gui
 
 std::shared_ptr<ClipRuntime> acquire_model(GstElement *element, const ModelSettings &settings) {
   try {
-    auto runtime = acquire_clip_runtime(settings.model, {settings.threads, settings.device});
-    GST_INFO_OBJECT(element, "model %s: embed dim %d, %d image-tower layers",
-                    runtime->weights_path().c_str(), runtime->embed_dim(), runtime->layers());
+    auto runtime = acquire_clip_runtime(settings.model,
+                                        {settings.threads, settings.device, settings.precision});
+    GST_INFO_OBJECT(element, "model %s: embed dim %d, %d image-tower layers, precision %s",
+                    runtime->weights_path().c_str(), runtime->embed_dim(), runtime->layers(),
+                    clip::precision_name(runtime->precision()));
+    const std::string note = runtime->claim_precision_note();
+    if (!note.empty())
+      GST_ELEMENT_WARNING(element, RESOURCE, SETTINGS, ("%s", note.c_str()),
+                          ("model %s on %s", settings.model.c_str(), settings.device.c_str()));
     return runtime;
   } catch (const std::exception &e) {
     GST_ELEMENT_ERROR(element, RESOURCE, OPEN_READ,

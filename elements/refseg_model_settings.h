@@ -1,5 +1,5 @@
 // The CLIP model properties refsegencoder and refsegselector share (model,
-// threads, device), and loading the model they name at start(): one
+// threads, device, precision), and loading the model they name at start(): one
 // definition of their ranges, blurbs and error messages.
 #pragma once
 
@@ -16,12 +16,17 @@ struct ModelSettings {
   std::string model;
   gint threads = 0;
   std::string device = "cpu";
+  clip::Precision precision = clip::Precision::kFp32;
 };
 
-// The property ids an element gave the three properties.
+// The property ids an element gave the four properties.
 struct ModelPropertyIds {
-  guint model, threads, device;
+  guint model, threads, device, precision;
 };
+
+// GstRefSegPrecision: the enum type of the precision property (nicks fp32,
+// bf16, int8, fp16, auto; values are clip::Precision's).
+GType precision_get_type();
 
 void install_model_properties(GObjectClass *klass, ModelPropertyIds ids, const char *model_blurb);
 
@@ -35,7 +40,9 @@ bool get_model_property(const ModelSettings &settings, ModelPropertyIds ids, gui
                         GValue *value);
 
 // Loads (or shares) the model; on failure posts an error naming the model
-// and the problem on `element`'s bus and returns null.
+// and the problem on `element`'s bus and returns null. When the precision
+// will be slow on this machine, the first element to load the model posts
+// a warning saying why (once per loaded model).
 std::shared_ptr<ClipRuntime> acquire_model(GstElement *element, const ModelSettings &settings);
 
 }  // namespace refseg::gst

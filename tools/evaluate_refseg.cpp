@@ -1,7 +1,8 @@
 // Accuracy of the method on held-out scenes of the synthetic referring world:
 //   evaluate_refseg --model NAME --seed S --scenes N [--proposals grouping|ground-truth]
 //                   [--global-weight a[,a...]] [--sentence-weight b[,b...]]
-//                   [--masked-layers k] [--threads N] [--absent N] [--json out.json]
+//                   [--masked-layers k] [--threads N] [--precision P] [--absent N] [--json
+//                   out.json]
 // Several weights (comma-separated) are scored from the same features, every
 // a with every b. --absent N also scores N expressions per scene whose object
 // is absent and reports how the best score separates present from absent
@@ -12,7 +13,7 @@
 //                   [--modes every-frame,interval-N,latest-L,...]
 //                   [--motion both|moving|still] [--proposals ...]
 //                   [--global-weight a] [--sentence-weight b] [--masked-layers k]
-//                   [--threads N] [--json out.json]
+//                   [--threads N] [--precision P] [--json out.json]
 // A progress bar goes to stderr, the JSON to stdout (and to --json when given).
 #include <cstdio>
 #include <fstream>
@@ -31,12 +32,12 @@ void usage() {
   std::cerr
       << "usage: evaluate_refseg --model NAME --seed S --scenes N\n"
          "         [--proposals grouping|ground-truth] [--global-weight a[,a...]]\n"
-         "         [--sentence-weight b[,b...]] [--masked-layers k] [--threads N]\n"
+         "         [--sentence-weight b[,b...]] [--masked-layers k] [--threads N] [--precision P]\n"
          "         [--absent N] [--json out.json]\n"
          "       evaluate_refseg --video --model NAME --seed S --videos K [--frames F]\n"
          "         [--modes every-frame,interval-N,latest-L,...] [--motion both|moving|still]\n"
          "         [--proposals grouping|ground-truth] [--global-weight a]\n"
-         "         [--sentence-weight b] [--masked-layers k] [--threads N]\n"
+         "         [--sentence-weight b] [--masked-layers k] [--threads N] [--precision P]\n"
          "         [--json out.json]\n";
 }
 
@@ -153,6 +154,8 @@ int main(int argc, char **argv) {
         o.masked_layers = count(value(), arg, 0);
       } else if (arg == "--threads") {
         o.threads = count(value(), arg, 1);
+      } else if (arg == "--precision") {
+        o.precision = refseg::clip::parse_precision(value());
       } else if (arg == "--json") {
         json_path = value();
       } else if (arg == "--help" || arg == "-h") {
@@ -190,6 +193,7 @@ int main(int argc, char **argv) {
   vo.masked_layers = o.masked_layers;
   vo.weights = {global.front(), sentence.front()};
   vo.threads = o.threads;
+  vo.precision = o.precision;
 
   try {
     std::string json;

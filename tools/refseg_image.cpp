@@ -37,6 +37,8 @@ const char *kUsage =
     "  --sentence-weight B  b in t = b t_sentence + (1-b) t_phrase (default 0.5)\n"
     "  --masked-layers K    image-tower blocks masked for the global feature (default 3)\n"
     "  --threads N          LibTorch threads (default: every core)\n"
+    "  --precision P        fp32 (default, the method exactly), bf16, int8 or auto\n"
+    "                       (docs/accuracy.md gives each mode's accuracy cost)\n"
     "  --json F             write the JSON to F instead of stdout\n"
     "  --out-mask F         write the chosen mask of the first text to F (PNG, 0/255); the\n"
     "                       i-th further text's goes to F with -i before the extension\n"
@@ -49,6 +51,7 @@ struct Options {
   std::string model, image, json, out_mask;
   std::vector<std::string> masks, texts;
   int max_proposals = 20, masked_layers = 3, threads = 0;
+  refseg::clip::Precision precision = refseg::clip::Precision::kFp32;
   refseg::SelectionWeights weights;
 };
 
@@ -86,7 +89,13 @@ Options parse(int argc, char **argv) {
       o.masked_layers = std::atoi(value().c_str());
     else if (arg == "--threads")
       o.threads = std::atoi(value().c_str());
-    else if (arg == "--global-weight")
+    else if (arg == "--precision") {
+      try {
+        o.precision = refseg::clip::parse_precision(value());
+      } catch (const std::exception &e) {
+        fail(e.what());
+      }
+    } else if (arg == "--global-weight")
       o.weights.global = std::strtof(value().c_str(), nullptr);
     else if (arg == "--sentence-weight")
       o.weights.sentence = std::strtof(value().c_str(), nullptr);
@@ -171,7 +180,7 @@ int main(int argc, char **argv) {
   }
 
   try {
-    auto clip = refseg::acquire_clip_runtime(o.model, {o.threads, "cpu"});
+    auto clip = refseg::acquire_clip_runtime(o.model, {o.threads, "cpu", o.precision});
     const refseg::EncodedMasks features = clip->encode_masks(view, proposals, o.masked_layers);
     refseg::NounPhraseExtractor phrases;
 

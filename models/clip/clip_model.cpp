@@ -41,13 +41,32 @@ ClipModel::ClipModel(const ClipConfig &c) : config_(c) {
   eval();  // BatchNorm uses its running statistics
 }
 
+void ClipModel::set_precision(Precision precision) {
+  if (precision == precision_) return;
+  if (precision == Precision::kAuto)
+    throw ModelError("set_precision: resolve auto with choose_precision() first");
+  if (precision_ != Precision::kFp32)
+    throw ModelError(std::string("set_precision: a ") + precision_name(precision_) +
+                     " model cannot change precision; load it again");
+  const bool cuda = device().is_cuda();
+  if (precision == Precision::kFp16 && !cuda)
+    throw ModelError("precision fp16 needs a CUDA device; on the CPU use bf16, int8 or fp32");
+  if (precision == Precision::kInt8 && cuda)
+    throw ModelError("precision int8 runs on the CPU only; on CUDA use fp16");
+  if (precision != Precision::kFp32) {
+    if (vit) vit->transformer->pack(precision);
+    transformer->pack(precision);
+  }
+  precision_ = precision;
+}
+
 at::Tensor ClipModel::encode_image(const at::Tensor &images) {
   const int64_t r = config_.image_resolution;
   if (images.dim() != 4 || images.size(1) != 3 || images.size(2) != r || images.size(3) != r)
     throw ModelError("encode_image: expected images [B, 3, " + std::to_string(r) + ", " +
                      std::to_string(r) + "], found " + shape_of(images));
   auto x = images.to(device(), text_projection.scalar_type()).contiguous();
-  return vit ? vit->forward(x) : resnet->forward(x);
+  return (vit ? vit->forward(x) : resnet->forward(x)).to(at::kFloat);
 }
 
 at::Tensor ClipModel::encode_text(const at::Tensor &tokens) {
@@ -73,7 +92,8 @@ at::Tensor ClipModel::encode_text(const at::Tensor &tokens) {
   auto mask = at::full({len, len}, -std::numeric_limits<float>::infinity(), x.options()).triu_(1);
   x = ln_final->forward(transformer->forward(x, mask));
   auto flat_index = at::arange(ids.size(0), ids.options()) * len + eot;
-  return at::mm(x.reshape({-1, x.size(2)}).index_select(0, flat_index), text_projection);
+  return at::mm(x.reshape({-1, x.size(2)}).index_select(0, flat_index), text_projection)
+      .to(at::kFloat);
 }
 
 }  // namespace refseg::clip

@@ -7,6 +7,7 @@
 
 #include "clip/clip_config.h"
 #include "clip/modified_resnet.h"
+#include "clip/precision.h"
 #include "clip/transformer.h"
 #include "clip/vision_transformer.h"
 
@@ -23,6 +24,15 @@ class ClipModel : public torch::nn::Module {
   // Where the weights live; ClipModel::to(device) (from torch::nn::Module) moves them.
   c10::Device device() const { return text_projection.device(); }
 
+  // How the towers compute from now on (precision.h); kAuto is not a
+  // precision (choose_precision() resolves it). int8 packs the transformer
+  // linears of both towers (a ResNet image tower's convolutions stay fp32)
+  // and cannot be undone: load the model again for another precision.
+  // Throws ModelError for a mode the model's device cannot run.
+  void set_precision(Precision precision);
+  Precision precision() const { return precision_; }
+
+  // Both towers return fp32 whatever the precision.
   // images [B, 3, R, R] normalized with CLIP's mean/std -> [B, embed_dim]
   at::Tensor encode_image(const at::Tensor &images);
   // tokens [B, context_length] int64, EOT = highest id of each row -> [B, embed_dim]
@@ -39,6 +49,7 @@ class ClipModel : public torch::nn::Module {
 
  private:
   ClipConfig config_;
+  Precision precision_ = Precision::kFp32;
 };
 
 }  // namespace refseg::clip

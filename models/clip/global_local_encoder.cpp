@@ -120,7 +120,7 @@ MaskFeatures GlobalLocalEncoder::encode(const ImageView &frame,
     f.global = global_features(normalized, masks);
     f.local = local_features(normalized, masks);
   }
-  return {f.global.clone(), f.local.clone()};
+  return {f.global.to(at::kFloat).clone(), f.local.to(at::kFloat).clone()};
 }
 
 at::Tensor GlobalLocalEncoder::encode_global(const ImageView &frame,
@@ -131,7 +131,7 @@ at::Tensor GlobalLocalEncoder::encode_global(const ImageView &frame,
     c10::InferenceMode guard;
     out = global_features(normalized_frame(frame), masks);
   }
-  return out.clone();
+  return out.to(at::kFloat).clone();
 }
 
 at::Tensor GlobalLocalEncoder::encode_local(const ImageView &frame,
@@ -142,7 +142,7 @@ at::Tensor GlobalLocalEncoder::encode_local(const ImageView &frame,
     c10::InferenceMode guard;
     out = local_features(normalized_frame(frame), masks);
   }
-  return out.clone();
+  return out.to(at::kFloat).clone();
 }
 
 }  // namespace refseg::clip

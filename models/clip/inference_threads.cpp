@@ -66,6 +66,10 @@ std::string describe(const InferenceThreads &t) {
          ")";
 }
 
+ThreadPolicy thread_policy_for(Precision precision) {
+  return precision == Precision::kFp32 ? ThreadPolicy::kBlasPool : ThreadPolicy::kTorchPool;
+}
+
 ThreadPolicy parse_thread_policy(const std::string &name) {
   if (name == "blas") return ThreadPolicy::kBlasPool;
   if (name == "torch") return ThreadPolicy::kTorchPool;

@@ -12,6 +12,8 @@
 
 #include <string>
 
+#include "clip/precision.h"
+
 namespace refseg::clip {
 
 enum class ThreadPolicy {
@@ -35,6 +37,11 @@ InferenceThreads configure_inference_threads(int threads,
 
 // "OpenMP 1, OpenBLAS 2 (OpenBLAS 0.3.21 ...)": what a benchmark prints.
 std::string describe(const InferenceThreads &threads);
+
+// The policy each precision runs best under: fp32 matmuls are OpenBLAS's
+// (kBlasPool); bf16, fp16 and int8 matmuls are oneDNN's, which runs on
+// LibTorch's OpenMP pool (kTorchPool).
+ThreadPolicy thread_policy_for(Precision precision);
 
 // "blas", "torch", "both"; throws ModelError naming the accepted values.
 ThreadPolicy parse_thread_policy(const std::string &name);

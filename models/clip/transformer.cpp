@@ -24,14 +24,14 @@ at::Tensor attend(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v,
     return t.reshape({B, L, heads, hd}).transpose(1, 2).reshape({B * heads, L, hd});
   };
   auto qh = heads_first(q, Lq), kh = heads_first(k, Lk), vh = heads_first(v, Lk);
-  // scale (q k^T) + mask in one baddbmm: no scaled copy of q. With beta 0
-  // the uninitialized input is ignored.
-  auto scores =
-      mask.defined()
-          ? at::baddbmm(mask.expand({B * heads, Lq, Lk}), qh, kh.transpose(1, 2), 1.0, scale)
-          : at::baddbmm(at::empty({B * heads, Lq, Lk}, q.options()), qh, kh.transpose(1, 2), 0.0,
-                        scale);                     // [B*H, Lq, Lk]
-  auto out = at::bmm(at::softmax(scores, -1), vh);  // [B*H, Lq, hd]
+  // scale (q k^T) + mask in one baddbmm: no scaled copy of q. Without a
+  // mask the input is zeros, not at::empty with beta 0: LibTorch 1.13's
+  // small-matrix baddbmm kernel reads it even then (NaN seen in 1 of 3
+  // runs of the ResNet fixture's attention pool).
+  auto scores = at::baddbmm(mask.defined() ? mask.to(q.scalar_type()).expand({B * heads, Lq, Lk})
+                                           : at::zeros({B * heads, Lq, Lk}, q.options()),
+                            qh, kh.transpose(1, 2), 1.0, scale);  // [B*H, Lq, Lk]
+  auto out = at::bmm(at::softmax(scores, -1), vh);                // [B*H, Lq, hd]
   return out.view({B, heads, Lq, hd}).transpose(1, 2).reshape({B, Lq, D});
 }
 
@@ -55,8 +55,16 @@ SelfAttentionImpl::SelfAttentionImpl(int64_t width, int64_t heads) : heads(heads
 }
 
 at::Tensor SelfAttentionImpl::forward(const at::Tensor &x, const at::Tensor &mask) {
-  auto qkv = linear(x, in_proj_weight, in_proj_bias).chunk(3, -1);  // 3 x [B, L, D]
-  return linear(attend(qkv[0], qkv[1], qkv[2], heads, mask), out_proj);
+  auto qkv =
+      (in_proj_packed_ ? in_proj_packed_->forward(x) : linear(x, in_proj_weight, in_proj_bias))
+          .chunk(3, -1);  // 3 x [B, L, D]
+  auto heads_out = attend(qkv[0], qkv[1], qkv[2], heads, mask);
+  return out_proj_packed_ ? out_proj_packed_->forward(heads_out) : linear(heads_out, out_proj);
+}
+
+void SelfAttentionImpl::pack(Precision precision) {
+  in_proj_packed_.emplace(in_proj_weight, in_proj_bias, precision);
+  out_proj_packed_.emplace(out_proj->weight, out_proj->bias, precision);
 }
 
 MlpImpl::MlpImpl(int64_t width) {
@@ -64,14 +72,21 @@ MlpImpl::MlpImpl(int64_t width) {
   c_proj = register_module("c_proj", torch::nn::Linear(4 * width, width));
 }
 
+void MlpImpl::pack(Precision precision) {
+  c_fc_packed_.emplace(c_fc->weight, c_fc->bias, precision);
+  c_proj_packed_.emplace(c_proj->weight, c_proj->bias, precision);
+}
+
 at::Tensor MlpImpl::forward(const at::Tensor &x) {
-  auto h = linear(x, c_fc);  // [B, L, 4D], the widest activation
+  // [B, L, 4D], the widest activation
+  auto h = c_fc_packed_ ? c_fc_packed_->forward(x) : linear(x, c_fc);
   // QuickGELU h * sigmoid(1.702 h). Without autograd, in place as
   // silu(1.702 h) / 1.702: three vectorized passes, no temporary (about
   // 40% less time than the sigmoid-and-multiply form on one core).
   if (h.requires_grad()) return linear(h * at::sigmoid(h * 1.702), c_proj);
   at::silu_(h.mul_(1.702));
-  return linear(h.div_(1.702), c_proj);
+  h.div_(1.702);
+  return c_proj_packed_ ? c_proj_packed_->forward(h) : linear(h, c_proj);
 }
 
 ResidualAttentionBlockImpl::ResidualAttentionBlockImpl(int64_t width, int64_t heads) {
@@ -94,6 +109,13 @@ TransformerImpl::TransformerImpl(int64_t width, int64_t layers, int64_t heads) {
 
 ResidualAttentionBlock TransformerImpl::block(int64_t i) const {
   return ResidualAttentionBlock(resblocks->ptr<ResidualAttentionBlockImpl>(i));
+}
+
+void TransformerImpl::pack(Precision precision) {
+  for (int64_t i = 0; i < layers(); ++i) {
+    block(i)->attn->pack(precision);
+    block(i)->mlp->pack(precision);
+  }
 }
 
 at::Tensor TransformerImpl::forward(at::Tensor x, const at::Tensor &mask, int64_t begin,

@@ -10,6 +10,10 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
+#include <optional>
+
+#include "clip/packed_linear.h"
+
 namespace refseg::clip {
 
 // x @ w^T + b over the last dimension, as one addmm on a 2-D view: the
@@ -38,9 +42,14 @@ class SelfAttentionImpl : public torch::nn::Module {
  public:
   SelfAttentionImpl(int64_t width, int64_t heads);
   at::Tensor forward(const at::Tensor &x, const at::Tensor &mask);
+  // Both projections in `precision` from now on (packed_linear.h).
+  void pack(Precision precision);
   at::Tensor in_proj_weight, in_proj_bias;  // [3D, D], [3D]
   torch::nn::Linear out_proj{nullptr};
   int64_t heads;
+
+ private:
+  std::optional<PackedLinear> in_proj_packed_, out_proj_packed_;
 };
 TORCH_MODULE(SelfAttention);
 
@@ -48,7 +57,11 @@ class MlpImpl : public torch::nn::Module {
  public:
   explicit MlpImpl(int64_t width);
   at::Tensor forward(const at::Tensor &x);  // c_proj(QuickGELU(c_fc(x)))
+  void pack(Precision precision);
   torch::nn::Linear c_fc{nullptr}, c_proj{nullptr};
+
+ private:
+  std::optional<PackedLinear> c_fc_packed_, c_proj_packed_;
 };
 TORCH_MODULE(Mlp);
 
@@ -70,6 +83,10 @@ class TransformerImpl : public torch::nn::Module {
   // runs the shared prefix once and the masked suffix per mask.
   at::Tensor forward(at::Tensor x, const at::Tensor &mask, int64_t begin = 0, int64_t end = -1);
   ResidualAttentionBlock block(int64_t i) const;
+  // Every block's linears in `precision` (bf16, fp16, int8) from now on
+  // (packed_linear.h; the fp32 parameters stay, so state dicts are
+  // unchanged).
+  void pack(Precision precision);
   int64_t layers() const { return static_cast<int64_t>(resblocks->size()); }
   torch::nn::ModuleList resblocks;
 };

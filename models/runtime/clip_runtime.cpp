@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <atomic>
 #include <list>
 #include <map>
 #include <mutex>
@@ -61,27 +62,40 @@ std::vector<float> to_vector(const torch::Tensor &t) {
   return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
 }
 
-std::shared_ptr<clip::ClipModel> load_model(const std::string &weights, torch::Device device) {
+std::shared_ptr<clip::ClipModel> load_model(const std::string &weights, torch::Device device,
+                                            clip::Precision precision) {
   auto model = clip::load_openai_clip(weights);
   model->to(device);
   model->eval();
+  model->set_precision(precision);
   return model;
+}
+
+clip::PrecisionChoice resolve_precision(const RuntimeOptions &options) {
+  return clip::choose_precision(options.precision, checked_device(options.device).is_cuda(),
+                                clip::detect_cpu_features());
 }
 
 class LoadedClipRuntime : public ClipRuntime {
  public:
   // The weights load first, so a file that is not a CLIP model is reported
   // as such before any complaint about its vocabulary.
-  LoadedClipRuntime(std::string name, std::string weights, const RuntimeOptions &options)
+  LoadedClipRuntime(std::string name, std::string weights, const RuntimeOptions &options,
+                    clip::PrecisionChoice precision)
       : name_(std::move(name)),
         weights_(std::move(weights)),
         device_(checked_device(options.device)),
-        model_(load_model(weights_, device_)),
+        precision_(std::move(precision)),
+        model_(load_model(weights_, device_, precision_.precision)),
         tokenizer_(BpeTokenizer::from_file(locate_vocabulary(weights_))),
         threshold_(read_score_threshold(weights_)),
         // OpenMP and OpenBLAS pools split as clip/inference_threads.h
-        // explains (and bench_encoder measures).
-        worker_([threads = options.threads] { clip::configure_inference_threads(threads); }) {
+        // explains (and bench_encoder measures); the low precisions run
+        // their matmuls in oneDNN, on LibTorch's pool.
+        worker_(
+            [threads = options.threads, policy = clip::thread_policy_for(precision_.precision)] {
+              clip::configure_inference_threads(threads, policy);
+            }) {
     if (tokenizer_.vocab_size() > static_cast<size_t>(model_->config().vocab_size))
       throw ModelError(
           "the vocabulary of " + weights_ + " has " + std::to_string(tokenizer_.vocab_size()) +
@@ -94,6 +108,11 @@ class LoadedClipRuntime : public ClipRuntime {
   int input_resolution() const override { return model_->config().image_resolution; }
   int layers() const override { return model_->config().vision_layers; }
   std::optional<float> calibrated_threshold() const override { return threshold_; }
+  clip::Precision precision() const override { return precision_.precision; }
+  const std::string &precision_note() const override { return precision_.note; }
+  std::string claim_precision_note() override {
+    return note_claimed_.exchange(true) ? std::string() : precision_.note;
+  }
 
   EncodedMasks encode_masks(const ImageView &frame, const std::vector<RegionMask> &masks,
                             int masked_layers) override {
@@ -130,6 +149,8 @@ class LoadedClipRuntime : public ClipRuntime {
   std::string name_;
   std::string weights_;
   torch::Device device_;
+  clip::PrecisionChoice precision_;
+  std::atomic<bool> note_claimed_{false};
   std::shared_ptr<clip::ClipModel> model_;
   BpeTokenizer tokenizer_;
   std::optional<float> threshold_;
@@ -166,10 +187,13 @@ bool device_available(const std::string &device, std::string *why) {
 std::shared_ptr<ClipRuntime> acquire_clip_runtime(const std::string &name_or_path,
                                                   const RuntimeOptions &options) {
   const std::string weights = locate_clip_model(name_or_path);
-  const std::string key = weights + "@" + options.device;
+  clip::PrecisionChoice precision = resolve_precision(options);
+  const std::string key =
+      weights + "@" + options.device + "#" + clip::precision_name(precision.precision);
   std::lock_guard<std::mutex> lock(registry_mutex);
   if (auto shared = registry[key].lock()) return shared;
-  auto runtime = std::make_shared<LoadedClipRuntime>(name_or_path, weights, options);
+  auto runtime =
+      std::make_shared<LoadedClipRuntime>(name_or_path, weights, options, std::move(precision));
   registry[key] = runtime;
   return runtime;
 }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "clip/precision.h"
 #include "common/image_view.h"
 #include "common/region_mask.h"
 
@@ -19,6 +20,10 @@ namespace refseg {
 struct RuntimeOptions {
   int threads = 0;             // LibTorch intra-op threads; 0 = every core
   std::string device = "cpu";  // "cpu", "cuda", "cuda:N"
+  // Resolved on the device at load (clip::choose_precision); both towers
+  // compute in it. Runtimes of one file in different precisions are
+  // separate models.
+  clip::Precision precision = clip::Precision::kFp32;
 };
 
 struct EncodedMasks {
@@ -33,7 +38,14 @@ class ClipRuntime {
   virtual const std::string &weights_path() const = 0;
   virtual int embed_dim() const = 0;
   virtual int input_resolution() const = 0;
-  virtual int layers() const = 0;  // image tower blocks (masked-layers range)
+  virtual int layers() const = 0;                 // image tower blocks (masked-layers range)
+  virtual clip::Precision precision() const = 0;  // never kAuto
+  // Why the precision may disappoint here (a mode this CPU has no fast
+  // instructions for), or empty.
+  virtual const std::string &precision_note() const = 0;
+  // precision_note() for the first caller, empty for every later one: what
+  // elements post as a warning, once per loaded model.
+  virtual std::string claim_precision_note() = 0;
   // The score below which this model's referents count as absent, when a
   // calibration came with it (read_score_threshold()).
   virtual std::optional<float> calibrated_threshold() const = 0;

@@ -126,6 +126,7 @@ EvaluationResult evaluate_refseg(const EvaluationOptions &o,
   const auto start = std::chrono::steady_clock::now();
   RuntimeOptions runtime_options;
   runtime_options.threads = o.threads;
+  runtime_options.precision = o.precision;
   auto runtime = acquire_clip_runtime(o.model, runtime_options);
   NounPhraseExtractor phrases;
   GroupingProposalGenerator grouping;

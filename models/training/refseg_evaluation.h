@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "clip/precision.h"
 #include "selection/selection.h"
 #include "world/referring_world.h"
 
@@ -48,6 +49,7 @@ struct EvaluationOptions {
   std::vector<SelectionWeights> settings = {SelectionWeights{}};
   world::WorldOptions world;
   int threads = 1;
+  clip::Precision precision = clip::Precision::kFp32;  // of both towers
   // > 0: also score this many absent attribute expressions per scene
   // (world::absent_expressions) against the scene's present attribute
   // expressions, and report their score separation per setting.

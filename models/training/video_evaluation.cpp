@@ -129,6 +129,7 @@ VideoEvaluationResult evaluate_video(const VideoEvaluationOptions &o,
   const auto start = std::chrono::steady_clock::now();
   RuntimeOptions runtime_options;
   runtime_options.threads = o.threads;
+  runtime_options.precision = o.precision;
   auto runtime = acquire_clip_runtime(o.model, runtime_options);
   NounPhraseExtractor phrases;
   GroupingProposalGenerator grouping;

@@ -77,6 +77,7 @@ struct VideoEvaluationOptions {
   std::vector<NamedStabilizer> stabilizers = {{"default", tracking::StabilizerOptions{}},
                                               {"always-best", tracking::StabilizerOptions{0.f, 1}}};
   int threads = 1;
+  clip::Precision precision = clip::Precision::kFp32;  // of both towers
 };
 
 // Counts changes of a selection's identity from frame to frame: a frame

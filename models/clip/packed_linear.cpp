@@ -1,0 +1,83 @@
+#include "clip/packed_linear.h"
+
+#include <ATen/ATen.h>
+#include <ATen/core/dispatch/Dispatcher.h>
+#include <ATen/core/stack.h>
+
+#include <algorithm>
+
+#include "common/model_error.h"
+
+namespace refseg::clip {
+namespace {
+
+// Both operators are registered by libtorch_cpu when it loads.
+const c10::OperatorHandle &prepack_op() {
+  static const c10::OperatorHandle op =
+      c10::Dispatcher::singleton().findSchemaOrThrow("quantized::linear_prepack", "");
+  return op;
+}
+
+const c10::OperatorHandle &dynamic_linear_op() {
+  static const c10::OperatorHandle op =
+      c10::Dispatcher::singleton().findSchemaOrThrow("quantized::linear_dynamic", "");
+  return op;
+}
+
+// The engine is ATen's process-wide setting and decides which packed
+// format linear_prepack builds; the packed weights then carry their own
+// kernels. So it is switched only around packing, and put back.
+class QEngineForPacking {
+ public:
+  QEngineForPacking() : previous_(at::globalContext().qEngine()) {
+    const auto engines = at::globalContext().supportedQEngines();
+    const bool onednn =
+        std::find(engines.begin(), engines.end(), at::QEngine::ONEDNN) != engines.end();
+    if (onednn) at::globalContext().setQEngine(at::QEngine::ONEDNN);
+    if (at::globalContext().qEngine() == at::QEngine::NoQEngine)
+      throw ModelError("precision int8: this LibTorch has no quantized engine");
+  }
+  ~QEngineForPacking() {
+    if (previous_ != at::QEngine::NoQEngine) at::globalContext().setQEngine(previous_);
+  }
+
+ private:
+  at::QEngine previous_;
+};
+
+}  // namespace
+
+PackedLinear::PackedLinear(const at::Tensor &weight, const at::Tensor &bias, Precision precision)
+    : precision_(precision), out_features_(weight.size(0)) {
+  if (precision == Precision::kBf16 || precision == Precision::kFp16) {
+    const auto dtype = precision == Precision::kBf16 ? at::kBFloat16 : at::kHalf;
+    weight_ = weight.detach().to(dtype).contiguous();
+    bias_ = bias.detach().to(dtype).contiguous();
+    return;
+  }
+  if (precision != Precision::kInt8)
+    throw ModelError(std::string("PackedLinear: nothing to pack for precision ") +
+                     precision_name(precision));
+  QEngineForPacking engine;
+  const at::Tensor w = weight.detach().to(at::kFloat).contiguous();
+  // Symmetric per output channel: the largest |w| of a row maps to 127.
+  const at::Tensor scales = w.abs().amax(1).div(127.0).clamp_min(1e-12).to(at::kDouble);
+  const at::Tensor zeros = at::zeros({w.size(0)}, at::kLong);
+  const at::Tensor q = at::quantize_per_channel(w, scales, zeros, 0, at::kQInt8);
+  torch::jit::Stack stack{q, c10::optional<at::Tensor>(bias.detach().to(at::kFloat).contiguous())};
+  prepack_op().callBoxed(&stack);
+  packed_ = std::move(stack.at(0));
+}
+
+at::Tensor PackedLinear::forward(const at::Tensor &x) const {
+  auto sizes = x.sizes().vec();
+  sizes.back() = out_features_;
+  const auto rows = x.reshape({-1, x.size(-1)});
+  if (weight_.defined())
+    return at::addmm(bias_, rows.to(weight_.scalar_type()), weight_.t()).view(sizes);
+  torch::jit::Stack stack{rows.to(at::kFloat).contiguous(), packed_, false};
+  dynamic_linear_op().callBoxed(&stack);
+  return stack.at(0).toTensor().view(sizes);
+}
+
+}  // namespace refseg::clip
