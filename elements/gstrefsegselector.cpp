@@ -1,11 +1,12 @@
 #include "gstrefsegselector.h"
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "language/noun_phrase.h"
+#include "language/phrase_resolver.h"
 #include "refseg_analysis_step.h"
 #include "refseg_elements.h"
 #include "refseg_frame.h"
@@ -42,6 +43,20 @@ constexpr float kDefaultThreshold = kModelThreshold;
 constexpr refseg::gst::ModelPropertyIds kModelProperties{PROP_MODEL, PROP_THREADS, PROP_DEVICE,
                                                      PROP_PRECISION};
 
+// How long an expression may go without its target noun phrase: the phrase
+// is parsed on the resolver's worker thread when the text is set, frames
+// use the sentence feature alone until it is there, and once this much time
+// has passed the word-list heuristic answers until the parse does
+// (models/language/phrase_resolver.h). start() waits up to this long for
+// the phrases of the expressions already set.
+constexpr std::chrono::milliseconds kPhraseBudget{1000};
+
+static refseg::PhraseResolverOptions phrase_options() {
+  refseg::PhraseResolverOptions options;
+  options.budget = kPhraseBudget;
+  return options;
+}
+
 struct SelectorSettings {
   refseg::gst::ModelSettings model;
   std::string text;
@@ -63,7 +78,9 @@ struct SelectorSettings {
 // What start() loads and the streaming thread uses.
 struct SelectorModels {
   std::shared_ptr<refseg::ClipRuntime> clip;
-  std::unique_ptr<refseg::NounPhraseExtractor> phrases;
+  // Created with the element (no thread until the first expression), so
+  // that setting the text starts its parse at once.
+  refseg::PhraseResolver phrases{phrase_options()};
   bool warned_no_features = false;
   bool warned_non_finite = false;
   std::atomic<int> told_wanted{-1};  // what upstream was last told (-1: nothing yet)
@@ -147,8 +164,14 @@ static void gst_refseg_selector_set_property(GObject *object, guint id, const GV
       break;
   }
   const bool asked = s.anything_asked();
+  std::vector<std::string> changed;
+  if (id == PROP_TEXT || id == PROP_EXPRESSIONS) changed = s.all_expressions();
   GST_OBJECT_UNLOCK(self);
-  if (id == PROP_TEXT || id == PROP_EXPRESSIONS) tell_upstream(self, asked);
+  if (id == PROP_TEXT || id == PROP_EXPRESSIONS) {
+    // Parsing starts now, on the resolver's thread; nothing waits for it.
+    for (const std::string &e : changed) self->models->phrases.request(e);
+    tell_upstream(self, asked);
+  }
 }
 
 static void gst_refseg_selector_get_property(GObject *object, guint id, GValue *value,
@@ -192,14 +215,26 @@ static gboolean gst_refseg_selector_start(GstBaseTransform *trans) {
   GstRefSegSelector *self = GST_REFSEG_SELECTOR(trans);
   GST_OBJECT_LOCK(self);
   const refseg::gst::ModelSettings settings = self->settings->model;
+  const std::vector<std::string> expressions = self->settings->all_expressions();
   GST_OBJECT_UNLOCK(self);
   self->models->clip = refseg::gst::acquire_model(GST_ELEMENT(self), settings);
   if (!self->models->clip) return FALSE;
-  if (!self->models->phrases)
-    self->models->phrases = std::make_unique<refseg::NounPhraseExtractor>();
-  if (!self->models->phrases->has_parser())
+  refseg::PhraseResolver &phrases = self->models->phrases;
+  for (const std::string &e : expressions) phrases.request(e);
+  if (!phrases.has_parser())
     GST_WARNING_OBJECT(self,
                        "no link-grammar dictionary: target noun phrases come from a heuristic");
+  // The first frames get the parsed phrases of the expressions already set
+  // when parsing them takes less than the budget (it takes milliseconds);
+  // otherwise streaming starts without them.
+  const auto deadline = std::chrono::steady_clock::now() + kPhraseBudget;
+  for (const std::string &e : expressions) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || !phrases.wait(e, left, /*final_only=*/true))
+      GST_DEBUG_OBJECT(self, "no phrase yet for \"%s\": the sentence feature alone for now",
+                       e.c_str());
+  }
   self->models->warned_no_features = false;
   self->models->warned_non_finite = false;
   self->models->told_wanted = -1;
@@ -275,7 +310,11 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
   int roi_id = 0;
   for (const std::string &expression : expressions) {
     if (is_blank(expression)) continue;
-    const std::string phrase = self->models->phrases->target_phrase(expression);
+    // Never waits for a parse: until the phrase is resolved the sentence
+    // is used alone (the phrase used is the whole expression).
+    const std::optional<refseg::ResolvedPhrase> resolved =
+        self->models->phrases.try_get(expression);
+    const std::string phrase = resolved ? resolved->phrase : expression;
     refseg::gst::PublishedSelection published;
     published.expression = expression.c_str();
     published.phrase = phrase.c_str();

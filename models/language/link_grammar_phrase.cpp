@@ -61,9 +61,21 @@ class Utf8Ctype {
 };
 
 // Parses longer than this are cut off; the heuristic answers instead.
+// link-grammar checks the timer only between stages, so one parse may run
+// well past it (seconds on runs of dots): the caps below keep such input
+// away from the parser, and after one expired parse no other is tried.
 constexpr int kMaxParseSeconds = 1;
 // Expressions with more words than this skip the parser (cost grows ~n^3).
 constexpr std::size_t kMaxWords = 40;
+// ... and so do those with more ASCII punctuation than this: runs of dots
+// and other punctuation split into many alternative tokens ("...", ".")
+// and are what makes a short text cost seconds (six runs of 16 dots and
+// "the zebra": 2-10 s per parse with the 1 s limit set). A referring
+// expression has a few commas, hyphens or apostrophes.
+constexpr std::size_t kMaxPunctuation = 8;
+// Cap on link-grammar's own count of the carrier sentence's tokens after
+// splitting (alternatives included; a 40-word expression has about 60).
+constexpr std::size_t kMaxTokens = 2 * kMaxWords;
 
 // Links from a pre-modifier to the noun it modifies (or to another
 // pre-modifier): determiners (D*), adjectives and noun modifiers (A, AN, AJ
@@ -146,7 +158,18 @@ class ParsedSentence {
     parse_options_set_min_null_count(opts, 0);
     parse_options_set_max_null_count(opts, max_nulls);
     parse_options_reset_resources(opts);
-    if (sentence_parse(sentence_, opts) <= 0 || parse_options_timer_expired(opts)) return;
+    if (sentence_split(sentence_, opts) != 0) return;
+    if (sentence_length(sentence_) < 0 ||
+        static_cast<std::size_t>(sentence_length(sentence_)) > kMaxTokens) {
+      too_costly_ = true;
+      return;
+    }
+    const int found = sentence_parse(sentence_, opts);
+    if (parse_options_timer_expired(opts) || parse_options_resources_exhausted(opts)) {
+      too_costly_ = true;
+      return;
+    }
+    if (found <= 0) return;
     if (sentence_num_valid_linkages(sentence_) <= 0) return;
     linkage_ = linkage_create(0, sentence_, opts);
     if (!linkage_) return;
@@ -179,6 +202,9 @@ class ParsedSentence {
   ParsedSentence &operator=(const ParsedSentence &) = delete;
 
   bool ok() const { return linkage_ != nullptr; }
+  // Too many tokens, or the parse ran out of time: another parse of the
+  // same expression would cost as much.
+  bool too_costly() const { return too_costly_; }
   const std::vector<ParsedWord> &words() const { return words_; }
   Linkage linkage() const { return linkage_; }
 
@@ -186,6 +212,7 @@ class ParsedSentence {
   Sentence sentence_ = nullptr;
   Linkage linkage_ = nullptr;
   std::vector<ParsedWord> words_;
+  bool too_costly_ = false;
 };
 
 bool is_nounish(const ParsedWord &w) {
@@ -299,6 +326,12 @@ std::optional<std::string> base_chunk(const ParsedSentence &parse, std::size_t h
 std::optional<std::string> LinkGrammarPhraseFinder::find(const std::string &normalized) {
   const std::vector<WordSpan> expr_words = split_words(normalized);
   if (expr_words.empty() || expr_words.size() > kMaxWords) return std::nullopt;
+  const auto punctuation = std::count_if(normalized.begin(), normalized.end(), [](char c) {
+    // ASCII only, whatever the locale.
+    return (c >= '!' && c <= '/') || (c >= ':' && c <= '@') || (c >= '[' && c <= '`') ||
+           (c >= '{' && c <= '~');
+  });
+  if (static_cast<std::size_t>(punctuation) > kMaxPunctuation) return std::nullopt;
   QuietLinkGrammar quiet;
   Utf8Ctype utf8;
 
@@ -316,6 +349,7 @@ std::optional<std::string> LinkGrammarPhraseFinder::find(const std::string &norm
       const std::size_t expr_begin = carrier.prefix.size();
       const std::size_t expr_end = expr_begin + normalized.size();
       ParsedSentence parse(text, handles_->dict, handles_->opts, max_nulls);
+      if (parse.too_costly()) return std::nullopt;
       if (!parse.ok()) continue;
       const auto &words = parse.words();
       const std::size_t head = find_head(parse, expr_begin, carrier.expects_object);

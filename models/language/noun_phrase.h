@@ -24,7 +24,10 @@ class NounPhraseExtractor {
   // expression. Empty or whitespace-only input gives ""; NUL bytes count as
   // whitespace (the parser never sees one). The result is a
   // substring of the expression with whitespace collapsed; input that is not
-  // valid UTF-8 or is too long to parse goes through the heuristic instead.
+  // valid UTF-8 or is too costly to parse (over 40 words or 8 ASCII
+  // punctuation marks, link_grammar_phrase.cpp) goes through the heuristic
+  // instead. A parse can still take a second or more: a thread that must
+  // not wait (a video element's) asks a PhraseResolver instead.
   std::string target_phrase(const std::string &expression) const;
 
   bool has_parser() const;
