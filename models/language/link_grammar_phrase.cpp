@@ -3,6 +3,7 @@
 #include <link-grammar/link-includes.h>
 
 #include <langinfo.h>
+#include <locale.h>
 #include <algorithm>
 #include <clocale>
 #include <cstring>
@@ -36,29 +37,38 @@ class QuietLinkGrammar {
   lg_error_handler handler_;
 };
 
-// The library wants a UTF-8 LC_CTYPE and force-sets one (globally) when the
-// program runs in the C locale. Do that ourselves for the duration of a call
-// and restore the application's locale afterwards.
-class Utf8Ctype {
+// The library wants a UTF-8 LC_CTYPE (it decodes with mbrtowc) and, when
+// the calling thread's codeset is not UTF-8, force-sets one for the whole
+// process with setlocale(), which races with every other thread's use of
+// the locale. Instead the calling thread alone switches to a UTF-8 LC_CTYPE
+// (uselocale, per thread) for the duration of a call, and back; the
+// process's locale is never touched.
+class ThreadUtf8Ctype {
  public:
-  Utf8Ctype() {
-    const char *current = std::setlocale(LC_CTYPE, nullptr);
-    saved_ = current ? current : "C";
-    const char *codeset = nl_langinfo(CODESET);
-    if (codeset && std::strcmp(codeset, "UTF-8") == 0) return;
-    changed_ = std::setlocale(LC_CTYPE, "C.UTF-8") != nullptr;
+  explicit ThreadUtf8Ctype(locale_t utf8) {
+    const char *codeset = nl_langinfo(CODESET);  // the calling thread's locale
+    if (!utf8 || (codeset && std::strcmp(codeset, "UTF-8") == 0)) return;
+    previous_ = uselocale(utf8);
   }
-  ~Utf8Ctype() {
-    const char *current = std::setlocale(LC_CTYPE, nullptr);
-    if (changed_ || !current || saved_ != current) std::setlocale(LC_CTYPE, saved_.c_str());
+  ~ThreadUtf8Ctype() {
+    if (previous_) uselocale(previous_);
   }
-  Utf8Ctype(const Utf8Ctype &) = delete;
-  Utf8Ctype &operator=(const Utf8Ctype &) = delete;
+  ThreadUtf8Ctype(const ThreadUtf8Ctype &) = delete;
+  ThreadUtf8Ctype &operator=(const ThreadUtf8Ctype &) = delete;
 
  private:
-  std::string saved_;
-  bool changed_ = false;
+  locale_t previous_ = nullptr;
 };
+
+// A locale object: LC_CTYPE UTF-8, everything else "C". nullptr when the
+// system has no UTF-8 locale at all (then link-grammar falls back on its
+// own global setlocale, the one thing left that is not thread-safe).
+locale_t new_utf8_ctype() {
+  for (const char *name : {"C.UTF-8", "en_US.UTF-8"}) {
+    if (locale_t l = newlocale(LC_CTYPE_MASK, name, static_cast<locale_t>(nullptr))) return l;
+  }
+  return nullptr;
+}
 
 // Parses longer than this are cut off; the heuristic answers instead.
 // link-grammar checks the timer only between stages, so one parse may run
@@ -119,17 +129,22 @@ struct Carrier {
 struct LinkGrammarPhraseFinder::Handles {
   Dictionary dict = nullptr;
   Parse_Options opts = nullptr;
+  locale_t utf8 = new_utf8_ctype();
   ~Handles() {
-    QuietLinkGrammar quiet;
-    if (opts) parse_options_delete(opts);
-    if (dict) dictionary_delete(dict);
+    {
+      QuietLinkGrammar quiet;
+      ThreadUtf8Ctype ctype(utf8);
+      if (opts) parse_options_delete(opts);
+      if (dict) dictionary_delete(dict);
+    }
+    if (utf8) freelocale(utf8);
   }
 };
 
 std::unique_ptr<LinkGrammarPhraseFinder> LinkGrammarPhraseFinder::create() {
   QuietLinkGrammar quiet;
-  Utf8Ctype utf8;
   auto handles = std::make_unique<Handles>();
+  ThreadUtf8Ctype ctype(handles->utf8);
   handles->dict = dictionary_create_lang("en");
   if (!handles->dict) return nullptr;
   handles->opts = parse_options_create();
@@ -333,7 +348,7 @@ std::optional<std::string> LinkGrammarPhraseFinder::find(const std::string &norm
   });
   if (static_cast<std::size_t>(punctuation) > kMaxPunctuation) return std::nullopt;
   QuietLinkGrammar quiet;
-  Utf8Ctype utf8;
+  ThreadUtf8Ctype ctype(handles_->utf8);
 
   // Fragments parse badly alone; "this is the man in black." parses as
   // intended. An expression with its own determiner gets no second one.

@@ -2,8 +2,11 @@
 // RefCOCO-style expressions, plus the inputs an element may pass through
 // from a user: empty, huge, non-ASCII, broken UTF-8, several threads.
 #include <gtest/gtest.h>
+#include <locale.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <clocale>
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -218,4 +221,32 @@ TEST(NounPhrase, ConcurrentCallersAgreeWithSerialCalls) {
   for (std::size_t t = 0; t < results.size(); ++t)
     for (std::size_t i = 0; i < 40; ++i)
       EXPECT_EQ(results[t][i], serial[i]) << corpus[i].expression;
+}
+
+TEST(NounPhrase, ParsingLeavesTheLocaleAlone) {
+  // The parser needs a UTF-8 LC_CTYPE; it gets one for the calling thread
+  // only (uselocale), so another thread reading the process's locale while
+  // parses run sees it unchanged, and the caller's own locale is restored.
+  std::setlocale(LC_ALL, "C");
+  const locale_t before = uselocale(static_cast<locale_t>(nullptr));
+  std::atomic<bool> done{false};
+  std::atomic<int> changed{0};
+  std::thread watcher([&] {
+    while (!done) {
+      const char *now = std::setlocale(LC_CTYPE, nullptr);
+      if (!now || std::string(now) != "C") ++changed;
+    }
+  });
+  const refseg::NounPhraseExtractor np;  // loading the dictionary too
+  const auto corpus = read_corpus();
+  std::size_t parsed = 0;
+  for (const auto &entry : corpus) parsed += !np.target_phrase(entry.expression).empty();
+  done = true;
+  watcher.join();
+  EXPECT_EQ(parsed, corpus.size());
+  EXPECT_EQ(changed.load(), 0) << "the process's LC_CTYPE changed while parsing";
+  EXPECT_EQ(std::string(std::setlocale(LC_CTYPE, nullptr)), "C");
+  EXPECT_EQ(uselocale(static_cast<locale_t>(nullptr)), before);
+  // And the parses were real ones: the UTF-8 the parser had to decode.
+  EXPECT_EQ(np.target_phrase("man in the café on the left"), "man");
 }
