@@ -5,6 +5,7 @@
 #include <gst/video/video.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <limits>
 #include <set>
@@ -401,6 +402,62 @@ GST_START_TEST(test_model_changes_while_playing_are_refused) {
 }
 GST_END_TEST;
 
+// The global features of frame_with_proposals() from an encoder in
+// `precision` (fp32, bf16, int8).
+static std::vector<float> global_features(const char *precision) {
+  GstHarness *h =
+      harness(std::string("refsegencoder precision=") + precision + " model=" + test_model());
+  GstBuffer *out = gst_harness_push_and_pull(h, frame_with_proposals());
+  guint n = 0, dim = 0;
+  const gfloat *global = gst_refseg_meta_get_features(gst_buffer_get_refseg_meta(out),
+                                                      GST_REFSEG_FEATURE_GLOBAL, &n, &dim);
+  fail_unless(global != nullptr);
+  std::vector<float> features(global, global + n * dim);
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+  return features;
+}
+
+GST_START_TEST(test_low_precisions_stay_close_to_fp32) {
+  const std::vector<float> fp32 = global_features("fp32");
+  for (const char *precision : {"bf16", "int8"}) {
+    const std::vector<float> low = global_features(precision);
+    fail_unless_equals_int(low.size(), fp32.size());
+    double dot = 0, a = 0, b = 0;
+    for (size_t i = 0; i < low.size(); ++i) {
+      dot += double(low[i]) * fp32[i];
+      a += double(low[i]) * low[i];
+      b += double(fp32[i]) * fp32[i];
+    }
+    const double cosine = dot / std::sqrt(a * b);
+    fail_unless(cosine > 0.999, "%s: cosine to fp32 %f", precision, cosine);
+    fail_if(low == fp32, "%s features equal fp32's: the precision was not applied", precision);
+  }
+}
+GST_END_TEST;
+
+GST_START_TEST(test_a_precision_the_device_cannot_run_is_a_named_error) {
+  const std::string src =
+      "videotestsrc num-buffers=1 ! video/x-raw,format=RGB,width=64,height=48 ! ";
+  const std::string error =
+      start_error(src + "refsegencoder precision=fp16 model=" + test_model() + " ! fakesink");
+  fail_unless(error.find("fp16 needs a CUDA device") != std::string::npos, "%s", error.c_str());
+
+  // refsegbin forwards the property to the encoder and the selector.
+  GstElement *bin = gst_element_factory_make("refsegbin", nullptr);
+  fail_unless(bin != nullptr);
+  gst_util_set_object_arg(G_OBJECT(bin), "precision", "int8");
+  gint value = -1;
+  g_object_get(bin, "precision", &value, nullptr);
+  GEnumValue *nick =
+      g_enum_get_value(G_ENUM_CLASS(g_type_class_peek(G_PARAM_SPEC_VALUE_TYPE(
+                           g_object_class_find_property(G_OBJECT_GET_CLASS(bin), "precision")))),
+                       value);
+  fail_unless(nick && std::string(nick->value_nick) == "int8");
+  gst_object_unref(bin);
+}
+GST_END_TEST;
+
 static Suite *encoder_selector_suite() {
   Suite *s = suite_create("refsegencoder-selector");
   TCase *tc = tcase_create("general");
@@ -418,6 +475,8 @@ static Suite *encoder_selector_suite() {
   tcase_add_test(tc, test_non_finite_features_select_nothing_with_a_reason);
   tcase_add_test(tc, test_encoder_skips_a_meta_of_another_frame_size);
   tcase_add_test(tc, test_model_changes_while_playing_are_refused);
+  tcase_add_test(tc, test_low_precisions_stay_close_to_fp32);
+  tcase_add_test(tc, test_a_precision_the_device_cannot_run_is_a_named_error);
   return s;
 }
 
