@@ -1,18 +1,24 @@
 // bench_proposals: median milliseconds per frame of the grouping proposal
 // generator on synthetic frames (the drawn scenes of the tests), per frame
 // size, and of the refsegproposals element in a pipeline when the plugin is
-// found. Prints the OpenCV thread count and the BLAS library loaded. Also
-// measures quality: top-N recall of the synthetic referring world's objects
-// (models/world: textured backgrounds, occlusion), the fraction of objects
-// with a proposal of IoU >= 0.5 / 0.8.
+// found. Prints the CPU model and its SIMD flags, the OpenCV thread count and
+// the BLAS library loaded. Also measures quality: top-N recall of the
+// synthetic referring world's objects (models/world: textured backgrounds,
+// occlusion), the fraction of objects with a proposal of IoU >= 0.5 / 0.8,
+// at the world's own 320x240 and rendered at 640x480 (where the generator
+// works on a downscaled grid), with the median time per world frame.
 //
 //   bench_proposals [--runs N] [--strategies 1|2] [--scenes N]
+//                   [--sizes WxH,WxH,...] [--processing-size N] [--threads N]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -61,15 +67,24 @@ double bench_generator(int width, int height, int runs, const refseg::GroupingOp
   return median(ms);
 }
 
-void world_recall(int scenes, const refseg::GroupingOptions &options) {
+// Top-N recall of the world's objects on `scenes` held-out scenes rendered
+// at width x height, and the median wall time per world frame.
+void world_recall(int scenes, int width, int height, const refseg::GroupingOptions &options) {
   refseg::GroupingProposalGenerator gen(options);
+  refseg::world::WorldOptions world;
+  world.width = width;
+  world.height = height;
   int objects = 0, hit5 = 0, hit8 = 0;
   double sum = 0;
+  std::vector<double> ms;
   for (int s = 0; s < scenes; ++s) {
-    const auto scene = refseg::world::make_scene(5000 + s);
+    const auto scene = refseg::world::make_scene(5000 + s, world);
     const cv::Mat &img = scene.image;
-    const auto masks = gen.propose(
-        {img.data, img.cols, img.rows, static_cast<int>(img.step), refseg::PixelLayout::RGB});
+    std::vector<refseg::RegionMask> masks;
+    ms.push_back(refseg::bench::time_once([&] {
+                   masks = gen.propose({img.data, img.cols, img.rows, static_cast<int>(img.step),
+                                        refseg::PixelLayout::RGB});
+                 }).wall_ms);
     for (const auto &object : scene.objects) {
       const refseg::RegionMask truth = refseg::world::region_mask(object);
       double best = 0;
@@ -82,10 +97,37 @@ void world_recall(int scenes, const refseg::GroupingOptions &options) {
   }
   std::printf(
       "world recall (%d scenes %dx%d, %d objects, top %d): IoU>=0.5 %.3f, IoU>=0.8 %.3f, "
-      "mean best IoU %.3f\n",
-      scenes, refseg::world::WorldOptions{}.width, refseg::world::WorldOptions{}.height, objects,
-      gen.filter().max_proposals, hit5 / std::max(1.0, double(objects)),
-      hit8 / std::max(1.0, double(objects)), sum / std::max(1, objects));
+      "mean best IoU %.3f  (median %.1f ms/frame wall)\n",
+      scenes, width, height, objects, gen.filter().max_proposals,
+      hit5 / std::max(1.0, double(objects)), hit8 / std::max(1.0, double(objects)),
+      sum / std::max(1, objects), median(ms));
+}
+
+// The SIMD flags of /proc/cpuinfo that decide which kernels OpenCV runs.
+std::string simd_flags() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string flags;
+  for (std::string line; std::getline(cpuinfo, line);)
+    if (line.rfind("flags", 0) == 0 && line.find(':') != std::string::npos) {
+      std::istringstream words(line.substr(line.find(':') + 1));
+      for (std::string w; words >> w;)
+        if (w.rfind("sse", 0) == 0 || w.rfind("ssse", 0) == 0 || w.rfind("avx", 0) == 0 ||
+            w.rfind("amx", 0) == 0 || w == "fma" || w == "f16c" || w == "popcnt" || w == "bmi2")
+          flags += (flags.empty() ? "" : " ") + w;
+      break;
+    }
+  return flags.empty() ? "unknown" : flags;
+}
+
+// "640x480,1280x720" -> sizes; malformed entries are skipped.
+std::vector<cv::Size> parse_sizes(const char *text) {
+  std::vector<cv::Size> sizes;
+  std::istringstream list(text);
+  for (std::string item; std::getline(list, item, ',');) {
+    int w = 0, h = 0;
+    if (std::sscanf(item.c_str(), "%dx%d", &w, &h) == 2 && w > 0 && h > 0) sizes.emplace_back(w, h);
+  }
+  return sizes;
 }
 
 #ifdef REFSEG_BENCH_GST
@@ -121,25 +163,32 @@ double bench_element(int width, int height, int frames) {
 }  // namespace
 
 int main(int argc, char **argv) {
-  int runs = 15, strategies = 2, scenes = 80;
+  int runs = 15, strategies = 2, scenes = 80, processing_size = -1, threads = -1;
+  std::vector<cv::Size> sizes = {{640, 480}, {1280, 720}, {1920, 1080}, {3840, 2160}};
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--runs")) runs = std::max(1, std::atoi(argv[i + 1]));
     if (!std::strcmp(argv[i], "--strategies"))
       strategies = std::clamp(std::atoi(argv[i + 1]), 1, 2);
     if (!std::strcmp(argv[i], "--scenes")) scenes = std::max(0, std::atoi(argv[i + 1]));
+    if (!std::strcmp(argv[i], "--sizes")) sizes = parse_sizes(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--processing-size")) processing_size = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--threads")) threads = std::max(1, std::atoi(argv[i + 1]));
   }
 #ifdef REFSEG_BENCH_GST
   gst_init(&argc, &argv);
 #endif
+  if (threads > 0) cv::setNumThreads(threads);
   refseg::GroupingOptions options;
   options.strategies.resize(strategies);
+  if (processing_size >= 0) options.processing_size = processing_size;
   refseg::bench::print_environment(stdout);
-  std::printf("OpenCV %s, cv::getNumThreads() %d\n", CV_VERSION, cv::getNumThreads());
+  std::printf("CPU flags (SIMD): %s\n", simd_flags().c_str());
+  std::printf("OpenCV %s, cv::getNumThreads() %d, hardware threads %u\n", CV_VERSION,
+              cv::getNumThreads(), std::thread::hardware_concurrency());
   std::printf("grouping generator: processing size %d, %d strateg%s, k %.0f, %d runs per size\n",
               options.processing_size, strategies, strategies == 1 ? "y" : "ies", options.scale,
               runs);
-  for (const cv::Size size :
-       {cv::Size(640, 480), cv::Size(1280, 720), cv::Size(1920, 1080), cv::Size(3840, 2160)}) {
+  for (const cv::Size size : sizes) {
     size_t n = 0;
     double cpu = 0;
     const double ms = bench_generator(size.width, size.height, runs, options, &n, &cpu);
@@ -151,6 +200,9 @@ int main(int argc, char **argv) {
     if (element_ms >= 0) std::printf("             element mean   %7.1f ms/frame\n", element_ms);
 #endif
   }
-  if (scenes > 0) world_recall(scenes, options);
+  if (scenes > 0) {
+    world_recall(scenes, 320, 240, options);
+    world_recall(scenes, 640, 480, options);
+  }
   return 0;
 }

@@ -4,19 +4,19 @@
 
 #include <opencv2/core/utility.hpp>
 #include <opencv2/imgproc.hpp>
-#include <opencv2/ximgproc/segmentation.hpp>
 
 #include "proposals/frame_image.h"
+#include "proposals/graph_segmentation.h"
 #include "proposals/proposal_filter.h"
 
 namespace refseg {
 namespace {
 
-cv::Mat convert_colour(const cv::Mat &rgb, ColourSpace space) {
-  cv::Mat out;
+void convert_colour(const cv::Mat &rgb, ColourSpace space, cv::Mat &out) {
   switch (space) {
     case ColourSpace::RGB:
-      return rgb;
+      out = rgb;
+      break;
     case ColourSpace::Lab:
       cv::cvtColor(rgb, out, cv::COLOR_RGB2Lab);
       break;
@@ -25,7 +25,6 @@ cv::Mat convert_colour(const cv::Mat &rgb, ColourSpace space) {
       cv::cvtColor(rgb, out, cv::COLOR_RGB2HSV_FULL);
       break;
   }
-  return out;
 }
 
 // Regions touching the frame border are more often background (floor, sky,
@@ -40,13 +39,6 @@ float ranking_score(const HierarchyRegion &h, cv::Size grid) {
                       h.box.y + h.box.height == grid.height;
   return h.isolation * (border ? kBorderFactor : 1.f);
 }
-
-// One strategy's segmentation and hierarchy, kept until its candidates are rendered.
-struct StrategyResult {
-  cv::Mat labels;
-  int n_segments = 0;
-  std::vector<HierarchyRegion> regions;
-};
 
 }  // namespace
 
@@ -66,32 +58,29 @@ std::vector<RegionMask> GroupingProposalGenerator::propose(const ImageView &fram
   // Strategies are independent: run them side by side (each writes only its
   // own slot, so the result does not depend on scheduling), then pool their
   // candidates in strategy order.
-  std::vector<StrategyResult> results(options_.strategies.size());
-  cv::parallel_for_(cv::Range(0, static_cast<int>(results.size())), [&](const cv::Range &range) {
+  work_.resize(options_.strategies.size());
+  cv::parallel_for_(cv::Range(0, static_cast<int>(work_.size())), [&](const cv::Range &range) {
     for (int s = range.start; s < range.end; ++s) {
       const GroupingStrategy &strategy = options_.strategies[s];
-      StrategyResult &r = results[s];
-      const cv::Mat image = convert_colour(rgb, strategy.colour_space);
-      auto segmenter = cv::ximgproc::segmentation::createGraphSegmentation(
-          options_.sigma, static_cast<float>(options_.scale * strategy.scale_factor), min_size);
-      segmenter->processImage(image, r.labels);
-      double max_label = 0;
-      cv::minMaxLoc(r.labels, nullptr, &max_label);
-      r.n_segments = static_cast<int>(max_label) + 1;
-      r.regions = group_regions(r.labels, r.n_segments, image, strategy.terms);
+      StrategyWork &r = work_[s];
+      convert_colour(rgb, strategy.colour_space, r.image);
+      const GraphSegmentationParams params{
+          options_.sigma, static_cast<float>(options_.scale * strategy.scale_factor), min_size};
+      segment_graph(r.image, params, r.segmentation, r.labels, &r.n_segments);
+      r.regions = group_regions(r.labels, r.n_segments, r.image, strategy.terms, r.grouping);
     }
   });
   std::vector<CandidateInfo> candidates;
   std::vector<std::pair<size_t, size_t>> origin;  // candidate -> (strategy, region)
-  for (size_t s = 0; s < results.size(); ++s)
-    for (size_t i = 0; i < results[s].regions.size(); ++i) {
-      const HierarchyRegion &h = results[s].regions[i];
+  for (size_t s = 0; s < work_.size(); ++s)
+    for (size_t i = 0; i < work_[s].regions.size(); ++i) {
+      const HierarchyRegion &h = work_[s].regions[i];
       candidates.push_back({ranking_score(h, rgb.size()), static_cast<double>(h.size), h.box});
       origin.emplace_back(s, i);
     }
 
   auto render = [&](size_t c) {
-    const StrategyResult &r = results[origin[c].first];
+    const StrategyWork &r = work_[origin[c].first];
     return render_region(r.regions[origin[c].second], r.labels, r.n_segments, candidates[c].score);
   };
   std::vector<RegionMask> out;

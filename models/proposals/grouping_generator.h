@@ -5,6 +5,9 @@
 
 #include <vector>
 
+#include <opencv2/core.hpp>
+
+#include "proposals/graph_segmentation.h"
 #include "proposals/proposal_generator.h"
 #include "proposals/region_hierarchy.h"
 
@@ -32,6 +35,10 @@ struct GroupingOptions {
 // times 0.7 when it touches the frame border (more often background). The
 // root region and anything above filter().max_area of the frame is dropped
 // as background.
+//
+// propose() keeps its working memory (a few MB per strategy) from frame to
+// frame instead of allocating it anew; one generator is therefore not for
+// concurrent calls from several threads (use one generator per thread).
 class GroupingProposalGenerator : public ProposalGenerator {
  public:
   explicit GroupingProposalGenerator(GroupingOptions options = {}, ProposalFilter filter = {});
@@ -42,7 +49,18 @@ class GroupingProposalGenerator : public ProposalGenerator {
   void set_options(const GroupingOptions &o) { options_ = o; }
 
  private:
+  // One strategy's colour image, segmentation and hierarchy, kept until its
+  // candidates are rendered, and its reusable working memory.
+  struct StrategyWork {
+    cv::Mat image, labels;
+    int n_segments = 0;
+    std::vector<HierarchyRegion> regions;
+    GraphSegmentationBuffers segmentation;
+    GroupingBuffers grouping;
+  };
+
   GroupingOptions options_;
+  std::vector<StrategyWork> work_;
 };
 
 }  // namespace refseg

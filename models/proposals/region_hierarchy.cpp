@@ -7,6 +7,7 @@
 #include <tuple>
 #include <utility>
 
+#include <opencv2/core/hal/intrin.hpp>
 #include <opencv2/imgproc.hpp>
 
 namespace refseg {
@@ -18,15 +19,9 @@ constexpr int kColourDim = 3 * kColourBins;                   // 75
 constexpr int kTextureDim = 3 * kOrientations * kMagnitudes;  // 240
 constexpr float kMagnitudeStep = 24.f;                        // Sobel units per magnitude bin
 
-struct RegionStats {
-  std::vector<float> colour, texture;  // L1-normalised histograms
-  Box box;
-  long size = 0;
-};
-
-float intersection(const std::vector<float> &a, const std::vector<float> &b) {
+float intersection(const float *a, const float *b, int n) {
   float s = 0.f;
-  for (size_t i = 0; i < a.size(); ++i) s += std::min(a[i], b[i]);
+  for (int i = 0; i < n; ++i) s += std::min(a[i], b[i]);
   return s;
 }
 
@@ -37,16 +32,10 @@ Box box_union(const Box &a, const Box &b) {
   return {x0, y0, x1 - x0, y1 - y0};
 }
 
-void normalise(std::vector<float> &h) {
-  float s = 0.f;
-  for (float v : h) s += v;
-  if (s > 0.f)
-    for (float &v : h) v /= s;
-}
-
 // Which of 8 45-degree sectors (counter-clockwise from +x) a gradient points
-// into, by signs and one comparison instead of atan2 (this runs 3x per pixel).
-inline int orientation_sector(float gx, float gy) {
+// into, by signs and one comparison instead of atan2 (this runs 3x per
+// pixel). No gradient is sector 0.
+inline int orientation_sector(int gx, int gy) {
   if (gy >= 0 && gx > 0) return gy < gx ? 0 : 1;
   if (gy > 0 && gx <= 0) return gy > -gx ? 2 : 3;
   if (gy <= 0 && gx < 0) return -gy < -gx ? 4 : 5;
@@ -54,65 +43,152 @@ inline int orientation_sector(float gx, float gy) {
   return 0;  // no gradient
 }
 
-// Per-pixel texture bin of each channel: gradient orientation (8 sectors) x
-// gradient magnitude (10 steps), from 3x3 Sobel derivatives.
-cv::Mat texture_bins(const cv::Mat &image) {
-  cv::Mat gx, gy;
-  cv::Sobel(image, gx, CV_32F, 1, 0, 3);
-  cv::Sobel(image, gy, CV_32F, 0, 1, 3);
-  cv::Mat bins(image.size(), CV_16UC3);
-  for (int y = 0; y < image.rows; ++y) {
-    const cv::Vec3f *dx = gx.ptr<cv::Vec3f>(y), *dy = gy.ptr<cv::Vec3f>(y);
-    cv::Vec3w *out = bins.ptr<cv::Vec3w>(y);
-    for (int x = 0; x < image.cols; ++x)
-      for (int c = 0; c < 3; ++c) {
-        const float mag = std::sqrt(dx[x][c] * dx[x][c] + dy[x][c] * dy[x][c]);
-        const int m = std::min(kMagnitudes - 1, static_cast<int>(mag / kMagnitudeStep));
-        const int o = orientation_sector(dx[x][c], dy[x][c]);
-        out[x][c] = static_cast<uint16_t>((c * kOrientations + o) * kMagnitudes + m);
-      }
-  }
-  return bins;
+// The texture bin of one channel's gradient without its channel offset:
+// orientation sector x magnitude step, the step min(9, floor(|g| / 24)).
+// (The 3x3 Sobel derivatives of 8-bit pixels are integers, so the squared
+// magnitude is exact in float.)
+inline int texture_code(int gx, int gy) {
+  const float magnitude = std::sqrt(static_cast<float>(gx * gx + gy * gy));
+  const int m = std::min(kMagnitudes - 1, static_cast<int>(magnitude / kMagnitudeStep));
+  return orientation_sector(gx, gy) * kMagnitudes + m;
 }
 
-std::vector<RegionStats> initial_stats(const cv::Mat &labels, int n, const cv::Mat &image) {
-  std::vector<RegionStats> stats(n);
-  std::vector<int> x0(n, INT32_MAX), y0(n, INT32_MAX), x1(n, -1), y1(n, -1);
-  for (auto &s : stats) {
-    s.colour.assign(kColourDim, 0.f);
-    s.texture.assign(kTextureDim, 0.f);
+// texture_code of n derivative pairs, eight at a time where the CPU has
+// 128-bit SIMD. The sector: the gradient turned by a multiple of 90 degrees
+// into the first quadrant (x > 0, y >= 0), where it is 0 below the diagonal
+// and 1 on or above it. The magnitude step: the number of k in 1..9 with
+// gx^2 + gy^2 >= (24 k)^2, in integers (the float formula's value, as the
+// squares are exact).
+void texture_codes(const int16_t *dx, const int16_t *dy, uint16_t *out, int n) {
+  int i = 0;
+#if CV_SIMD128
+  using cv::v_int16x8;
+  using cv::v_int32x4;
+  const v_int16x8 zero = cv::v_setzero_s16(), one = cv::v_setall_s16(1);
+  const v_int16x8 two = cv::v_setall_s16(2), three = cv::v_setall_s16(3);
+  const v_int16x8 steps = cv::v_setall_s16(kMagnitudes);
+  v_int32x4 step_starts[kMagnitudes - 1];
+  for (int k = 1; k < kMagnitudes; ++k) {
+    const int start = static_cast<int>(kMagnitudeStep) * k;
+    step_starts[k - 1] = cv::v_setall_s32(start * start - 1);
   }
-  const cv::Mat tex = texture_bins(image);
+  for (; i + 8 <= n; i += 8) {
+    const v_int16x8 gx = cv::v_load(dx + i), gy = cv::v_load(dy + i);
+    const v_int16x8 gx_pos = gx > zero;
+    const v_int16x8 gx_neg = zero > gx;
+    const v_int16x8 gy_pos = gy > zero;
+    const v_int16x8 gy_neg = zero > gy;
+    const v_int16x8 q1 = gx_pos & ~gy_neg;  // gy >= 0, gx > 0
+    const v_int16x8 q2 = gy_pos & ~gx_pos;  // gy > 0, gx <= 0
+    const v_int16x8 q3 = gx_neg & ~gy_pos;  // gy <= 0, gx < 0 (else gy < 0, gx >= 0, or none)
+    const v_int16x8 ngx = zero - gx, ngy = zero - gy;
+    const v_int16x8 u = cv::v_select(q1, gx, cv::v_select(q2, gy, cv::v_select(q3, ngx, ngy)));
+    const v_int16x8 v = cv::v_select(q1, gy, cv::v_select(q2, ngx, cv::v_select(q3, ngy, gx)));
+    const v_int16x8 quadrant =
+        cv::v_select(q1, zero, cv::v_select(q2, one, cv::v_select(q3, two, three)));
+    const v_int16x8 none = (gx == zero) & (gy == zero);
+    const v_int16x8 sector = cv::v_select(none, zero, quadrant + quadrant + ((v >= u) & one));
+    v_int16x8 lo, hi;
+    cv::v_zip(gx, gy, lo, hi);
+    const v_int32x4 square_lo = cv::v_dotprod(lo, lo), square_hi = cv::v_dotprod(hi, hi);
+    v_int32x4 m_lo = cv::v_setzero_s32(), m_hi = cv::v_setzero_s32();
+    for (const v_int32x4 &start : step_starts) {  // comparisons give -1 where true
+      m_lo = m_lo - (square_lo > start);
+      m_hi = m_hi - (square_hi > start);
+    }
+    const v_int16x8 code = sector * steps + cv::v_pack(m_lo, m_hi);
+    cv::v_store(reinterpret_cast<int16_t *>(out + i), code);
+  }
+#endif
+  for (; i < n; ++i) out[i] = static_cast<uint16_t>(texture_code(dx[i], dy[i]));
+}
+
+// Per-pixel texture bin of each channel: gradient orientation (8 sectors) x
+// gradient magnitude (10 steps), from 3x3 Sobel derivatives.
+void texture_bins(const cv::Mat &image, GroupingBuffers &buffers) {
+  cv::Sobel(image, buffers.gx, CV_16S, 1, 0, 3);
+  cv::Sobel(image, buffers.gy, CV_16S, 0, 1, 3);
+  buffers.texture_bins.create(image.size(), CV_16UC3);
+  const int n = 3 * image.cols;
+  for (int y = 0; y < image.rows; ++y) {
+    uint16_t *out = buffers.texture_bins.ptr<uint16_t>(y);
+    texture_codes(buffers.gx.ptr<int16_t>(y), buffers.gy.ptr<int16_t>(y), out, n);
+    // Channel c's bins come after those of the channels before it.
+    for (int i = 0; i < n; i += 3) {
+      out[i + 1] += kOrientations * kMagnitudes;
+      out[i + 2] += 2 * kOrientations * kMagnitudes;
+    }
+  }
+}
+
+// Region statistics in flat arrays, one row per region (initial segments
+// first, merged regions appended): L1-normalised colour and texture
+// histograms, box, size.
+struct RegionStats {
+  std::vector<float> &colour, &texture;
+  std::vector<Box> box;
+  std::vector<long> size;
+  const float *colour_of(int r) const { return &colour[static_cast<size_t>(r) * kColourDim]; }
+  const float *texture_of(int r) const { return &texture[static_cast<size_t>(r) * kTextureDim]; }
+  float *colour_of(int r) { return &colour[static_cast<size_t>(r) * kColourDim]; }
+  float *texture_of(int r) { return &texture[static_cast<size_t>(r) * kTextureDim]; }
+};
+
+// Pixel counts per initial segment, normalised into the first n rows.
+void initial_stats(const cv::Mat &labels, int n, const cv::Mat &image, GroupingBuffers &buffers,
+                   RegionStats &stats) {
+  texture_bins(image, buffers);
+  std::vector<int32_t> &colour = buffers.colour_counts, &texture = buffers.texture_counts;
+  colour.assign(static_cast<size_t>(n) * kColourDim, 0);
+  texture.assign(static_cast<size_t>(n) * kTextureDim, 0);
+  std::vector<int> x0(n, INT32_MAX), y0(n, INT32_MAX), x1(n, -1), y1(n, -1);
+  stats.size.assign(n, 0);
+  // Colour bin of a channel value (v * 25 / 256), offset by the channel.
+  uint8_t bin[3][256];
+  for (int c = 0; c < 3; ++c)
+    for (int v = 0; v < 256; ++v)
+      bin[c][v] = static_cast<uint8_t>(c * kColourBins + v * kColourBins / 256);
   for (int y = 0; y < labels.rows; ++y) {
     const int *l = labels.ptr<int>(y);
     const cv::Vec3b *px = image.ptr<cv::Vec3b>(y);
-    const cv::Vec3w *t = tex.ptr<cv::Vec3w>(y);
+    const cv::Vec3w *t = buffers.texture_bins.ptr<cv::Vec3w>(y);
     for (int x = 0; x < labels.cols; ++x) {
-      RegionStats &s = stats[l[x]];
-      ++s.size;
+      const int r = l[x];
+      ++stats.size[r];
+      int32_t *cc = &colour[static_cast<size_t>(r) * kColourDim];
+      int32_t *tc = &texture[static_cast<size_t>(r) * kTextureDim];
       for (int c = 0; c < 3; ++c) {
-        s.colour[c * kColourBins + px[x][c] * kColourBins / 256] += 1.f;
-        s.texture[t[x][c]] += 1.f;
+        ++cc[bin[c][px[x][c]]];
+        ++tc[t[x][c]];
       }
-      x0[l[x]] = std::min(x0[l[x]], x);
-      x1[l[x]] = std::max(x1[l[x]], x);
-      y0[l[x]] = std::min(y0[l[x]], y);
-      y1[l[x]] = std::max(y1[l[x]], y);
+      x0[r] = std::min(x0[r], x);
+      x1[r] = std::max(x1[r], x);
+      y0[r] = std::min(y0[r], y);
+      y1[r] = std::max(y1[r], y);
     }
   }
+  // Merged regions append a row each: room for all n - 1 of them up front.
+  stats.colour.resize(static_cast<size_t>(2 * n) * kColourDim);
+  stats.texture.resize(static_cast<size_t>(2 * n) * kTextureDim);
+  stats.box.assign(n, Box{});
+  auto normalise = [](const int32_t *counts, float *out, int dim) {
+    // The counts are below 2^24: the float sum is exact.
+    float s = 0.f;
+    for (int i = 0; i < dim; ++i) s += static_cast<float>(counts[i]);
+    for (int i = 0; i < dim; ++i) out[i] = s > 0.f ? static_cast<float>(counts[i]) / s : 0.f;
+  };
   for (int i = 0; i < n; ++i) {
-    normalise(stats[i].colour);
-    normalise(stats[i].texture);
-    if (stats[i].size > 0) stats[i].box = {x0[i], y0[i], x1[i] - x0[i] + 1, y1[i] - y0[i] + 1};
+    normalise(&colour[static_cast<size_t>(i) * kColourDim], stats.colour_of(i), kColourDim);
+    normalise(&texture[static_cast<size_t>(i) * kTextureDim], stats.texture_of(i), kTextureDim);
+    if (stats.size[i] > 0) stats.box[i] = {x0[i], y0[i], x1[i] - x0[i] + 1, y1[i] - y0[i] + 1};
   }
-  return stats;
 }
 
-// Pairs of 4-connected neighbouring segments, smaller label first.
-std::set<std::pair<int, int>> adjacent_pairs(const cv::Mat &labels) {
-  std::set<std::pair<int, int>> pairs;
+// Pairs of 4-connected neighbouring segments, smaller label first, sorted.
+std::vector<std::pair<int, int>> adjacent_pairs(const cv::Mat &labels) {
+  std::vector<std::pair<int, int>> pairs;
   auto add = [&](int a, int b) {
-    if (a != b) pairs.insert({std::min(a, b), std::max(a, b)});
+    if (a != b) pairs.emplace_back(std::min(a, b), std::max(a, b));
   };
   for (int y = 0; y < labels.rows; ++y) {
     const int *l = labels.ptr<int>(y);
@@ -122,6 +198,8 @@ std::set<std::pair<int, int>> adjacent_pairs(const cv::Mat &labels) {
       if (below) add(l[x], below[x]);
     }
   }
+  std::sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
   return pairs;
 }
 
@@ -129,28 +207,37 @@ std::set<std::pair<int, int>> adjacent_pairs(const cv::Mat &labels) {
 
 std::vector<HierarchyRegion> group_regions(const cv::Mat &labels, int n_segments,
                                            const cv::Mat &image, const SimilarityTerms &terms) {
+  GroupingBuffers buffers;
+  return group_regions(labels, n_segments, image, terms, buffers);
+}
+
+std::vector<HierarchyRegion> group_regions(const cv::Mat &labels, int n_segments,
+                                           const cv::Mat &image, const SimilarityTerms &terms,
+                                           GroupingBuffers &buffers) {
   CV_Assert(labels.type() == CV_32S && image.type() == CV_8UC3 && labels.size() == image.size());
-  std::vector<RegionStats> stats = initial_stats(labels, n_segments, image);
+  RegionStats stats{buffers.colour, buffers.texture, {}, {}};
+  initial_stats(labels, n_segments, image, buffers, stats);
   const double image_size = static_cast<double>(labels.total());
 
   std::vector<HierarchyRegion> regions(n_segments);
+  regions.reserve(2 * static_cast<size_t>(std::max(1, n_segments)));
   for (int i = 0; i < n_segments; ++i) {
     regions[i].segments = {i};
-    regions[i].box = stats[i].box;
-    regions[i].size = stats[i].size;
+    regions[i].box = stats.box[i];
+    regions[i].size = stats.size[i];
   }
 
   auto appearance = [&](int a, int b) {
-    return 0.5f * (intersection(stats[a].colour, stats[b].colour) +
-                   intersection(stats[a].texture, stats[b].texture));
+    return 0.5f * (intersection(stats.colour_of(a), stats.colour_of(b), kColourDim) +
+                   intersection(stats.texture_of(a), stats.texture_of(b), kTextureDim));
   };
   auto similarity = [&](int a, int b) {
     double s = 0;
-    if (terms.colour) s += intersection(stats[a].colour, stats[b].colour);
-    if (terms.texture) s += intersection(stats[a].texture, stats[b].texture);
-    const double both = static_cast<double>(stats[a].size + stats[b].size);
+    if (terms.colour) s += intersection(stats.colour_of(a), stats.colour_of(b), kColourDim);
+    if (terms.texture) s += intersection(stats.texture_of(a), stats.texture_of(b), kTextureDim);
+    const double both = static_cast<double>(stats.size[a] + stats.size[b]);
     if (terms.size) s += 1.0 - both / image_size;
-    if (terms.fill) s += 1.0 - (box_union(stats[a].box, stats[b].box).area() - both) / image_size;
+    if (terms.fill) s += 1.0 - (box_union(stats.box[a], stats.box[b]).area() - both) / image_size;
     return s;
   };
 
@@ -189,16 +276,20 @@ std::vector<HierarchyRegion> group_regions(const cv::Mat &labels, int n_segments
     static_cast<void>(s);
     const int c = static_cast<int>(regions.size());
 
-    RegionStats merged;
-    merged.size = stats[a].size + stats[b].size;
-    merged.box = box_union(stats[a].box, stats[b].box);
-    const float wa = static_cast<float>(stats[a].size) / merged.size, wb = 1.f - wa;
-    merged.colour.resize(kColourDim);
-    merged.texture.resize(kTextureDim);
-    for (int i = 0; i < kColourDim; ++i)
-      merged.colour[i] = wa * stats[a].colour[i] + wb * stats[b].colour[i];
-    for (int i = 0; i < kTextureDim; ++i)
-      merged.texture[i] = wa * stats[a].texture[i] + wb * stats[b].texture[i];
+    // The merged region's statistics: sizes add, boxes unite, histograms
+    // are the size-weighted means.
+    const long size = stats.size[a] + stats.size[b];
+    stats.size.push_back(size);
+    stats.box.push_back(box_union(stats.box[a], stats.box[b]));
+    const float wa = static_cast<float>(stats.size[a]) / size, wb = 1.f - wa;
+    {
+      const float *ca = stats.colour_of(a), *cb = stats.colour_of(b);
+      float *cc = stats.colour_of(c);
+      for (int i = 0; i < kColourDim; ++i) cc[i] = wa * ca[i] + wb * cb[i];
+      const float *ta = stats.texture_of(a), *tb = stats.texture_of(b);
+      float *tc = stats.texture_of(c);
+      for (int i = 0; i < kTextureDim; ++i) tc[i] = wa * ta[i] + wb * tb[i];
+    }
 
     for (int r : {a, b}) {
       float most_similar = 0.f;
@@ -209,10 +300,9 @@ std::vector<HierarchyRegion> group_regions(const cv::Mat &labels, int n_segments
     region.segments = regions[a].segments;
     region.segments.insert(region.segments.end(), regions[b].segments.begin(),
                            regions[b].segments.end());
-    region.box = merged.box;
-    region.size = merged.size;
+    region.box = stats.box[c];
+    region.size = size;
     regions.push_back(std::move(region));
-    stats.push_back(std::move(merged));
     neighbours.emplace_back();
 
     std::set<int> around = neighbours[a];

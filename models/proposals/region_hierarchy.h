@@ -4,6 +4,7 @@
 // region ever formed is a mask candidate.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -33,10 +34,23 @@ struct HierarchyRegion {
   float isolation = 0.f;
 };
 
+// Working memory of group_regions, reusable between calls: once it has seen
+// the largest grid and segment count, a call allocates little beyond its
+// result. Contents between calls mean nothing.
+struct GroupingBuffers {
+  cv::Mat gx, gy, texture_bins;                        // Sobel derivatives, per-pixel bins
+  std::vector<int32_t> colour_counts, texture_counts;  // per initial segment
+  std::vector<float> colour, texture;                  // normalised histograms, per region
+};
+
 // labels: CV_32S segment ids in [0, n_segments); image: CV_8UC3 in the
 // colour space the similarities should use, same size. Returns the initial
 // segments first (index = label) followed by the merged regions in merge
 // order. Deterministic: ties are broken by region index.
+std::vector<HierarchyRegion> group_regions(const cv::Mat &labels, int n_segments,
+                                           const cv::Mat &image, const SimilarityTerms &terms,
+                                           GroupingBuffers &buffers);
+// The same with buffers of its own.
 std::vector<HierarchyRegion> group_regions(const cv::Mat &labels, int n_segments,
                                            const cv::Mat &image, const SimilarityTerms &terms);
 

@@ -103,6 +103,32 @@ TEST(GroupingGenerator, Deterministic) {
   }
 }
 
+// The generator keeps its working memory between frames: frames of other
+// sizes and contents before a frame change nothing in its proposals.
+TEST(GroupingGenerator, EarlierFramesDoNotChangeTheProposals) {
+  const auto scene = refseg_test::make_scene(640, 480, 5, true, 21);
+  const auto fresh = GroupingProposalGenerator().propose(view_of(scene.rgb));
+  ASSERT_FALSE(fresh.empty());
+  GroupingProposalGenerator reused;
+  for (const cv::Size size : {cv::Size(1280, 720), cv::Size(200, 150), cv::Size(7, 480)})
+    reused.propose(view_of(refseg_test::make_scene(size.width, size.height, 6, false, 3).rgb));
+  refseg::GroupingOptions one_strategy;
+  one_strategy.strategies.resize(1);
+  reused.set_options(one_strategy);
+  reused.propose(view_of(scene.rgb));
+  reused.set_options(refseg::GroupingOptions{});
+  const auto again = reused.propose(view_of(scene.rgb));
+  ASSERT_EQ(again.size(), fresh.size());
+  for (size_t i = 0; i < fresh.size(); ++i) {
+    EXPECT_EQ(again[i].box.x, fresh[i].box.x);
+    EXPECT_EQ(again[i].box.y, fresh[i].box.y);
+    EXPECT_EQ(again[i].box.width, fresh[i].box.width);
+    EXPECT_EQ(again[i].box.height, fresh[i].box.height);
+    EXPECT_EQ(again[i].score, fresh[i].score);
+    EXPECT_EQ(again[i].pixels, fresh[i].pixels);
+  }
+}
+
 TEST(GroupingGenerator, MaxProposalsCapsTheCount) {
   const auto scene = refseg_test::make_scene(640, 480, 6, true);
   refseg::ProposalFilter filter;

@@ -67,6 +67,67 @@ TEST(RescaleMask, MatchesAFullFrameResize) {
   }
 }
 
+// The formulation rescale_mask computes faster: cv::warpAffine (bilinear,
+// zero outside the box) of the box crop onto the frame pixels around it, then
+// a threshold at 127.
+RegionMask warp_reference(const RegionMask &mask, int grid_w, int grid_h, int frame_w,
+                          int frame_h) {
+  const double sx = static_cast<double>(frame_w) / grid_w,
+               sy = static_cast<double>(frame_h) / grid_h;
+  const refseg::Box &b = mask.box;
+  const int fx0 = std::max(0, static_cast<int>(std::floor(b.x * sx)) - 1);
+  const int fy0 = std::max(0, static_cast<int>(std::floor(b.y * sy)) - 1);
+  const int fx1 = std::min(frame_w, static_cast<int>(std::ceil((b.x + b.width) * sx)) + 1);
+  const int fy1 = std::min(frame_h, static_cast<int>(std::ceil((b.y + b.height) * sy)) + 1);
+  const cv::Mat src(b.height, b.width, CV_8UC1, const_cast<uint8_t *>(mask.pixels.data()));
+  const cv::Matx23d inv(1.0 / sx, 0, (fx0 + 0.5) / sx - 0.5 - b.x,  //
+                        0, 1.0 / sy, (fy0 + 0.5) / sy - 0.5 - b.y);
+  cv::Mat dst;
+  cv::warpAffine(src, dst, cv::Mat(inv), cv::Size(fx1 - fx0, fy1 - fy0),
+                 cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, cv::Scalar(0));
+  cv::threshold(dst, dst, 127, 255, cv::THRESH_BINARY);
+  RegionMask out = refseg::crop_mask(dst, mask.score);
+  out.box.x += fx0;
+  out.box.y += fy0;
+  return out;
+}
+
+TEST(RescaleMask, EqualsBilinearWarpAndThreshold) {
+  cv::RNG rng(5);
+  int compared = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    const int grid_w = rng.uniform(8, 400), grid_h = rng.uniform(8, 300);
+    // Blobs of random ellipses and boxes, some touching the grid border.
+    cv::Mat grid = cv::Mat::zeros(grid_h, grid_w, CV_8U);
+    for (int k = 0; k < 3; ++k) {
+      const cv::Point c(rng.uniform(0, grid_w), rng.uniform(0, grid_h));
+      const cv::Size axes(rng.uniform(1, std::max(2, grid_w / 3)),
+                          rng.uniform(1, std::max(2, grid_h / 3)));
+      if (k == 2)
+        cv::rectangle(grid, c, c + cv::Point(axes), 255, cv::FILLED);
+      else
+        cv::ellipse(grid, c, axes, rng.uniform(0, 180), 0, 360, 255, cv::FILLED);
+    }
+    const RegionMask m = refseg::crop_mask(grid, 0.25f);
+    if (m.box.empty()) continue;
+    // Upscaling as from the working grid, odd ratios, and downscaling.
+    for (const double f : {1.6667, 3.3333, 10.0, 2.0, 1.37, 0.61}) {
+      const int frame_w = std::max(1, static_cast<int>(grid_w * f + rng.uniform(-2, 3)));
+      const int frame_h = std::max(1, static_cast<int>(grid_h * f + rng.uniform(-2, 3)));
+      const RegionMask expected = warp_reference(m, grid_w, grid_h, frame_w, frame_h);
+      const RegionMask got = refseg::rescale_mask(m, grid_w, grid_h, frame_w, frame_h);
+      ASSERT_EQ(got.box.x, expected.box.x) << trial << " " << f;
+      ASSERT_EQ(got.box.y, expected.box.y) << trial << " " << f;
+      ASSERT_EQ(got.box.width, expected.box.width) << trial << " " << f;
+      ASSERT_EQ(got.box.height, expected.box.height) << trial << " " << f;
+      ASSERT_EQ(got.pixels, expected.pixels) << trial << " " << f;
+      EXPECT_FLOAT_EQ(got.score, 0.25f);
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 300);
+}
+
 TEST(CropMask, EmptyMaskGivesEmptyBox) {
   EXPECT_TRUE(refseg::crop_mask(cv::Mat::zeros(5, 5, CV_8U), 0.f).box.empty());
 }
