@@ -1,10 +1,14 @@
 #include "clip/openai_weights.h"
 
+#include <algorithm>
+#include <cstring>
 #include <fstream>
+#include <vector>
 
 #include <torch/script.h>
 
 #include "clip/clip_model.h"
+#include "clip/zip_records.h"
 #include "common/model_error.h"
 
 namespace refseg::clip {
@@ -37,14 +41,63 @@ std::string class_name_for(const std::string &path) {
   return s;
 }
 
+// The tensors whose storage holds exactly the bytes of a stored record (a
+// tensor's storage is saved as one record, "<archive>/data/<key>").
+std::vector<std::string> tensors_stored_in(const std::string &path, const ZipRecord &record,
+                                           const NamedTensors &tensors) {
+  std::vector<std::string> names;
+  if (record.method != 0) return names;
+  std::string bytes;
+  try {
+    bytes = read_stored_record(path, record);
+  } catch (const ModelError &) {
+    return names;
+  }
+  for (const auto &kv : tensors) {
+    const c10::Storage &storage = kv.second.storage();
+    if (storage.nbytes() == bytes.size() && storage.data_ptr().get() &&
+        std::memcmp(storage.data_ptr().get(), bytes.data(), bytes.size()) == 0)
+      names.push_back(kv.first);
+  }
+  return names;
+}
+
+// "tensor visual.conv1.weight (record ViT-B-32/data/7)" for each damaged
+// record, or the record alone when no tensor is known to come from it.
+std::string describe_damage(const std::string &path, const std::vector<ZipRecord> &failing,
+                            const NamedTensors *tensors) {
+  std::string what;
+  const std::size_t shown = std::min<std::size_t>(failing.size(), 3);
+  for (std::size_t i = 0; i < shown; ++i) {
+    std::vector<std::string> names;
+    if (tensors) names = tensors_stored_in(path, failing[i], *tensors);
+    if (i) what += ", ";
+    if (names.empty()) {
+      what += "record " + failing[i].name;
+    } else {
+      what += names.size() == 1 ? "tensor " : "tensors ";
+      for (std::size_t n = 0; n < names.size(); ++n) what += (n ? ", " : "") + names[n];
+      what += " (record " + failing[i].name + ")";
+    }
+  }
+  if (failing.size() > shown) what += " and " + std::to_string(failing.size() - shown) + " more";
+  return path + ": " + what + (failing.size() == 1 ? " fails its" : " fail their") +
+         " CRC-32 check: the file is damaged (fetch it again)";
+}
+
 }  // namespace
 
 NamedTensors read_torchscript_tensors(const std::string &path) {
   if (!std::ifstream(path).good()) throw ModelError(path + ": file not found or not readable");
+  // LibTorch does not check the archive's CRCs (its miniz is built without
+  // them): flipped bytes inside a tensor would load as other weights.
+  std::vector<ZipRecord> failing;
+  if (const auto records = read_zip_directory(path)) failing = records_failing_crc(path, *records);
   torch::jit::Module module;
   try {
     module = torch::jit::load(path, torch::kCPU);
   } catch (const std::exception &e) {
+    if (!failing.empty()) throw ModelError(describe_damage(path, failing, nullptr));
     std::string what = e.what();
     what = what.substr(0, what.find('\n'));
     throw ModelError(path + ": not a TorchScript archive (" + what + ")");
@@ -58,6 +111,7 @@ NamedTensors read_torchscript_tensors(const std::string &path) {
     if (v.isTensor()) out[m] = v.toTensor();
     if (v.isInt()) out[m] = at::scalar_tensor(v.toInt(), at::kLong);
   }
+  if (!failing.empty()) throw ModelError(describe_damage(path, failing, &out));
   return out;
 }
 
