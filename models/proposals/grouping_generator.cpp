@@ -58,11 +58,12 @@ std::vector<RegionMask> GroupingProposalGenerator::propose(const ImageView &fram
   // Strategies are independent: run them side by side (each writes only its
   // own slot, so the result does not depend on scheduling), then pool their
   // candidates in strategy order.
-  work_.resize(options_.strategies.size());
-  cv::parallel_for_(cv::Range(0, static_cast<int>(work_.size())), [&](const cv::Range &range) {
+  std::vector<StrategyWork> &work = work_.strategies;
+  work.resize(options_.strategies.size());
+  cv::parallel_for_(cv::Range(0, static_cast<int>(work.size())), [&](const cv::Range &range) {
     for (int s = range.start; s < range.end; ++s) {
       const GroupingStrategy &strategy = options_.strategies[s];
-      StrategyWork &r = work_[s];
+      StrategyWork &r = work[s];
       convert_colour(rgb, strategy.colour_space, r.image);
       const GraphSegmentationParams params{
           options_.sigma, static_cast<float>(options_.scale * strategy.scale_factor), min_size};
@@ -72,15 +73,15 @@ std::vector<RegionMask> GroupingProposalGenerator::propose(const ImageView &fram
   });
   std::vector<CandidateInfo> candidates;
   std::vector<std::pair<size_t, size_t>> origin;  // candidate -> (strategy, region)
-  for (size_t s = 0; s < work_.size(); ++s)
-    for (size_t i = 0; i < work_[s].regions.size(); ++i) {
-      const HierarchyRegion &h = work_[s].regions[i];
+  for (size_t s = 0; s < work.size(); ++s)
+    for (size_t i = 0; i < work[s].regions.size(); ++i) {
+      const HierarchyRegion &h = work[s].regions[i];
       candidates.push_back({ranking_score(h, rgb.size()), static_cast<double>(h.size), h.box});
       origin.emplace_back(s, i);
     }
 
   auto render = [&](size_t c) {
-    const StrategyWork &r = work_[origin[c].first];
+    const StrategyWork &r = work[origin[c].first];
     return render_region(r.regions[origin[c].second], r.labels, r.n_segments, candidates[c].score);
   };
   std::vector<RegionMask> out;

@@ -59,8 +59,22 @@ class GroupingProposalGenerator : public ProposalGenerator {
     GroupingBuffers grouping;
   };
 
+  // The working memory is not shared by copies (cv::Mat copies share their
+  // pixels): a copied or assigned generator starts with none of its own.
+  struct Workspace {
+    std::vector<StrategyWork> strategies;
+    Workspace() = default;
+    Workspace(const Workspace &) {}
+    Workspace &operator=(const Workspace &) {
+      strategies.clear();
+      return *this;
+    }
+    Workspace(Workspace &&) = default;
+    Workspace &operator=(Workspace &&) = default;
+  };
+
   GroupingOptions options_;
-  std::vector<StrategyWork> work_;
+  Workspace work_;
 };
 
 }  // namespace refseg

@@ -1,6 +1,8 @@
 // The grouping generator finds drawn objects and honours its options.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <opencv2/imgproc.hpp>
 
 #include "proposals/grouping_generator.h"
@@ -126,6 +128,39 @@ TEST(GroupingGenerator, EarlierFramesDoNotChangeTheProposals) {
     EXPECT_EQ(again[i].box.height, fresh[i].box.height);
     EXPECT_EQ(again[i].score, fresh[i].score);
     EXPECT_EQ(again[i].pixels, fresh[i].pixels);
+  }
+}
+
+// Copies of a generator that has run do not share its working memory: the
+// copies, used at the same time from two threads on different frames, give
+// what fresh generators give.
+TEST(GroupingGenerator, CopiesDoNotShareWorkingMemory) {
+  const auto a = refseg_test::make_scene(640, 480, 4, true, 8);
+  const auto b = refseg_test::make_scene(640, 480, 6, false, 9);
+  const auto expected_a = GroupingProposalGenerator().propose(view_of(a.rgb));
+  const auto expected_b = GroupingProposalGenerator().propose(view_of(b.rgb));
+  GroupingProposalGenerator first;
+  first.propose(view_of(b.rgb));
+  GroupingProposalGenerator second = first;
+  GroupingProposalGenerator third;
+  third.propose(view_of(a.rgb));
+  third = first;
+  auto same = [](const std::vector<RegionMask> &got, const std::vector<RegionMask> &expected) {
+    if (got.size() != expected.size()) return false;
+    for (size_t i = 0; i < got.size(); ++i)
+      if (got[i].pixels != expected[i].pixels || got[i].score != expected[i].score) return false;
+    return true;
+  };
+  for (int round = 0; round < 3; ++round) {
+    bool ok_a = false, ok_b = false, ok_c = false;
+    std::thread t1([&] { ok_a = same(first.propose(view_of(a.rgb)), expected_a); });
+    std::thread t2([&] { ok_b = same(second.propose(view_of(b.rgb)), expected_b); });
+    ok_c = same(third.propose(view_of(a.rgb)), expected_a);
+    t1.join();
+    t2.join();
+    EXPECT_TRUE(ok_a) << "round " << round;
+    EXPECT_TRUE(ok_b) << "round " << round;
+    EXPECT_TRUE(ok_c) << "round " << round;
   }
 }
 
