@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (fuzz/, clang, -Dfuzz=enabled) in
+# ${BUILD_DIR:-build-fuzz} and runs each for SECONDS (default 30) from its
+# seed corpus in fuzz/corpus/<target>/. New inputs go to a scratch corpus
+# (the committed seeds are never rewritten); a crash, a broken property
+# (__builtin_trap) or an input slower than 5 s stops the run, leaves the
+# input in ${FUZZ_OUT:-build-fuzz/findings}/ and exits non-zero. Without
+# clang it says so and exits 77 (skipped).
+#
+#   scripts/fuzz.sh            # 30 s per target (CI)
+#   scripts/fuzz.sh 3600       # a long run
+#   FUZZ_TARGETS=fuzz_noun_phrase scripts/fuzz.sh 600
+set -uo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-30}
+build=${BUILD_DIR:-build-fuzz}
+out=${FUZZ_OUT:-$build/findings}
+targets=${FUZZ_TARGETS:-fuzz_tokenizer fuzz_noun_phrase}
+if ! command -v clang++ >/dev/null; then
+  echo "fuzz.sh: clang++ not found: fuzz targets skipped"
+  exit 77
+fi
+if [ ! -f "$build/build.ninja" ]; then
+  CC=clang CXX=clang++ meson setup "$build" -Dfuzz=enabled -Dgst=disabled -Dopencv=disabled \
+    >/dev/null || exit 1
+fi
+ninja_targets=()
+for t in $targets; do ninja_targets+=("fuzz/$t"); done
+ninja -C "$build" "${ninja_targets[@]}" || exit 1
+mkdir -p "$out"
+status=0
+for t in $targets; do
+  seeds=fuzz/corpus/${t#fuzz_}
+  scratch=$build/corpus/$t
+  mkdir -p "$scratch"
+  echo "== $t: ${seconds} s from $seeds"
+  if ! "$build/fuzz/$t" -max_total_time="$seconds" -max_len=512 -timeout=5 \
+      -artifact_prefix="$out/$t-" -print_final_stats=1 "$scratch" "$seeds" 2>"$out/$t.log"; then
+    echo "FAIL: $t (log: $out/$t.log, input: $out/$t-*)"
+    tail -30 "$out/$t.log"
+    status=1
+  else
+    grep -E "^stat::(number_of_executed_units|slowest_unit_time_sec|peak_rss_mb)" "$out/$t.log"
+  fi
+done
+exit $status
