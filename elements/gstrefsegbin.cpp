@@ -34,6 +34,7 @@ static const ForwardedProperty kForwarded[] = {
     {"sentence-weight", "sentence-weight", {false, false, true, false}},
     {"threshold", "threshold", {false, false, true, false}},
     {"masked-layers", "masked-layers", {false, true, false, false}},
+    {"local-crops", "local-crops", {false, true, false, false}},
     {"threads", "threads", {false, true, true, false}},
     {"device", "device", {false, true, true, false}},
     {"precision", "precision", {false, true, true, false}},

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/model_error.h"
 #include "refseg_analysis_step.h"
@@ -12,9 +13,18 @@
 GST_DEBUG_CATEGORY_STATIC(refseg_encoder_debug);
 #define GST_CAT_DEFAULT refseg_encoder_debug
 
-enum { PROP_0, PROP_MODEL, PROP_MASKED_LAYERS, PROP_THREADS, PROP_DEVICE, PROP_PRECISION };
+enum {
+  PROP_0,
+  PROP_MODEL,
+  PROP_MASKED_LAYERS,
+  PROP_THREADS,
+  PROP_DEVICE,
+  PROP_PRECISION,
+  PROP_LOCAL_CROPS
+};
 
 constexpr guint kDefaultMaskedLayers = 3;
+constexpr gint kAllLocalCrops = -1;  // the paper's method
 
 constexpr refseg::gst::ModelPropertyIds kModelProperties{PROP_MODEL, PROP_THREADS, PROP_DEVICE,
                                                          PROP_PRECISION};
@@ -22,6 +32,9 @@ constexpr refseg::gst::ModelPropertyIds kModelProperties{PROP_MODEL, PROP_THREAD
 struct EncoderSettings {
   refseg::gst::ModelSettings model;
   guint masked_layers = kDefaultMaskedLayers;
+  gint local_crops = kAllLocalCrops;
+  // What the selector downstream scores with (refseg-text-features).
+  std::vector<std::vector<float>> texts;
 };
 
 struct _GstRefSegEncoder {
@@ -40,6 +53,8 @@ static void gst_refseg_encoder_set_property(GObject *object, guint id, const GVa
   GST_OBJECT_LOCK(self);
   if (id == PROP_MASKED_LAYERS)
     self->settings->masked_layers = g_value_get_uint(value);
+  else if (id == PROP_LOCAL_CROPS)
+    self->settings->local_crops = g_value_get_int(value);
   else if (!refseg::gst::set_model_property(GST_ELEMENT(self), self->settings->model,
                                             kModelProperties, id, value))
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -52,6 +67,8 @@ static void gst_refseg_encoder_get_property(GObject *object, guint id, GValue *v
   GST_OBJECT_LOCK(self);
   if (id == PROP_MASKED_LAYERS)
     g_value_set_uint(value, self->settings->masked_layers);
+  else if (id == PROP_LOCAL_CROPS)
+    g_value_set_int(value, self->settings->local_crops);
   else if (!refseg::gst::get_model_property(self->settings->model, kModelProperties, id, value))
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   GST_OBJECT_UNLOCK(self);
@@ -90,13 +107,17 @@ static GstFlowReturn gst_refseg_encoder_transform_frame_ip(GstVideoFilter *filte
   }
   GST_OBJECT_LOCK(self);
   const int masked_layers = static_cast<int>(self->settings->masked_layers);
+  refseg::LocalCrops crops;
+  crops.k = self->settings->local_crops;
+  if (crops.k >= 0) crops.texts = self->settings->texts;
   GST_OBJECT_UNLOCK(self);
   const gint64 start = refseg::gst::monotonic_ns();
   const std::vector<refseg::RegionMask> proposals = refseg::gst::read_proposals(meta);
   refseg::ClipRuntime &runtime = **self->runtime;
   try {
     const refseg::EncodedMasks features =
-        runtime.encode_masks(refseg::gst::image_view(frame), proposals, masked_layers);
+        runtime.encode_masks(refseg::gst::image_view(frame), proposals, masked_layers, crops);
+    GST_LOG_OBJECT(self, "%zu proposals, %zu local crops", features.count, features.local_crops);
     gst_refseg_meta_set_features(meta, runtime.name().c_str(), features.count, features.dim,
                                  features.global.data(), features.local.data());
   } catch (const std::exception &e) {
@@ -105,6 +126,19 @@ static GstFlowReturn gst_refseg_encoder_transform_frame_ip(GstVideoFilter *filte
   }
   refseg::gst::record_processing_time(GST_ELEMENT(self), *self->time, start);
   return GST_FLOW_OK;
+}
+
+// The selector's text features, for local-crops; forwarded, since other
+// elements upstream may want them too.
+static gboolean gst_refseg_encoder_src_event(GstBaseTransform *trans, GstEvent *event) {
+  std::vector<std::vector<float>> texts;
+  if (refseg::gst::parse_text_features_event(event, &texts)) {
+    GST_DEBUG_OBJECT(trans, "%zu text features from downstream", texts.size());
+    GST_OBJECT_LOCK(trans);
+    GST_REFSEG_ENCODER(trans)->settings->texts = std::move(texts);
+    GST_OBJECT_UNLOCK(trans);
+  }
+  return GST_BASE_TRANSFORM_CLASS(gst_refseg_encoder_parent_class)->src_event(trans, event);
 }
 
 static gboolean gst_refseg_encoder_query(GstBaseTransform *trans, GstPadDirection direction,
@@ -144,6 +178,16 @@ static void gst_refseg_encoder_class_init(GstRefSegEncoderClass *klass) {
                         0, 64, kDefaultMaskedLayers,
                         static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                  GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property(
+      gobject_class, PROP_LOCAL_CROPS,
+      g_param_spec_int(
+          "local-crops", "Local crops",
+          "Local-context crop passes per expression: only each expression's N best proposals by "
+          "global score get one, the others are scored on their global feature alone (the local "
+          "feature weighs 1 - global-weight); -1 = every proposal (the paper's method)",
+          -1, 1024, kAllLocalCrops,
+          static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                   GST_PARAM_MUTABLE_PLAYING)));
   refseg::gst::add_video_pad_templates(element_class);
   gst_element_class_set_static_metadata(
       element_class, "Referring segmentation encoder", "Filter/Analyzer/Video",
@@ -153,6 +197,7 @@ static void gst_refseg_encoder_class_init(GstRefSegEncoderClass *klass) {
   transform_class->start = GST_DEBUG_FUNCPTR(gst_refseg_encoder_start);
   transform_class->stop = GST_DEBUG_FUNCPTR(gst_refseg_encoder_stop);
   transform_class->query = GST_DEBUG_FUNCPTR(gst_refseg_encoder_query);
+  transform_class->src_event = GST_DEBUG_FUNCPTR(gst_refseg_encoder_src_event);
   filter_class->transform_frame_ip = GST_DEBUG_FUNCPTR(gst_refseg_encoder_transform_frame_ip);
   GST_DEBUG_CATEGORY_INIT(refseg_encoder_debug, "refsegencoder", 0, "refseg CLIP encoder");
 }

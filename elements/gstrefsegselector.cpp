@@ -41,7 +41,7 @@ constexpr float kModelThreshold = -101.f;
 constexpr float kDefaultThreshold = kModelThreshold;
 
 constexpr refseg::gst::ModelPropertyIds kModelProperties{PROP_MODEL, PROP_THREADS, PROP_DEVICE,
-                                                     PROP_PRECISION};
+                                                         PROP_PRECISION};
 
 // How long an expression may go without its target noun phrase: the phrase
 // is parsed on the resolver's worker thread when the text is set, frames
@@ -84,6 +84,8 @@ struct SelectorModels {
   bool warned_no_features = false;
   bool warned_non_finite = false;
   std::atomic<int> told_wanted{-1};  // what upstream was last told (-1: nothing yet)
+  // The text features upstream was last told (streaming thread only).
+  std::vector<std::vector<float>> told_texts;
   refseg::scheduling::ProcessingTime time;
 };
 
@@ -238,6 +240,7 @@ static gboolean gst_refseg_selector_start(GstBaseTransform *trans) {
   self->models->warned_no_features = false;
   self->models->warned_non_finite = false;
   self->models->told_wanted = -1;
+  self->models->told_texts.clear();
   self->models->time.clear();
   return TRUE;
 }
@@ -308,6 +311,7 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
                               ? threshold_setting
                               : clip.calibrated_threshold().value_or(kNoThreshold);
   int roi_id = 0;
+  std::vector<std::vector<float>> texts;  // what this frame was scored with
   for (const std::string &expression : expressions) {
     if (is_blank(expression)) continue;
     // Never waits for a parse: until the phrase is resolved the sentence
@@ -343,6 +347,7 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
     }
     const std::vector<float> scores =
         refseg::score_proposals(global, local, rows, dim, text, weights.global);
+    texts.push_back(std::move(text));
     const int best = refseg::best_proposal(scores);
     if (best < 0) {
       // Every score is NaN: features (or weights) with NaN/inf values.
@@ -369,6 +374,13 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
     published.index = chosen;
     published.score = scores[best];
     record_selection(self, buffer, meta, published, scores, post_messages, &roi_id);
+  }
+  // An encoder upstream with local-crops ranks the next frames' proposals
+  // by these (refseg-text-features).
+  if (!texts.empty() && texts != self->models->told_texts) {
+    gst_pad_push_event(GST_BASE_TRANSFORM_SINK_PAD(self),
+                       refseg::gst::new_text_features_event(texts));
+    self->models->told_texts = std::move(texts);
   }
   refseg::gst::record_processing_time(GST_ELEMENT(self), self->models->time, start);
   return GST_FLOW_OK;

@@ -1,5 +1,7 @@
 #include "refseg_analysis_step.h"
 
+#include <algorithm>
+
 namespace refseg::gst {
 
 gint64 monotonic_ns() {
@@ -47,6 +49,36 @@ bool parse_demand_event(GstEvent *event, bool *wanted) {
       !gst_structure_get_boolean(s, "wanted", &w))
     return false;
   *wanted = w;
+  return true;
+}
+
+GstEvent *new_text_features_event(const std::vector<std::vector<float>> &texts) {
+  const guint dim = texts.empty() ? 0 : static_cast<guint>(texts.front().size());
+  std::vector<float> flat;
+  for (const auto &t : texts) flat.insert(flat.end(), t.begin(), t.end());
+  GBytes *bytes = g_bytes_new(flat.data(), flat.size() * sizeof(float));
+  GstStructure *s =
+      gst_structure_new("refseg-text-features", "dim", G_TYPE_UINT, dim, "count", G_TYPE_UINT,
+                        static_cast<guint>(texts.size()), "features", G_TYPE_BYTES, bytes, NULL);
+  g_bytes_unref(bytes);
+  return gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s);
+}
+
+bool parse_text_features_event(GstEvent *event, std::vector<std::vector<float>> *texts) {
+  if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_UPSTREAM) return false;
+  const GstStructure *s = gst_event_get_structure(event);
+  guint dim = 0, count = 0;
+  if (!s || !gst_structure_has_name(s, "refseg-text-features") ||
+      !gst_structure_get_uint(s, "dim", &dim) || !gst_structure_get_uint(s, "count", &count))
+    return false;
+  const GValue *value = gst_structure_get_value(s, "features");
+  if (!value || !G_VALUE_HOLDS(value, G_TYPE_BYTES)) return false;
+  gsize size = 0;
+  const auto *data = static_cast<const float *>(
+      g_bytes_get_data(static_cast<GBytes *>(g_value_get_boxed(value)), &size));
+  if (size != static_cast<gsize>(dim) * count * sizeof(float)) return false;
+  texts->assign(count, std::vector<float>(dim));
+  for (guint i = 0; i < count; ++i) std::copy_n(data + size_t{i} * dim, dim, (*texts)[i].begin());
   return true;
 }
 

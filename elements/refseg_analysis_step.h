@@ -4,10 +4,13 @@
 //    frames wait for their analysis a live sink waits long enough instead of
 //    dropping everything, and posts a latency message when that time grows;
 //  - carries the selector's "does anybody want results" upstream as a custom
-//    event, so that with no expression nothing is proposed or encoded.
+//    event, so that with no expression nothing is proposed or encoded, and
+//    the text features it scores with, for an encoder's local-crops.
 #pragma once
 
 #include <gst/base/gstbasetransform.h>
+
+#include <vector>
 
 #include "scheduling/analysis_schedule.h"
 
@@ -33,6 +36,14 @@ gint64 monotonic_ns();
 GstEvent *new_demand_event(bool wanted);
 // True when `event` is one; fills *wanted.
 bool parse_demand_event(GstEvent *event, bool *wanted);
+
+// The upstream custom event "refseg-text-features": the mixed text
+// features (dim floats each) the selector scores with, sent when they
+// change, so an encoder with local-crops knows which proposals to crop.
+// Fields: dim (uint), count (uint), features (GBytes, count x dim floats).
+GstEvent *new_text_features_event(const std::vector<std::vector<float>> &texts);
+// True when `event` is a well-formed one; fills *texts.
+bool parse_text_features_event(GstEvent *event, std::vector<std::vector<float>> *texts);
 
 // Whether the pipeline upstream of `sink_pad` is live (LATENCY query).
 bool upstream_is_live(GstPad *sink_pad);

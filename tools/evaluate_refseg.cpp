@@ -1,8 +1,8 @@
 // Accuracy of the method on held-out scenes of the synthetic referring world:
 //   evaluate_refseg --model NAME --seed S --scenes N [--proposals grouping|ground-truth]
 //                   [--global-weight a[,a...]] [--sentence-weight b[,b...]]
-//                   [--masked-layers k] [--threads N] [--precision P] [--absent N] [--json
-//                   out.json]
+//                   [--masked-layers k] [--threads N] [--precision P] [--local-crops K] [--absent
+//                   N] [--json out.json]
 // Several weights (comma-separated) are scored from the same features, every
 // a with every b. --absent N also scores N expressions per scene whose object
 // is absent and reports how the best score separates present from absent
@@ -33,7 +33,7 @@ void usage() {
       << "usage: evaluate_refseg --model NAME --seed S --scenes N\n"
          "         [--proposals grouping|ground-truth] [--global-weight a[,a...]]\n"
          "         [--sentence-weight b[,b...]] [--masked-layers k] [--threads N] [--precision P]\n"
-         "         [--absent N] [--json out.json]\n"
+         "         [--local-crops K] [--absent N] [--json out.json]\n"
          "       evaluate_refseg --video --model NAME --seed S --videos K [--frames F]\n"
          "         [--modes every-frame,interval-N,latest-L,...] [--motion both|moving|still]\n"
          "         [--proposals grouping|ground-truth] [--global-weight a]\n"
@@ -156,6 +156,8 @@ int main(int argc, char **argv) {
         o.threads = count(value(), arg, 1);
       } else if (arg == "--precision") {
         o.precision = refseg::clip::parse_precision(value());
+      } else if (arg == "--local-crops") {
+        o.local_crops = count(value(), arg, 0);
       } else if (arg == "--json") {
         json_path = value();
       } else if (arg == "--help" || arg == "-h") {

@@ -45,18 +45,13 @@ void ClipModel::set_precision(Precision precision) {
   if (precision == precision_) return;
   if (precision == Precision::kAuto)
     throw ModelError("set_precision: resolve auto with choose_precision() first");
-  if (precision_ != Precision::kFp32)
-    throw ModelError(std::string("set_precision: a ") + precision_name(precision_) +
-                     " model cannot change precision; load it again");
   const bool cuda = device().is_cuda();
   if (precision == Precision::kFp16 && !cuda)
     throw ModelError("precision fp16 needs a CUDA device; on the CPU use bf16, int8 or fp32");
   if (precision == Precision::kInt8 && cuda)
     throw ModelError("precision int8 runs on the CPU only; on CUDA use fp16");
-  if (precision != Precision::kFp32) {
-    if (vit) vit->transformer->pack(precision);
-    transformer->pack(precision);
-  }
+  if (vit) vit->transformer->pack(precision);
+  transformer->pack(precision);
   precision_ = precision;
 }
 

@@ -25,9 +25,9 @@ class ClipModel : public torch::nn::Module {
   c10::Device device() const { return text_projection.device(); }
 
   // How the towers compute from now on (precision.h); kAuto is not a
-  // precision (choose_precision() resolves it). int8 packs the transformer
-  // linears of both towers (a ResNet image tower's convolutions stay fp32)
-  // and cannot be undone: load the model again for another precision.
+  // precision (choose_precision() resolves it). The low precisions pack
+  // the transformer linears of both towers (packed_linear.h; a ResNet image
+  // tower's convolutions stay fp32); fp32 drops the packed copies.
   // Throws ModelError for a mode the model's device cannot run.
   void set_precision(Precision precision);
   Precision precision() const { return precision_; }

@@ -48,10 +48,12 @@ struct PrecisionChoice {
   std::string note;
 };
 // Throws ModelError for a mode the device cannot run at all (fp16 on CPU,
-// int8 on CUDA). A mode that runs but slowly here gives a note. auto picks,
-// on CUDA fp16, on CPU the fastest mode whose measured accuracy cost is
-// acceptable (docs/accuracy.md): int8 with VNNI/AMX, else bf16 with native
-// bf16, else fp32.
+// int8 on CUDA). A mode that runs but slowly here gives a note. auto: fp16
+// on CUDA; on the CPU the mode the features favour (bf16 with AMX, else
+// int8 with VNNI, else bf16 with native bf16, else fp32). Both low modes
+// stay within the accuracy budget of docs/accuracy.md; whether one pays
+// also depends on the model's size, so the runtime then times the image
+// tower in fp32 and in each mode the CPU allows and keeps the fastest.
 PrecisionChoice choose_precision(Precision requested, bool cuda, const CpuFeatures &cpu);
 
 }  // namespace refseg::clip

@@ -63,6 +63,9 @@ at::Tensor SelfAttentionImpl::forward(const at::Tensor &x, const at::Tensor &mas
 }
 
 void SelfAttentionImpl::pack(Precision precision) {
+  in_proj_packed_.reset();
+  out_proj_packed_.reset();
+  if (precision == Precision::kFp32) return;
   in_proj_packed_.emplace(in_proj_weight, in_proj_bias, precision);
   out_proj_packed_.emplace(out_proj->weight, out_proj->bias, precision);
 }
@@ -73,6 +76,9 @@ MlpImpl::MlpImpl(int64_t width) {
 }
 
 void MlpImpl::pack(Precision precision) {
+  c_fc_packed_.reset();
+  c_proj_packed_.reset();
+  if (precision == Precision::kFp32) return;
   c_fc_packed_.emplace(c_fc->weight, c_fc->bias, precision);
   c_proj_packed_.emplace(c_proj->weight, c_proj->bias, precision);
 }

@@ -42,7 +42,8 @@ class SelfAttentionImpl : public torch::nn::Module {
  public:
   SelfAttentionImpl(int64_t width, int64_t heads);
   at::Tensor forward(const at::Tensor &x, const at::Tensor &mask);
-  // Both projections in `precision` from now on (packed_linear.h).
+  // Both projections in `precision` from now on (packed_linear.h; fp32
+  // drops the packed copies).
   void pack(Precision precision);
   at::Tensor in_proj_weight, in_proj_bias;  // [3D, D], [3D]
   torch::nn::Linear out_proj{nullptr};
@@ -83,9 +84,9 @@ class TransformerImpl : public torch::nn::Module {
   // runs the shared prefix once and the masked suffix per mask.
   at::Tensor forward(at::Tensor x, const at::Tensor &mask, int64_t begin = 0, int64_t end = -1);
   ResidualAttentionBlock block(int64_t i) const;
-  // Every block's linears in `precision` (bf16, fp16, int8) from now on
-  // (packed_linear.h; the fp32 parameters stay, so state dicts are
-  // unchanged).
+  // Every block's linears in `precision` from now on (packed_linear.h;
+  // the fp32 parameters stay, so state dicts are unchanged, and fp32 drops
+  // the packed copies).
   void pack(Precision precision);
   int64_t layers() const { return static_cast<int64_t>(resblocks->size()); }
   torch::nn::ModuleList resblocks;

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <atomic>
+#include <chrono>
 #include <list>
 #include <map>
 #include <mutex>
@@ -16,6 +17,7 @@
 #include "common/model_error.h"
 #include "runtime/inference_worker.h"
 #include "runtime/model_locator.h"
+#include "selection/local_crops.h"
 #include "tokenizer/bpe_tokenizer.h"
 
 namespace refseg {
@@ -62,44 +64,79 @@ std::vector<float> to_vector(const torch::Tensor &t) {
   return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
 }
 
-std::shared_ptr<clip::ClipModel> load_model(const std::string &weights, torch::Device device,
-                                            clip::Precision precision) {
+std::shared_ptr<clip::ClipModel> load_model(const std::string &weights, torch::Device device) {
   auto model = clip::load_openai_clip(weights);
   model->to(device);
   model->eval();
-  model->set_precision(precision);
   return model;
 }
 
-clip::PrecisionChoice resolve_precision(const RuntimeOptions &options) {
-  return clip::choose_precision(options.precision, checked_device(options.device).is_cuda(),
-                                clip::detect_cpu_features());
+// Best of 2 wall milliseconds of the image tower on 2 random images, after
+// a warm-up.
+double image_tower_ms(clip::ClipModel &model) {
+  const int64_t r = model.config().image_resolution;
+  const torch::Tensor images = torch::randn({2, 3, r, r}).to(model.device());
+  torch::InferenceMode guard;
+  model.encode_image(images);
+  double best = 1e300;
+  for (int i = 0; i < 2; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    model.encode_image(images);
+    best = std::min(
+        best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                  .count());
+  }
+  return best;
+}
+
+// Sets the model's precision, on the inference thread, since what auto
+// measures must run as the model will. auto on the CPU: of fp32 and the
+// modes the CPU features allow, the one in which this model's image tower
+// runs fastest, each timed under its own thread policy (a low precision
+// must win by 10%): whether one pays depends on the CPU and on the model's
+// size (a tiny model loses to the casts and kernel calls).
+clip::PrecisionChoice apply_precision(clip::ClipModel &model, const RuntimeOptions &options) {
+  const bool cuda = model.device().is_cuda();
+  const clip::CpuFeatures cpu = clip::detect_cpu_features();
+  clip::PrecisionChoice choice = clip::choose_precision(options.precision, cuda, cpu);
+  if (options.precision == clip::Precision::kAuto && !cuda &&
+      choice.precision != clip::Precision::kFp32) {
+    std::vector<clip::Precision> candidates = {clip::Precision::kFp32};
+    if (cpu.fast_bf16()) candidates.push_back(clip::Precision::kBf16);
+    if (cpu.fast_int8()) candidates.push_back(clip::Precision::kInt8);
+    double fastest_ms = 0;
+    for (clip::Precision p : candidates) {
+      clip::configure_inference_threads(options.threads, clip::thread_policy_for(p));
+      model.set_precision(p);
+      const double ms = image_tower_ms(model) * (p == clip::Precision::kFp32 ? 1.0 : 1.1);
+      if (p == clip::Precision::kFp32 || ms < fastest_ms) choice.precision = p, fastest_ms = ms;
+    }
+  }
+  model.set_precision(choice.precision);
+  // OpenMP and OpenBLAS pools split as clip/inference_threads.h explains
+  // (and bench_encoder measures); the low precisions run their matmuls in
+  // oneDNN, on LibTorch's pool.
+  clip::configure_inference_threads(options.threads, clip::thread_policy_for(choice.precision));
+  return choice;
 }
 
 class LoadedClipRuntime : public ClipRuntime {
  public:
   // The weights load first, so a file that is not a CLIP model is reported
   // as such before any complaint about its vocabulary.
-  LoadedClipRuntime(std::string name, std::string weights, const RuntimeOptions &options,
-                    clip::PrecisionChoice precision)
+  LoadedClipRuntime(std::string name, std::string weights, const RuntimeOptions &options)
       : name_(std::move(name)),
         weights_(std::move(weights)),
         device_(checked_device(options.device)),
-        precision_(std::move(precision)),
-        model_(load_model(weights_, device_, precision_.precision)),
+        model_(load_model(weights_, device_)),
         tokenizer_(BpeTokenizer::from_file(locate_vocabulary(weights_))),
         threshold_(read_score_threshold(weights_)),
-        // OpenMP and OpenBLAS pools split as clip/inference_threads.h
-        // explains (and bench_encoder measures); the low precisions run
-        // their matmuls in oneDNN, on LibTorch's pool.
-        worker_(
-            [threads = options.threads, policy = clip::thread_policy_for(precision_.precision)] {
-              clip::configure_inference_threads(threads, policy);
-            }) {
+        worker_([] {}) {
     if (tokenizer_.vocab_size() > static_cast<size_t>(model_->config().vocab_size))
       throw ModelError(
           "the vocabulary of " + weights_ + " has " + std::to_string(tokenizer_.vocab_size()) +
           " tokens but the model embeds only " + std::to_string(model_->config().vocab_size));
+    precision_ = worker_.run([&] { return apply_precision(*model_, options); });
   }
 
   const std::string &name() const override { return name_; }
@@ -115,15 +152,33 @@ class LoadedClipRuntime : public ClipRuntime {
   }
 
   EncodedMasks encode_masks(const ImageView &frame, const std::vector<RegionMask> &masks,
-                            int masked_layers) override {
+                            int masked_layers, const LocalCrops &crops) override {
     return worker_.run([&] {
       clip::GlobalLocalEncoder encoder(model_, masked_layers);
-      const clip::MaskFeatures features = encoder.encode(frame, masks);
       EncodedMasks out;
       out.count = masks.size();
       out.dim = static_cast<size_t>(embed_dim());
-      out.global = to_vector(features.global);
-      out.local = to_vector(features.local);
+      if (crops.k < 0 || crops.texts.empty()) {
+        const clip::MaskFeatures features = encoder.encode(frame, masks);
+        out.global = to_vector(features.global);
+        out.local = to_vector(features.local);
+        out.local_crops = masks.size();
+        return out;
+      }
+      out.global = to_vector(encoder.encode_global(frame, masks));
+      const std::vector<bool> wanted =
+          rows_for_local_crops(out.global.data(), out.count, out.dim, crops.texts, crops.k);
+      std::vector<RegionMask> cropped;
+      for (size_t i = 0; i < masks.size(); ++i)
+        if (wanted[i]) cropped.push_back(masks[i]);
+      const std::vector<float> local =
+          cropped.empty() ? std::vector<float>() : to_vector(encoder.encode_local(frame, cropped));
+      out.local = out.global;
+      for (size_t i = 0, j = 0; i < masks.size(); ++i)
+        if (wanted[i])
+          std::copy_n(local.begin() + static_cast<std::ptrdiff_t>(j++ * out.dim), out.dim,
+                      out.local.begin() + static_cast<std::ptrdiff_t>(i * out.dim));
+      out.local_crops = cropped.size();
       return out;
     });
   }
@@ -187,13 +242,13 @@ bool device_available(const std::string &device, std::string *why) {
 std::shared_ptr<ClipRuntime> acquire_clip_runtime(const std::string &name_or_path,
                                                   const RuntimeOptions &options) {
   const std::string weights = locate_clip_model(name_or_path);
-  clip::PrecisionChoice precision = resolve_precision(options);
+  // As requested: an auto runtime is its own (what auto picks is measured
+  // when it loads).
   const std::string key =
-      weights + "@" + options.device + "#" + clip::precision_name(precision.precision);
+      weights + "@" + options.device + "#" + clip::precision_name(options.precision);
   std::lock_guard<std::mutex> lock(registry_mutex);
   if (auto shared = registry[key].lock()) return shared;
-  auto runtime =
-      std::make_shared<LoadedClipRuntime>(name_or_path, weights, options, std::move(precision));
+  auto runtime = std::make_shared<LoadedClipRuntime>(name_or_path, weights, options);
   registry[key] = runtime;
   return runtime;
 }

@@ -29,6 +29,17 @@ struct RuntimeOptions {
 struct EncodedMasks {
   size_t count = 0, dim = 0;
   std::vector<float> global, local;  // count x dim, row-major, unnormalized
+  // Masks whose local row is their own crop's feature; the others' local
+  // row is a copy of their global one (local-crops), so any a scores them
+  // on the global feature alone.
+  size_t local_crops = 0;
+};
+
+// Which masks get a local-context crop pass (selection/local_crops.h): all
+// (k < 0, the paper's method), or each text's k best by global score.
+struct LocalCrops {
+  int k = -1;
+  std::vector<std::vector<float>> texts;  // mixed text features to rank by
 };
 
 class ClipRuntime {
@@ -50,9 +61,10 @@ class ClipRuntime {
   // calibration came with it (read_score_threshold()).
   virtual std::optional<float> calibrated_threshold() const = 0;
 
-  // Global- and local-context features of each mask (METHOD.md step 2).
+  // Global- and local-context features of each mask (METHOD.md step 2),
+  // local ones for the masks `crops` picks.
   virtual EncodedMasks encode_masks(const ImageView &frame, const std::vector<RegionMask> &masks,
-                                    int masked_layers) = 0;
+                                    int masked_layers, const LocalCrops &crops = {}) = 0;
   // Text-tower embedding, cached per text: a constant text costs nothing
   // per frame.
   virtual std::vector<float> encode_text(const std::string &text) = 0;

@@ -146,9 +146,6 @@ EvaluationResult evaluate_refseg(const EvaluationOptions &o,
       proposals = grouping.propose(frame);
     result.proposals += static_cast<int64_t>(proposals.size());
     if (proposals.empty()) ++result.frames_without_proposals;
-    const EncodedMasks features = proposals.empty()
-                                      ? EncodedMasks{}
-                                      : runtime->encode_masks(frame, proposals, o.masked_layers);
 
     // An expression's sentence and target-phrase features.
     using TextFeatures = std::pair<std::vector<float>, std::vector<float>>;
@@ -157,6 +154,20 @@ EvaluationResult evaluate_refseg(const EvaluationOptions &o,
       if (phrase.empty()) phrase = sentence;
       return TextFeatures{runtime->encode_text(sentence), runtime->encode_text(phrase)};
     };
+    // With local-crops, the scene's expressions (mixed as the first
+    // setting mixes them) pick the masks that get a crop pass, as the
+    // selector's expressions do in a pipeline.
+    LocalCrops crops;
+    crops.k = o.local_crops;
+    if (crops.k >= 0)
+      for (const auto &e : scene.expressions) {
+        const TextFeatures t = text_features(e.text);
+        crops.texts.push_back(mix_text_features(t.first, t.second, o.settings.front().sentence));
+      }
+    const EncodedMasks features =
+        proposals.empty() ? EncodedMasks{}
+                          : runtime->encode_masks(frame, proposals, o.masked_layers, crops);
+    result.local_crops += static_cast<int64_t>(features.local_crops);
     // The proposals' scores for one expression under one setting.
     auto score = [&](const TextFeatures &t, const SelectionWeights &w) {
       const auto text = mix_text_features(t.first, t.second, w.sentence);
@@ -206,8 +217,11 @@ std::string evaluation_json(const EvaluationOptions &o, const EvaluationResult &
         << ", \"mean_proposals\": " << number(r.scenes ? double(r.proposals) / r.scenes : 0)
         << ", \"global_weight\": " << number(set.weights.global)
         << ", \"sentence_weight\": " << number(set.weights.sentence)
-        << ", \"masked_layers\": " << o.masked_layers << ", \"all\": " << tally_json(set.all)
-        << ", \"by_type\": {";
+        << ", \"masked_layers\": " << o.masked_layers
+        << ", \"precision\": " << json_string(clip::precision_name(o.precision))
+        << ", \"local_crops\": " << o.local_crops
+        << ", \"mean_local_crops\": " << number(r.scenes ? double(r.local_crops) / r.scenes : 0)
+        << ", \"all\": " << tally_json(set.all) << ", \"by_type\": {";
     bool first = true;
     for (const auto &[type, tally] : set.by_type) {
       out << (first ? "" : ", ") << json_string(world::expression_type_name(type)) << ": "

@@ -50,6 +50,9 @@ struct EvaluationOptions {
   world::WorldOptions world;
   int threads = 1;
   clip::Precision precision = clip::Precision::kFp32;  // of both towers
+  // >= 0: local features only for each expression's local_crops best
+  // proposals by global score (selection/local_crops.h); -1: all.
+  int local_crops = -1;
   // > 0: also score this many absent attribute expressions per scene
   // (world::absent_expressions) against the scene's present attribute
   // expressions, and report their score separation per setting.
@@ -77,7 +80,8 @@ struct SettingResult {
 struct EvaluationResult {
   std::vector<SettingResult> settings;  // in EvaluationOptions::settings order
   int scenes = 0;
-  int64_t proposals = 0;  // masks scored, over all scenes
+  int64_t proposals = 0;    // masks scored, over all scenes
+  int64_t local_crops = 0;  // masks that had a local crop pass, over all scenes
   int frames_without_proposals = 0;
   double seconds = 0;
 };

@@ -131,7 +131,11 @@ TEST(SetPrecision, ParametersAndStateDictKeysAreUnchanged) {
     ASSERT_TRUE(b.contains(item.key())) << item.key();
     EXPECT_TRUE(torch::equal(item.value(), b[item.key()])) << item.key();
   }
-  EXPECT_THROW(model->set_precision(Precision::kFp32), ModelError);  // load again instead
+  // Back to fp32: exactly the fp32 model again.
+  model->set_precision(Precision::kFp32);
+  const auto tokens = fixtures::parity_tensors("tiny_vit").at("text");
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(torch::equal(model->encode_text(tokens), reference->encode_text(tokens)));
 }
 
 // Tolerances: min cosine to fp32 over 5 masks and the fixture's texts, as

@@ -4,6 +4,7 @@
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
@@ -458,6 +459,47 @@ GST_START_TEST(test_a_precision_the_device_cannot_run_is_a_named_error) {
 }
 GST_END_TEST;
 
+// The local rows of a buffer's features that differ from its global rows
+// (proposals that had a crop pass), with their values.
+static std::vector<std::vector<float>> cropped_local_rows(GstBuffer *buffer,
+                                                          std::vector<guint> *which) {
+  GstCustomMeta *meta = gst_buffer_get_refseg_meta(buffer);
+  guint n = 0, dim = 0;
+  const gfloat *global = gst_refseg_meta_get_features(meta, GST_REFSEG_FEATURE_GLOBAL, &n, &dim);
+  const gfloat *local =
+      gst_refseg_meta_get_features(meta, GST_REFSEG_FEATURE_LOCAL, nullptr, nullptr);
+  fail_unless(global && local);
+  std::vector<std::vector<float>> rows;
+  for (guint i = 0; i < n; ++i)
+    if (!std::equal(global + i * dim, global + (i + 1) * dim, local + i * dim)) {
+      rows.emplace_back(local + i * dim, local + (i + 1) * dim);
+      which->push_back(i);
+    }
+  return rows;
+}
+
+GST_START_TEST(test_local_crops_follow_the_selectors_expression) {
+  GstHarness *h = harness("refsegencoder local-crops=1 model=" + test_model() +
+                          " ! refsegselector text=\"the red square\" model=" + test_model());
+  // The first frame: the encoder has no text features yet, every proposal
+  // is cropped (the paper's method); the selector then sends its own.
+  GstBuffer *first = gst_harness_push_and_pull(h, frame_with_proposals());
+  std::vector<guint> all, one;
+  const auto all_rows = cropped_local_rows(first, &all);
+  fail_unless_equals_int(all.size(), 3);
+  // The next frame: one crop pass, for the expression's best proposal by
+  // global score, equal to the full computation's local feature.
+  GstBuffer *second = gst_harness_push_and_pull(h, frame_with_proposals());
+  const auto one_rows = cropped_local_rows(second, &one);
+  fail_unless_equals_int(one.size(), 1);
+  for (size_t d = 0; d < one_rows[0].size(); ++d)
+    fail_unless(std::fabs(one_rows[0][d] - all_rows[one[0]][d]) < 1e-4, "dimension %zu", d);
+  gst_buffer_unref(first);
+  gst_buffer_unref(second);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
 static Suite *encoder_selector_suite() {
   Suite *s = suite_create("refsegencoder-selector");
   TCase *tc = tcase_create("general");
@@ -476,6 +518,7 @@ static Suite *encoder_selector_suite() {
   tcase_add_test(tc, test_encoder_skips_a_meta_of_another_frame_size);
   tcase_add_test(tc, test_model_changes_while_playing_are_refused);
   tcase_add_test(tc, test_low_precisions_stay_close_to_fp32);
+  tcase_add_test(tc, test_local_crops_follow_the_selectors_expression);
   tcase_add_test(tc, test_a_precision_the_device_cannot_run_is_a_named_error);
   return s;
 }

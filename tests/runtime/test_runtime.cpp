@@ -128,6 +128,53 @@ TEST(Runtime, TextEmbeddingsAreCachedAndDeterministic) {
   EXPECT_NE(clip->encode_text("the blue square"), first);
 }
 
+// An RGB frame of seeded noise and five overlapping box masks.
+struct Scene {
+  int width = 64, height = 48;
+  std::vector<uint8_t> rgb = std::vector<uint8_t>(64 * 48 * 3);
+  std::vector<refseg::RegionMask> masks;
+  Scene() {
+    uint32_t x = 12345;
+    for (auto &p : rgb) p = static_cast<uint8_t>((x = x * 1664525u + 1013904223u) >> 24);
+    for (int i = 0; i < 5; ++i) {
+      refseg::RegionMask m;
+      m.box = {i * 8, (i % 2) * 16, 24, 24};
+      m.pixels.assign(24 * 24, 255);
+      masks.push_back(m);
+    }
+  }
+  refseg::ImageView view() const {
+    return {rgb.data(), width, height, width * 3, refseg::PixelLayout::RGB};
+  }
+};
+
+TEST(Runtime, LocalCropsEncodeTheBestProposalsExactlyAndScoreTheRestOnTheirGlobalFeature) {
+  auto clip = refseg::acquire_clip_runtime(test_clip());
+  const Scene scene;
+  const refseg::EncodedMasks all = clip->encode_masks(scene.view(), scene.masks, 2);
+  EXPECT_EQ(all.local_crops, scene.masks.size());
+  refseg::LocalCrops crops;
+  crops.k = 2;
+  crops.texts = {clip->encode_text("the red circle")};
+  const refseg::EncodedMasks some = clip->encode_masks(scene.view(), scene.masks, 2, crops);
+  ASSERT_EQ(some.count, all.count);
+  EXPECT_EQ(some.local_crops, 2u);
+  EXPECT_EQ(some.global, all.global);
+  size_t cropped = 0;
+  for (size_t i = 0; i < some.count; ++i) {
+    const auto row = [&](const std::vector<float> &v) {
+      return std::vector<float>(v.begin() + i * some.dim, v.begin() + (i + 1) * some.dim);
+    };
+    if (row(some.local) == row(some.global)) continue;  // no crop pass: the global feature
+    ++cropped;
+    // A cropped mask's local feature is the full computation's (to float
+    // rounding: the batch holds other masks).
+    for (size_t d = 0; d < some.dim; ++d)
+      EXPECT_NEAR(row(some.local)[d], row(all.local)[d], 1e-4) << "mask " << i;
+  }
+  EXPECT_EQ(cropped, 2u);
+}
+
 TEST(Runtime, AnUnusableDeviceIsRefusedByName) {
   std::string why;
   EXPECT_TRUE(refseg::device_available("cpu", &why));

@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "selection/local_crops.h"
 #include "selection/selection.h"
 
 namespace {
@@ -97,4 +98,33 @@ TEST(Selection, NonFiniteFeaturesNeverWin) {
   EXPECT_EQ(best_proposal({nan, nan}), -1) << "all broken: nothing";
   const std::vector<float> inf_text = {std::numeric_limits<float>::infinity(), 0.f, 0.f};
   EXPECT_EQ(best_proposal(score_proposals(global.data(), local.data(), 3, 3, inf_text, 0.95f)), -1);
+}
+
+TEST(LocalCrops, EachTextKeepsItsKBestByGlobalScore) {
+  using refseg::rows_for_local_crops;
+  // Four proposals in 3-D; text x likes 0 then 2, text y likes 1 then 3.
+  const std::vector<float> global = {1, 0, 0, /**/ 0, 1, 0, /**/ 1, 0.5f, 0, /**/ 0.2f, 1, 0.5f};
+  const std::vector<float> x = {1, 0, 0}, y = {0, 1, 0};
+  EXPECT_EQ(rows_for_local_crops(global.data(), 4, 3, {x}, 1),
+            (std::vector<bool>{true, false, false, false}));
+  EXPECT_EQ(rows_for_local_crops(global.data(), 4, 3, {x}, 2),
+            (std::vector<bool>{true, false, true, false}));
+  EXPECT_EQ(rows_for_local_crops(global.data(), 4, 3, {x, y}, 1),
+            (std::vector<bool>{true, true, false, false}));
+  EXPECT_EQ(rows_for_local_crops(global.data(), 4, 3, {x}, 0), std::vector<bool>(4, false));
+  EXPECT_EQ(rows_for_local_crops(global.data(), 4, 3, {x}, 9), std::vector<bool>(4, true));
+}
+
+TEST(LocalCrops, AllRowsWithoutAKOrATextToRankBy) {
+  using refseg::rows_for_local_crops;
+  const std::vector<float> global = {1, 0, 0, 1};
+  EXPECT_EQ(rows_for_local_crops(global.data(), 2, 2, {{1, 0}}, -1), std::vector<bool>(2, true));
+  EXPECT_EQ(rows_for_local_crops(global.data(), 2, 2, {}, 1), std::vector<bool>(2, true));
+}
+
+TEST(LocalCrops, BrokenRowsAreNeverAmongTheBest) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<float> global = {nan, 0, 0, 1};
+  EXPECT_EQ(refseg::rows_for_local_crops(global.data(), 2, 2, {{1, 0}}, 2),
+            (std::vector<bool>{false, true}));
 }
