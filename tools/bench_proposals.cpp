@@ -9,7 +9,10 @@
 // works on a downscaled grid), with the median time per world frame.
 //
 //   bench_proposals [--runs N] [--strategies 1|2] [--scenes N]
-//                   [--sizes WxH,WxH,...] [--processing-size N] [--threads N]
+//                   [--sizes WxH,WxH,...|none] [--processing-size N] [--threads N]
+//
+// --threads sets OpenCV's thread count (the strategies run in parallel on
+// it); --scenes 0 skips the recall.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
