@@ -17,6 +17,7 @@
 #include "common/model_error.h"
 #include "runtime/inference_worker.h"
 #include "runtime/model_locator.h"
+#include "scheduling/core_budget.h"
 #include "selection/local_crops.h"
 #include "tokenizer/bpe_tokenizer.h"
 
@@ -137,6 +138,7 @@ class LoadedClipRuntime : public ClipRuntime {
           "the vocabulary of " + weights_ + " has " + std::to_string(tokenizer_.vocab_size()) +
           " tokens but the model embeds only " + std::to_string(model_->config().vocab_size));
     precision_ = worker_.run([&] { return apply_precision(*model_, options); });
+    if (options.threads <= 0) budget_.emplace();
   }
 
   const std::string &name() const override { return name_; }
@@ -154,6 +156,7 @@ class LoadedClipRuntime : public ClipRuntime {
   EncodedMasks encode_masks(const ImageView &frame, const std::vector<RegionMask> &masks,
                             int masked_layers, const LocalCrops &crops) override {
     return worker_.run([&] {
+      adapt_threads();
       clip::GlobalLocalEncoder encoder(model_, masked_layers);
       EncodedMasks out;
       out.count = masks.size();
@@ -201,11 +204,23 @@ class LoadedClipRuntime : public ClipRuntime {
   }
 
  private:
+  // threads = 0: before each analysis, on the worker, as many threads as
+  // the cores other processes left idle since the previous one.
+  void adapt_threads() {
+    if (!budget_) return;
+    const int threads = budget_->threads();
+    if (threads == threads_now_) return;
+    clip::configure_inference_threads(threads, clip::thread_policy_for(precision_.precision));
+    threads_now_ = threads;
+  }
+
   std::string name_;
   std::string weights_;
   torch::Device device_;
   clip::PrecisionChoice precision_;
   std::atomic<bool> note_claimed_{false};
+  std::optional<scheduling::CoreBudget> budget_;  // worker thread only
+  int threads_now_ = 0;
   std::shared_ptr<clip::ClipModel> model_;
   BpeTokenizer tokenizer_;
   std::optional<float> threshold_;

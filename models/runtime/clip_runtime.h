@@ -18,7 +18,9 @@
 namespace refseg {
 
 struct RuntimeOptions {
-  int threads = 0;             // LibTorch intra-op threads; 0 = every core
+  // LibTorch intra-op threads; 0 = the cores other processes leave idle,
+  // measured before each analysis (scheduling/core_budget.h).
+  int threads = 0;
   std::string device = "cpu";  // "cpu", "cuda", "cuda:N"
   // Resolved on the device at load (clip::choose_precision); both towers
   // compute in it. Runtimes of one file in different precisions are

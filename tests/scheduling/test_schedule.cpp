@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "scheduling/analysis_schedule.h"
+#include "scheduling/core_budget.h"
 
 namespace refseg::scheduling {
 namespace {
@@ -57,3 +58,21 @@ TEST(ProcessingTime, ReportsTheRecentMaximumAndWhenItGrew) {
 
 }  // namespace
 }  // namespace refseg::scheduling
+
+TEST(CoreBudget, UsesTheCoresOtherProcessesLeaveIdle) {
+  using refseg::scheduling::threads_for_idle_cores;
+  EXPECT_EQ(threads_for_idle_cores(0.0, 2), 2);   // alone: every core
+  EXPECT_EQ(threads_for_idle_cores(0.2, 2), 2);   // a little background work
+  EXPECT_EQ(threads_for_idle_cores(1.0, 2), 1);   // one CPU-bound neighbour
+  EXPECT_EQ(threads_for_idle_cores(0.5, 2), 1);   // half a core is not a core
+  EXPECT_EQ(threads_for_idle_cores(2.0, 2), 1);   // never fewer than one
+  EXPECT_EQ(threads_for_idle_cores(-1.0, 4), 4);  // clamped
+  EXPECT_EQ(threads_for_idle_cores(1.0, 8), 7);
+}
+
+TEST(CoreBudget, ReadsThisMachineAndStartsWithEveryCore) {
+  ASSERT_TRUE(refseg::scheduling::read_cpu_times().has_value());
+  refseg::scheduling::CoreBudget budget(4);
+  EXPECT_EQ(budget.threads(), 4);  // nothing measured yet
+  EXPECT_EQ(budget.threads(), 4);  // within 50 ms: the previous answer
+}
