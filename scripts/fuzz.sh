@@ -3,9 +3,9 @@
 # ${BUILD_DIR:-build-fuzz} and runs each for SECONDS (default 30) from its
 # seed corpus in fuzz/corpus/<target>/. New inputs go to a scratch corpus
 # (the committed seeds are never rewritten); a crash, a broken property
-# (__builtin_trap) or an input slower than 5 s stops the run, leaves the
-# input in ${FUZZ_OUT:-build-fuzz/findings}/ and exits non-zero. Without
-# clang it says so and exits 77 (skipped).
+# (__builtin_trap) or an input slower than ${FUZZ_TIMEOUT:-20} s stops the
+# run, leaves the input in ${FUZZ_OUT:-build-fuzz/findings}/ and exits
+# non-zero. Without clang it says so and exits 77 (skipped).
 #
 #   scripts/fuzz.sh            # 30 s per target (CI)
 #   scripts/fuzz.sh 3600       # a long run
@@ -34,7 +34,7 @@ for t in $targets; do
   scratch=$build/corpus/$t
   mkdir -p "$scratch"
   echo "== $t: ${seconds} s from $seeds"
-  if ! "$build/fuzz/$t" -max_total_time="$seconds" -max_len=512 -timeout=5 \
+  if ! "$build/fuzz/$t" -max_total_time="$seconds" -max_len=512 -timeout="${FUZZ_TIMEOUT:-20}" \
       -artifact_prefix="$out/$t-" -print_final_stats=1 "$scratch" "$seeds" 2>"$out/$t.log"; then
     echo "FAIL: $t (log: $out/$t.log, input: $out/$t-*)"
     tail -30 "$out/$t.log"

@@ -16,6 +16,7 @@
 //
 //   bench_live --model refseg-tiny|PATH [--mode latest] [--seconds 20]
 //              [--width 640] [--height 480] [--fps 30] [--threads 0]
+//              [--precision fp32|bf16|int8|auto]
 //              [--text "the red circle"] [--sync]
 #include <gst/gst.h>
 
@@ -120,6 +121,7 @@ int main(int argc, char **argv) {
   const int height = positive("--height", arg(argc, argv, "--height", "480"));
   const int fps = positive("--fps", arg(argc, argv, "--fps", "30"));
   const char *threads = arg(argc, argv, "--threads", "0");
+  const char *precision = arg(argc, argv, "--precision", "fp32");
   bool sync = false;
   for (int i = 1; i < argc; i++) sync |= !std::strcmp(argv[i], "--sync");
 
@@ -128,7 +130,7 @@ int main(int argc, char **argv) {
       "refsegworldsrc name=src is-live=true seed=4 ! video/x-raw,width=" + std::to_string(width) +
       ",height=" + std::to_string(height) + ",framerate=" + std::to_string(fps) +
       "/1 ! refsegbin name=bin model=\"" + model + "\" text=\"" + text + "\" mode=" + mode +
-      " threads=" + threads + " ! fakesink name=sink qos=true sync=" + (sync ? "true" : "false");
+      " threads=" + threads + " precision=" + precision + " ! fakesink name=sink qos=true sync=" + (sync ? "true" : "false");
   std::printf("pipeline: %s\n", description.c_str());
   GError *error = nullptr;
   GstElement *pipeline = gst_parse_launch(description.c_str(), &error);
