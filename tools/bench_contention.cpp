@@ -27,15 +27,6 @@
 
 namespace {
 
-int whole(const char *text, const char *what, long min) {
-  char *end = nullptr;
-  const long n = std::strtol(text, &end, 10);
-  if (end == text || *end || n < min)
-    throw refseg::ModelError(std::string(what) + ": expected a whole number >= " +
-                             std::to_string(min) + ", found '" + text + "'");
-  return static_cast<int>(n);
-}
-
 // A child process that keeps one core busy until killed.
 pid_t start_neighbour() {
   const pid_t pid = fork();
@@ -58,11 +49,11 @@ int main(int argc, char **argv) {
       if (!std::strcmp(argv[i], "--model") && has_value)
         model = argv[++i];
       else if (!std::strcmp(argv[i], "--threads") && has_value)
-        threads = whole(argv[++i], "--threads", 0);
+        threads = refseg::bench::parse_count(argv[++i], "--threads", 0);
       else if (!std::strcmp(argv[i], "--frames") && has_value)
-        frames = whole(argv[++i], "--frames", 1);
+        frames = refseg::bench::parse_count(argv[++i], "--frames", 1);
       else if (!std::strcmp(argv[i], "--masks") && has_value)
-        n_masks = whole(argv[++i], "--masks", 1);
+        n_masks = refseg::bench::parse_count(argv[++i], "--masks", 1);
       else if (!std::strcmp(argv[i], "--precision") && has_value)
         precision = refseg::clip::parse_precision(argv[++i]);
       else

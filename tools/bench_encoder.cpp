@@ -111,22 +111,14 @@ int main(int argc, char **argv) {
       "usage: %s [--precision fp32,bf16,int8] [--threads N] [--iters N] [--masked-layers K] "
       "[--thread-policy blas|torch|both] [--masks 1,5,20]\n";
   try {
-    auto whole = [](const char *text, const char *what, long min) {
-      char *end = nullptr;
-      const long n = std::strtol(text, &end, 10);
-      if (end == text || *end || n < min)
-        throw refseg::ModelError(std::string(what) + ": expected a whole number >= " +
-                                 std::to_string(min) + ", found '" + text + "'");
-      return static_cast<int>(n);
-    };
     for (int i = 1; i < argc; ++i) {
       const bool has_value = i + 1 < argc;
       if (!std::strcmp(argv[i], "--threads") && has_value)
-        threads = whole(argv[++i], "--threads", 0);
+        threads = refseg::bench::parse_count(argv[++i], "--threads", 0);
       else if (!std::strcmp(argv[i], "--iters") && has_value)
-        iters = whole(argv[++i], "--iters", 1);
+        iters = refseg::bench::parse_count(argv[++i], "--iters", 1);
       else if (!std::strcmp(argv[i], "--masked-layers") && has_value)
-        masked_layers = whole(argv[++i], "--masked-layers", 0);
+        masked_layers = refseg::bench::parse_count(argv[++i], "--masked-layers", 0);
       else if (!std::strcmp(argv[i], "--masks") && has_value) {
         mask_counts.clear();
         for (const char *p = argv[++i]; *p;) {

@@ -12,8 +12,20 @@
 #include <cstring>
 #include <fstream>
 #include <set>
+#include <string>
+
+#include "common/model_error.h"
 
 namespace refseg::bench {
+
+int parse_count(const char *text, const char *what, long min) {
+  char *end = nullptr;
+  const long n = std::strtol(text, &end, 10);
+  if (end == text || *end || n < min)
+    throw ModelError(std::string(what) + ": expected a whole number >= " + std::to_string(min) +
+                     ", found '" + text + "'");
+  return static_cast<int>(n);
+}
 
 double median(std::vector<double> values) {
   if (values.empty()) return 0;

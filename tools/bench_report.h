@@ -11,6 +11,10 @@
 
 namespace refseg::bench {
 
+// A command-line count: a whole number >= min, else ModelError naming the
+// option (`what`) and the text.
+int parse_count(const char *text, const char *what, long min);
+
 // Median of `values` (the upper one of an even count); 0 when empty.
 double median(std::vector<double> values);
 

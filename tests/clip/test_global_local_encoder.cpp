@@ -13,20 +13,9 @@
 
 using namespace refseg;
 using namespace refseg::clip;
+using refseg::clip::fixtures::Frame;
 
 namespace {
-
-// An owned RGB frame with seeded random pixels.
-struct Frame {
-  int width, height;
-  std::vector<uint8_t> rgb;
-  Frame(int w, int h, unsigned seed) : width(w), height(h), rgb(static_cast<size_t>(w) * h * 3) {
-    std::mt19937 gen(seed);
-    for (auto &p : rgb) p = static_cast<uint8_t>(gen() & 255);
-  }
-  ImageView view() const { return {rgb.data(), width, height, width * 3, PixelLayout::RGB}; }
-  uint8_t *at(int x, int y) { return &rgb[(static_cast<size_t>(y) * width + x) * 3]; }
-};
 
 RegionMask box_mask(int x, int y, int w, int h) {
   RegionMask m;
