@@ -9,6 +9,7 @@
 #include "refseg_elements.h"
 #include "refseg_frame.h"
 #include "refseg_model_settings.h"
+#include "runtime/feature_reuse.h"
 
 GST_DEBUG_CATEGORY_STATIC(refseg_encoder_debug);
 #define GST_CAT_DEFAULT refseg_encoder_debug
@@ -20,7 +21,8 @@ enum {
   PROP_THREADS,
   PROP_DEVICE,
   PROP_PRECISION,
-  PROP_LOCAL_CROPS
+  PROP_LOCAL_CROPS,
+  PROP_REUSE
 };
 
 constexpr guint kDefaultMaskedLayers = 3;
@@ -33,6 +35,7 @@ struct EncoderSettings {
   refseg::gst::ModelSettings model;
   guint masked_layers = kDefaultMaskedLayers;
   gint local_crops = kAllLocalCrops;
+  bool reuse = false;
   // What the selector downstream scores with (refseg-text-features).
   std::vector<std::vector<float>> texts;
 };
@@ -42,6 +45,7 @@ struct _GstRefSegEncoder {
   EncoderSettings *settings;                      // guarded by the object lock
   std::shared_ptr<refseg::ClipRuntime> *runtime;  // set in start(), used by the streaming thread
   refseg::scheduling::ProcessingTime *time;       // thread-safe
+  refseg::FeatureReuse *reuse;                    // the previous analysis (streaming thread)
 };
 
 G_DEFINE_TYPE(GstRefSegEncoder, gst_refseg_encoder, GST_TYPE_VIDEO_FILTER);
@@ -55,6 +59,8 @@ static void gst_refseg_encoder_set_property(GObject *object, guint id, const GVa
     self->settings->masked_layers = g_value_get_uint(value);
   else if (id == PROP_LOCAL_CROPS)
     self->settings->local_crops = g_value_get_int(value);
+  else if (id == PROP_REUSE)
+    self->settings->reuse = g_value_get_boolean(value);
   else if (!refseg::gst::set_model_property(GST_ELEMENT(self), self->settings->model,
                                             kModelProperties, id, value))
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -69,6 +75,8 @@ static void gst_refseg_encoder_get_property(GObject *object, guint id, GValue *v
     g_value_set_uint(value, self->settings->masked_layers);
   else if (id == PROP_LOCAL_CROPS)
     g_value_set_int(value, self->settings->local_crops);
+  else if (id == PROP_REUSE)
+    g_value_set_boolean(value, self->settings->reuse);
   else if (!refseg::gst::get_model_property(self->settings->model, kModelProperties, id, value))
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   GST_OBJECT_UNLOCK(self);
@@ -81,6 +89,7 @@ static gboolean gst_refseg_encoder_start(GstBaseTransform *trans) {
   GST_OBJECT_UNLOCK(self);
   *self->runtime = refseg::gst::acquire_model(GST_ELEMENT(self), settings);
   self->time->clear();
+  self->reuse->forget();
   return *self->runtime != nullptr;
 }
 
@@ -110,14 +119,19 @@ static GstFlowReturn gst_refseg_encoder_transform_frame_ip(GstVideoFilter *filte
   refseg::LocalCrops crops;
   crops.k = self->settings->local_crops;
   if (crops.k >= 0) crops.texts = self->settings->texts;
+  const bool reuse = self->settings->reuse;
   GST_OBJECT_UNLOCK(self);
+  if (!reuse) self->reuse->forget();
   const gint64 start = refseg::gst::monotonic_ns();
   const std::vector<refseg::RegionMask> proposals = refseg::gst::read_proposals(meta);
   refseg::ClipRuntime &runtime = **self->runtime;
   try {
     const refseg::EncodedMasks features =
-        runtime.encode_masks(refseg::gst::image_view(frame), proposals, masked_layers, crops);
-    GST_LOG_OBJECT(self, "%zu proposals, %zu local crops", features.count, features.local_crops);
+        runtime.encode_masks(refseg::gst::image_view(frame), proposals, masked_layers, crops,
+                             reuse ? self->reuse : nullptr);
+    GST_LOG_OBJECT(self, "%zu proposals, %zu local crops, reused %zu local and %zu global",
+                   features.count, features.local_crops, features.reused_local,
+                   features.reused_global);
     gst_refseg_meta_set_features(meta, runtime.name().c_str(), features.count, features.dim,
                                  features.global.data(), features.local.data());
   } catch (const std::exception &e) {
@@ -153,6 +167,7 @@ static void gst_refseg_encoder_finalize(GObject *object) {
   delete self->settings;
   delete self->runtime;
   delete self->time;
+  delete self->reuse;
   G_OBJECT_CLASS(gst_refseg_encoder_parent_class)->finalize(object);
 }
 
@@ -188,6 +203,18 @@ static void gst_refseg_encoder_class_init(GstRefSegEncoderClass *klass) {
           -1, 1024, kAllLocalCrops,
           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                    GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property(
+      gobject_class, PROP_REUSE,
+      g_param_spec_boolean(
+          "reuse", "Reuse unchanged features",
+          "Keep the previous analysis's features for proposals whose mask matches one of it (IoU "
+          ">= 0.95) and whose pixels barely changed (mean difference <= 2 of 255 in its box; the "
+          "global feature only when the whole frame barely changed), at most 10 analyses in a "
+          "row: a still camera costs a fraction of a moving one. Off: every analysis is fresh "
+          "(the paper's method)",
+          FALSE,
+          static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                   GST_PARAM_MUTABLE_PLAYING)));
   refseg::gst::add_video_pad_templates(element_class);
   gst_element_class_set_static_metadata(
       element_class, "Referring segmentation encoder", "Filter/Analyzer/Video",
@@ -206,6 +233,7 @@ static void gst_refseg_encoder_init(GstRefSegEncoder *self) {
   self->settings = new EncoderSettings();
   self->runtime = new std::shared_ptr<refseg::ClipRuntime>();
   self->time = new refseg::scheduling::ProcessingTime();
+  self->reuse = new refseg::FeatureReuse();
   // Late frames are for the tracker to carry results onto, not to drop.
   gst_base_transform_set_qos_enabled(GST_BASE_TRANSFORM(self), FALSE);
 }

@@ -16,7 +16,7 @@
 //
 //   bench_live --model refseg-tiny|PATH [--mode latest] [--seconds 20]
 //              [--width 640] [--height 480] [--fps 30] [--threads 0]
-//              [--precision fp32|bf16|int8|auto]
+//              [--precision fp32|bf16|int8|auto] [--reuse true|false] [--still]
 //              [--text "the red circle"] [--sync]
 #include <gst/gst.h>
 
@@ -122,15 +122,21 @@ int main(int argc, char **argv) {
   const int fps = positive("--fps", arg(argc, argv, "--fps", "30"));
   const char *threads = arg(argc, argv, "--threads", "0");
   const char *precision = arg(argc, argv, "--precision", "fp32");
+  const char *reuse = arg(argc, argv, "--reuse", "false");
+  // --still: a still camera on a still scene (no object motion, no sway).
+  bool still = false;
+  for (int i = 1; i < argc; i++) still |= !std::strcmp(argv[i], "--still");
   bool sync = false;
   for (int i = 1; i < argc; i++) sync |= !std::strcmp(argv[i], "--sync");
 
   refseg::bench::print_environment(stdout);
   const std::string description =
-      "refsegworldsrc name=src is-live=true seed=4 ! video/x-raw,width=" + std::to_string(width) +
-      ",height=" + std::to_string(height) + ",framerate=" + std::to_string(fps) +
-      "/1 ! refsegbin name=bin model=\"" + model + "\" text=\"" + text + "\" mode=" + mode +
-      " threads=" + threads + " precision=" + precision + " ! fakesink name=sink qos=true sync=" + (sync ? "true" : "false");
+      "refsegworldsrc name=src is-live=true seed=4" +
+      std::string(still ? " max-speed=0 background-sway=0" : "") +
+      " ! video/x-raw,width=" + std::to_string(width) + ",height=" + std::to_string(height) +
+      ",framerate=" + std::to_string(fps) + "/1 ! refsegbin name=bin model=\"" + model +
+      "\" text=\"" + text + "\" mode=" + mode + " threads=" + threads + " precision=" + precision +
+      " reuse=" + reuse + " ! fakesink name=sink qos=true sync=" + (sync ? "true" : "false");
   std::printf("pipeline: %s\n", description.c_str());
   GError *error = nullptr;
   GstElement *pipeline = gst_parse_launch(description.c_str(), &error);

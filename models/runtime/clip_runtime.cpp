@@ -2,8 +2,10 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <list>
 #include <map>
 #include <mutex>
@@ -15,6 +17,7 @@
 #include "clip/inference_threads.h"
 #include "clip/openai_weights.h"
 #include "common/model_error.h"
+#include "runtime/feature_reuse.h"
 #include "runtime/inference_worker.h"
 #include "runtime/model_locator.h"
 #include "scheduling/core_budget.h"
@@ -154,34 +157,65 @@ class LoadedClipRuntime : public ClipRuntime {
   }
 
   EncodedMasks encode_masks(const ImageView &frame, const std::vector<RegionMask> &masks,
-                            int masked_layers, const LocalCrops &crops) override {
+                            int masked_layers, const LocalCrops &crops,
+                            FeatureReuse *reuse) override {
     return worker_.run([&] {
       adapt_threads();
       clip::GlobalLocalEncoder encoder(model_, masked_layers);
+      const size_t n = masks.size(), dim = static_cast<size_t>(embed_dim());
       EncodedMasks out;
-      out.count = masks.size();
-      out.dim = static_cast<size_t>(embed_dim());
-      if (crops.k < 0 || crops.texts.empty()) {
+      out.count = n;
+      out.dim = dim;
+      FeatureReuse::Plan plan;
+      if (reuse) plan = reuse->plan(frame, masks);
+      plan.local_from.resize(n, -1);
+      plan.global_from.resize(n, -1);
+      const bool reusing = std::any_of(plan.local_from.begin(), plan.local_from.end(),
+                                       [](int r) { return r >= 0; }) ||
+                           std::any_of(plan.global_from.begin(), plan.global_from.end(),
+                                       [](int r) { return r >= 0; });
+      if (!reusing && (crops.k < 0 || crops.texts.empty())) {
         const clip::MaskFeatures features = encoder.encode(frame, masks);
         out.global = to_vector(features.global);
         out.local = to_vector(features.local);
-        out.local_crops = masks.size();
-        return out;
+        out.local_crops = n;
+        out.local_is_crop.assign(n, true);
+      } else {
+        const EncodedMasks *previous = reuse ? &reuse->previous() : nullptr;
+        // Rows `from` (or fresh rows of the masks whose `from` is -1,
+        // computed by `encode`) into `into`.
+        auto fill = [&](std::vector<float> &into, const std::vector<bool> &wanted,
+                        const std::vector<int> &from, const std::vector<float> *kept,
+                        const std::function<at::Tensor(const std::vector<RegionMask> &)> &encode) {
+          std::vector<RegionMask> fresh;
+          for (size_t i = 0; i < n; ++i)
+            if (wanted[i] && from[i] < 0) fresh.push_back(masks[i]);
+          const std::vector<float> rows =
+              fresh.empty() ? std::vector<float>() : to_vector(encode(fresh));
+          size_t reused = 0;
+          for (size_t i = 0, j = 0; i < n; ++i) {
+            if (!wanted[i]) continue;
+            const float *src = from[i] >= 0 ? kept->data() + static_cast<size_t>(from[i]) * dim
+                                            : rows.data() + j++ * dim;
+            reused += from[i] >= 0;
+            std::copy_n(src, dim, into.begin() + static_cast<std::ptrdiff_t>(i * dim));
+          }
+          return reused;
+        };
+        out.global.resize(n * dim);
+        out.reused_global = fill(out.global, std::vector<bool>(n, true), plan.global_from,
+                                 previous ? &previous->global : nullptr,
+                                 [&](const auto &m) { return encoder.encode_global(frame, m); });
+        const std::vector<bool> wanted =
+            rows_for_local_crops(out.global.data(), n, dim, crops.texts, crops.k);
+        out.local = out.global;
+        out.reused_local =
+            fill(out.local, wanted, plan.local_from, previous ? &previous->local : nullptr,
+                 [&](const auto &m) { return encoder.encode_local(frame, m); });
+        out.local_is_crop = wanted;
+        out.local_crops = static_cast<size_t>(std::count(wanted.begin(), wanted.end(), true));
       }
-      out.global = to_vector(encoder.encode_global(frame, masks));
-      const std::vector<bool> wanted =
-          rows_for_local_crops(out.global.data(), out.count, out.dim, crops.texts, crops.k);
-      std::vector<RegionMask> cropped;
-      for (size_t i = 0; i < masks.size(); ++i)
-        if (wanted[i]) cropped.push_back(masks[i]);
-      const std::vector<float> local =
-          cropped.empty() ? std::vector<float>() : to_vector(encoder.encode_local(frame, cropped));
-      out.local = out.global;
-      for (size_t i = 0, j = 0; i < masks.size(); ++i)
-        if (wanted[i])
-          std::copy_n(local.begin() + static_cast<std::ptrdiff_t>(j++ * out.dim), out.dim,
-                      out.local.begin() + static_cast<std::ptrdiff_t>(i * out.dim));
-      out.local_crops = cropped.size();
+      if (reuse) reuse->remember(frame, masks, out, plan);
       return out;
     });
   }

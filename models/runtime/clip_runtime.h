@@ -35,7 +35,12 @@ struct EncodedMasks {
   // row is a copy of their global one (local-crops), so any a scores them
   // on the global feature alone.
   size_t local_crops = 0;
+  std::vector<bool> local_is_crop;  // per mask
+  // Rows taken from the previous analysis (FeatureReuse) instead of a pass.
+  size_t reused_local = 0, reused_global = 0;
 };
+
+class FeatureReuse;
 
 // Which masks get a local-context crop pass (selection/local_crops.h): all
 // (k < 0, the paper's method), or each text's k best by global score.
@@ -64,9 +69,13 @@ class ClipRuntime {
   virtual std::optional<float> calibrated_threshold() const = 0;
 
   // Global- and local-context features of each mask (METHOD.md step 2),
-  // local ones for the masks `crops` picks.
+  // local ones for the masks `crops` picks. With `reuse` (one per stream:
+  // it holds that stream's previous analysis), rows of unchanged masks are
+  // taken from the previous analysis (feature_reuse.h) and this one is
+  // remembered.
   virtual EncodedMasks encode_masks(const ImageView &frame, const std::vector<RegionMask> &masks,
-                                    int masked_layers, const LocalCrops &crops = {}) = 0;
+                                    int masked_layers, const LocalCrops &crops = {},
+                                    FeatureReuse *reuse = nullptr) = 0;
   // Text-tower embedding, cached per text: a constant text costs nothing
   // per frame.
   virtual std::vector<float> encode_text(const std::string &text) = 0;

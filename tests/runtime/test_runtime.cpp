@@ -11,6 +11,7 @@
 
 #include "common/model_error.h"
 #include "runtime/clip_runtime.h"
+#include "runtime/feature_reuse.h"
 #include "runtime/inference_worker.h"
 #include "runtime/model_locator.h"
 
@@ -173,6 +174,43 @@ TEST(Runtime, LocalCropsEncodeTheBestProposalsExactlyAndScoreTheRestOnTheirGloba
       EXPECT_NEAR(row(some.local)[d], row(all.local)[d], 1e-4) << "mask " << i;
   }
   EXPECT_EQ(cropped, 2u);
+}
+
+TEST(Runtime, AFrameRepeatedExactlyReusesFeaturesEqualToAFreshAnalysis) {
+  auto clip = refseg::acquire_clip_runtime(test_clip());
+  const Scene scene;
+  const refseg::EncodedMasks fresh = clip->encode_masks(scene.view(), scene.masks, 2);
+  refseg::FeatureReuse reuse;
+  const refseg::EncodedMasks first = clip->encode_masks(scene.view(), scene.masks, 2, {}, &reuse);
+  EXPECT_EQ(first.reused_local + first.reused_global, 0u);
+  const refseg::EncodedMasks again = clip->encode_masks(scene.view(), scene.masks, 2, {}, &reuse);
+  EXPECT_EQ(again.reused_local, scene.masks.size());
+  EXPECT_EQ(again.reused_global, scene.masks.size());
+  EXPECT_EQ(again.global, fresh.global);
+  EXPECT_EQ(again.local, fresh.local);
+}
+
+TEST(Runtime, AChangedRegionIsEncodedAgain) {
+  auto clip = refseg::acquire_clip_runtime(test_clip());
+  Scene scene;
+  refseg::FeatureReuse reuse;
+  const refseg::EncodedMasks before = clip->encode_masks(scene.view(), scene.masks, 2, {}, &reuse);
+  // Repaint the top-left corner: inside mask 0's box only.
+  for (int y = 0; y < 8; ++y)
+    for (int x = 0; x < 8; ++x)
+      for (int c = 0; c < 3; ++c)
+        scene.rgb[(static_cast<size_t>(y) * scene.width + x) * 3 + c] ^= 0xff;
+  const refseg::EncodedMasks after = clip->encode_masks(scene.view(), scene.masks, 2, {}, &reuse);
+  const refseg::EncodedMasks fresh = clip->encode_masks(scene.view(), scene.masks, 2);
+  EXPECT_EQ(after.reused_local, scene.masks.size() - 1);  // every mask but 0 kept its crop
+  EXPECT_EQ(after.reused_global, 0u);                     // the frame changed: no global kept
+  const size_t dim = after.dim;
+  for (size_t d = 0; d < dim; ++d) {
+    EXPECT_NEAR(after.local[d], fresh.local[d], 1e-4);  // mask 0: encoded again
+    EXPECT_NEAR(after.global[d], fresh.global[d], 1e-4);
+  }
+  EXPECT_NE(std::vector<float>(after.local.begin(), after.local.begin() + dim),
+            std::vector<float>(before.local.begin(), before.local.begin() + dim));
 }
 
 TEST(Runtime, AnUnusableDeviceIsRefusedByName) {
