@@ -34,7 +34,11 @@ for t in $targets; do
   scratch=$build/corpus/$t
   mkdir -p "$scratch"
   echo "== $t: ${seconds} s from $seeds"
-  if ! "$build/fuzz/$t" -max_total_time="$seconds" -max_len=512 -timeout="${FUZZ_TIMEOUT:-20}" \
+  # FUZZ_RUNS (with FUZZ_SEED) makes a run reproducible: a fixed number of
+  # inputs from a fixed seed, whatever the machine's speed (CI uses it).
+  limit=(-max_total_time="$seconds")
+  [ -n "${FUZZ_RUNS:-}" ] && limit+=(-runs="$FUZZ_RUNS" -seed="${FUZZ_SEED:-1}")
+  if ! "$build/fuzz/$t" "${limit[@]}" -max_len=512 -timeout="${FUZZ_TIMEOUT:-20}" \
       -artifact_prefix="$out/$t-" -print_final_stats=1 "$scratch" "$seeds" 2>"$out/$t.log"; then
     echo "FAIL: $t (log: $out/$t.log, input: $out/$t-*)"
     tail -30 "$out/$t.log"

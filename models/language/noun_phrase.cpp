@@ -27,13 +27,18 @@ struct NounPhraseExtractor::Impl {
 #endif
   std::unordered_map<std::string, std::string> cache;
 
+  // Never "" for a non-blank expression: a text of control characters and
+  // letters (fuzzer: "Mb\t\0\0\0\x03") can leave the parser and the
+  // word list with no word; the whole expression is then the phrase.
   std::string compute(const std::string &normalized) {
 #ifdef REFSEG_HAVE_LINK_GRAMMAR
     if (parser && normalized.size() <= kMaxParsedBytes && is_valid_utf8(normalized)) {
-      if (auto phrase = parser->find(normalized)) return *phrase;
+      auto phrase = parser->find(normalized);
+      if (phrase && !phrase->empty()) return *phrase;
     }
 #endif
-    return heuristic_noun_phrase(normalized);
+    std::string phrase = heuristic_noun_phrase(normalized);
+    return phrase.empty() ? normalized : phrase;
   }
 };
 

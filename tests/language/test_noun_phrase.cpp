@@ -145,6 +145,17 @@ TEST(NounPhrase, NulBytesCountAsWhitespace) {
   EXPECT_EQ(np.target_phrase("left guy\0"s), "left guy");
 }
 
+TEST(NounPhrase, ANonBlankTextNeverGetsAnEmptyPhrase) {
+  // Found by fuzz/fuzz_noun_phrase: letters, a tab, NULs and a control
+  // character left both the parser and the word list without a word.
+  const auto &np = shared_extractor();
+  using namespace std::string_literals;
+  const std::string text = "Mb\t\0\0\0\x03\0\0\0\0\0"s;
+  const std::string phrase = np.target_phrase(text);
+  EXPECT_FALSE(phrase.empty());
+  EXPECT_NE(refseg::normalize_expression(text).find(phrase), std::string::npos);
+}
+
 TEST(NounPhrase, ResultIsPartOfExpression) {
   const auto &np = shared_extractor();
   for (const auto &entry : read_corpus()) {
