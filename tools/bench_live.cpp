@@ -17,6 +17,7 @@
 //   bench_live --model refseg-tiny|PATH [--mode latest] [--seconds 20]
 //              [--width 640] [--height 480] [--fps 30] [--threads 0]
 //              [--precision fp32|bf16|int8|auto] [--reuse true|false] [--still]
+//              [--local-crops K]
 //              [--text "the red circle"] [--sync]
 #include <gst/gst.h>
 
@@ -123,6 +124,7 @@ int main(int argc, char **argv) {
   const char *threads = arg(argc, argv, "--threads", "0");
   const char *precision = arg(argc, argv, "--precision", "fp32");
   const char *reuse = arg(argc, argv, "--reuse", "false");
+  const char *local_crops = arg(argc, argv, "--local-crops", "-1");
   // --still: a still camera on a still scene (no object motion, no sway).
   bool still = false;
   for (int i = 1; i < argc; i++) still |= !std::strcmp(argv[i], "--still");
@@ -136,7 +138,8 @@ int main(int argc, char **argv) {
       " ! video/x-raw,width=" + std::to_string(width) + ",height=" + std::to_string(height) +
       ",framerate=" + std::to_string(fps) + "/1 ! refsegbin name=bin model=\"" + model +
       "\" text=\"" + text + "\" mode=" + mode + " threads=" + threads + " precision=" + precision +
-      " reuse=" + reuse + " ! fakesink name=sink qos=true sync=" + (sync ? "true" : "false");
+      " reuse=" + reuse + " local-crops=" + local_crops +
+      " ! fakesink name=sink qos=true sync=" + (sync ? "true" : "false");
   std::printf("pipeline: %s\n", description.c_str());
   GError *error = nullptr;
   GstElement *pipeline = gst_parse_launch(description.c_str(), &error);
