@@ -151,7 +151,6 @@ class LoadedClipRuntime : public ClipRuntime {
   int layers() const override { return model_->config().vision_layers; }
   std::optional<float> calibrated_threshold() const override { return threshold_; }
   clip::Precision precision() const override { return precision_.precision; }
-  const std::string &precision_note() const override { return precision_.note; }
   std::string claim_precision_note() override {
     return note_claimed_.exchange(true) ? std::string() : precision_.note;
   }

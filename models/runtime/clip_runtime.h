@@ -59,9 +59,7 @@ class ClipRuntime {
   virtual int layers() const = 0;                 // image tower blocks (masked-layers range)
   virtual clip::Precision precision() const = 0;  // never kAuto
   // Why the precision may disappoint here (a mode this CPU has no fast
-  // instructions for), or empty.
-  virtual const std::string &precision_note() const = 0;
-  // precision_note() for the first caller, empty for every later one: what
+  // instructions for), for the first caller only, else empty: what
   // elements post as a warning, once per loaded model.
   virtual std::string claim_precision_note() = 0;
   // The score below which this model's referents count as absent, when a

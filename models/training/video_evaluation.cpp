@@ -127,10 +127,7 @@ VideoEvaluationResult evaluate_video(const VideoEvaluationOptions &o,
                                      const std::function<void(int, int)> &progress) {
   validate(o);
   const auto start = std::chrono::steady_clock::now();
-  RuntimeOptions runtime_options;
-  runtime_options.threads = o.threads;
-  runtime_options.precision = o.precision;
-  auto runtime = acquire_clip_runtime(o.model, runtime_options);
+  auto runtime = acquire_clip_runtime(o.model, {o.threads, "cpu", o.precision});
   NounPhraseExtractor phrases;
   GroupingProposalGenerator grouping;
 
