@@ -2,9 +2,11 @@
 //   evaluate_refseg --model NAME --seed S --scenes N [--proposals grouping|ground-truth]
 //                   [--global-weight a[,a...]] [--sentence-weight b[,b...]]
 //                   [--masked-layers k] [--threads N] [--precision P] [--local-crops K] [--absent
-//                   N] [--json out.json]
+//                   N] [--spatial off,on,no-position,...] [--json out.json]
 // Several weights (comma-separated) are scored from the same features, every
-// a with every b. --absent N also scores N expressions per scene whose object
+// a with every b, each with every --spatial mode (off: the paper's method;
+// on: place, relation and order words resolved over the proposals'
+// geometry; no-<cue>: on with one cue switched off). --absent N also scores N expressions per scene whose object
 // is absent and reports how the best score separates present from absent
 // (ROC AUC, balanced-accuracy threshold).
 //
@@ -33,7 +35,8 @@ void usage() {
       << "usage: evaluate_refseg --model NAME --seed S --scenes N\n"
          "         [--proposals grouping|ground-truth] [--global-weight a[,a...]]\n"
          "         [--sentence-weight b[,b...]] [--masked-layers k] [--threads N] [--precision P]\n"
-         "         [--local-crops K] [--absent N] [--json out.json]\n"
+         "         [--local-crops K] [--absent N] [--spatial off,on,no-position,...]\n"
+         "         [--json out.json]\n"
          "       evaluate_refseg --video --model NAME --seed S --videos K [--frames F]\n"
          "         [--modes every-frame,interval-N,latest-L,...] [--motion both|moving|still]\n"
          "         [--proposals grouping|ground-truth] [--global-weight a]\n"
@@ -146,6 +149,13 @@ int main(int argc, char **argv) {
           o.proposals = refseg::training::ProposalSource::GroundTruth;
         else
           throw refseg::ModelError("--proposals: expected grouping or ground-truth, found " + p);
+      } else if (arg == "--spatial") {
+        o.spatial.clear();
+        std::stringstream in(value());
+        for (std::string item; std::getline(in, item, ',');)
+          o.spatial.push_back(refseg::training::parse_spatial_mode(item));
+        if (o.spatial.empty()) throw refseg::ModelError("--spatial: no mode given");
+        still_only.push_back(arg);
       } else if (arg == "--global-weight") {
         global = weights(value(), arg);
       } else if (arg == "--sentence-weight") {

@@ -9,6 +9,7 @@
 
 #include "common/model_error.h"
 #include "language/noun_phrase.h"
+#include "language/spatial_expression.h"
 #include "proposals/grouping_generator.h"
 #include "runtime/clip_runtime.h"
 #include "training/world_samples.h"
@@ -104,6 +105,30 @@ std::string json_string(const std::string &s) {
   return out + "\"";
 }
 
+SpatialMode parse_spatial_mode(const std::string &name) {
+  SpatialMode m;
+  m.name = name;
+  m.on = name != "off";
+  SpatialCues &c = m.settings.cues;
+  if (name == "off" || name == "on") return m;
+  if (name == "no-position")
+    c.position = false;
+  else if (name == "no-size")
+    c.size = false;
+  else if (name == "no-rank")
+    c.rank = false;
+  else if (name == "no-relation")
+    c.relation = false;
+  else if (name == "no-target-text")
+    c.target_text = false;
+  else if (name == "no-anchor-text")
+    c.anchor_text = false;
+  else
+    throw ModelError("--spatial: expected off, on, no-position, no-size, no-rank, no-relation, "
+                     "no-target-text or no-anchor-text, found " + name);
+  return m;
+}
+
 std::string proposal_source_name(ProposalSource s) {
   return s == ProposalSource::GroundTruth ? "ground-truth" : "grouping";
 }
@@ -118,6 +143,7 @@ EvaluationResult evaluate_refseg(const EvaluationOptions &o,
                      " reach the training scenes (seeds >= " +
                      std::to_string(kFirstTrainingSceneSeed) + "); pick held-out seeds below that");
   if (o.settings.empty()) throw ModelError("evaluation: no weight setting to score");
+  if (o.spatial.empty()) throw ModelError("evaluation: no spatial mode to score");
   if (o.absent_per_scene < 0)
     throw ModelError("evaluation: --absent must be a count of expressions per scene >= 0, found " +
                      std::to_string(o.absent_per_scene));
@@ -129,8 +155,13 @@ EvaluationResult evaluate_refseg(const EvaluationOptions &o,
   GroupingProposalGenerator grouping;
 
   EvaluationResult result;
-  result.settings.resize(o.settings.size());
-  for (size_t s = 0; s < o.settings.size(); ++s) result.settings[s].weights = o.settings[s];
+  for (const SelectionWeights &w : o.settings)
+    for (const SpatialMode &m : o.spatial) {
+      SettingResult r;
+      r.weights = w;
+      r.spatial = m;
+      result.settings.push_back(r);
+    }
 
   for (int n = 0; n < o.scenes; ++n) {
     const world::Scene scene = world::make_scene(o.first_seed + static_cast<uint64_t>(n), o.world);
@@ -151,6 +182,8 @@ EvaluationResult evaluate_refseg(const EvaluationOptions &o,
       if (phrase.empty()) phrase = sentence;
       return TextFeatures{runtime->encode_text(sentence), runtime->encode_text(phrase)};
     };
+    std::vector<ProposalGeometry> geometry;
+    for (const RegionMask &p : proposals) geometry.push_back(proposal_geometry(p));
     // With local-crops, the scene's expressions (mixed as the first
     // setting mixes them) pick the masks that get a crop pass, as the
     // selector's expressions do in a pipeline.
@@ -171,6 +204,26 @@ EvaluationResult evaluate_refseg(const EvaluationOptions &o,
       return score_proposals(features.global.data(), features.local.data(), features.count,
                              features.dim, text, w.global);
     };
+    // The proposal a setting chooses: the paper's best score, or with
+    // spatial on the resolver's pick when the expression has spatial words
+    // it can resolve.
+    auto choose = [&](const world::Expression &e, const std::vector<float> &scores,
+                      SettingResult &setting) {
+      const int best = best_proposal(scores);
+      if (!setting.spatial.on) return best;
+      const SpatialExpression parsed = parse_spatial_expression(e.text);
+      if (!parsed.spatial()) return best;
+      const auto described = [&](const std::string &text) {
+        return text.empty() ? std::vector<float>{} : score(text_features(text), setting.weights);
+      };
+      const SpatialResolution r =
+          resolve_spatial(parsed, geometry, described(parsed.target),
+                          parsed.has_relation ? described(parsed.anchor) : std::vector<float>{},
+                          setting.spatial.settings);
+      if (!r.resolved) return best;
+      ++setting.spatial_resolved[e.type];
+      return r.best;
+    };
     for (const auto &e : scene.expressions) {
       const TextFeatures text = text_features(e.text);
       const cv::Mat &target = scene.objects[static_cast<size_t>(e.target)].mask;
@@ -178,10 +231,10 @@ EvaluationResult evaluate_refseg(const EvaluationOptions &o,
         double inter = 0, uni = cv::countNonZero(target);
         if (!proposals.empty()) {
           const auto scores = score(text, setting.weights);
-          const int best = best_proposal(scores);
+          const int best = choose(e, scores, setting);
           overlap(proposals[static_cast<size_t>(best)], target, &inter, &uni);
           if (o.absent_per_scene > 0 && e.type == world::ExpressionType::Attribute)
-            setting.present_scores.push_back(scores[static_cast<size_t>(best)]);
+            setting.present_scores.push_back(scores[static_cast<size_t>(best_proposal(scores))]);
         }
         setting.all.add(inter, uni);
         setting.by_type[e.type].add(inter, uni);
@@ -216,6 +269,7 @@ std::string evaluation_json(const EvaluationOptions &o, const EvaluationResult &
         << ", \"sentence_weight\": " << number(set.weights.sentence)
         << ", \"masked_layers\": " << o.masked_layers
         << ", \"precision\": " << json_string(clip::precision_name(o.precision))
+        << ", \"spatial\": " << json_string(set.spatial.name)
         << ", \"local_crops\": " << o.local_crops
         << ", \"mean_local_crops\": " << number(r.scenes ? double(r.local_crops) / r.scenes : 0)
         << ", \"all\": " << tally_json(set.all) << ", \"by_type\": {";
@@ -226,6 +280,16 @@ std::string evaluation_json(const EvaluationOptions &o, const EvaluationResult &
       first = false;
     }
     out << "}";
+    if (set.spatial.on) {
+      out << ", \"spatial_resolved\": {";
+      first = true;
+      for (const auto &[type, count] : set.spatial_resolved) {
+        out << (first ? "" : ", ") << json_string(world::expression_type_name(type)) << ": "
+            << count;
+        first = false;
+      }
+      out << "}";
+    }
     if (o.absent_per_scene > 0) {
       const ScoreSeparation sep = score_separation(set.present_scores, set.absent_scores);
       out << ", \"absent\": {\"per_scene\": " << o.absent_per_scene

@@ -14,6 +14,7 @@
 
 #include "clip/precision.h"
 #include "selection/selection.h"
+#include "selection/spatial_resolver.h"
 #include "world/referring_world.h"
 
 namespace refseg::training {
@@ -39,6 +40,19 @@ struct ScoreSeparation {
 ScoreSeparation score_separation(const std::vector<float> &present,
                                  const std::vector<float> &absent);
 
+// Spatial reasoning (selection/spatial_resolver.h) as one evaluated
+// setting: off is the paper's method.
+struct SpatialMode {
+  std::string name = "off";  // "off", "on", "no-position", ... (parse_spatial_mode)
+  bool on = false;
+  SpatialSettings settings;
+};
+
+// "off", "on", or "on" with one cue switched off for the ablation:
+// no-position, no-size, no-rank, no-relation, no-target-text,
+// no-anchor-text. Throws refseg::ModelError naming the choices.
+SpatialMode parse_spatial_mode(const std::string &name);
+
 struct EvaluationOptions {
   std::string model = "refseg-tiny";  // name or path, as acquire_clip_runtime() takes it
   uint64_t first_seed = 0;            // scenes first_seed .. first_seed + scenes - 1
@@ -47,6 +61,8 @@ struct EvaluationOptions {
   int masked_layers = 3;
   // Every setting is scored from the same features (encoding once per scene).
   std::vector<SelectionWeights> settings = {SelectionWeights{}};
+  // Each weight setting is scored with each of these.
+  std::vector<SpatialMode> spatial = {SpatialMode{}};
   world::WorldOptions world;
   int threads = 1;
   clip::Precision precision = clip::Precision::kFp32;  // of both towers
@@ -70,6 +86,10 @@ struct Tally {
 
 struct SettingResult {
   SelectionWeights weights;
+  SpatialMode spatial;
+  // Expressions whose spatial words were resolved over the geometry (the
+  // rest were scored as with spatial off), per type.
+  std::map<world::ExpressionType, int64_t> spatial_resolved;
   Tally all;
   std::map<world::ExpressionType, Tally> by_type;
   // With absent_per_scene > 0: the best proposal's score for every present
@@ -78,7 +98,8 @@ struct SettingResult {
 };
 
 struct EvaluationResult {
-  std::vector<SettingResult> settings;  // in EvaluationOptions::settings order
+  // Every weight setting with every spatial mode, weights outermost.
+  std::vector<SettingResult> settings;
   int scenes = 0;
   int64_t proposals = 0;    // masks scored, over all scenes
   int64_t local_crops = 0;  // masks that had a local crop pass, over all scenes

@@ -1,0 +1,83 @@
+// Resolving the spatial parts of an expression (language/spatial_expression.h)
+// over the proposals' geometry, in the spirit of ReCLIP's relation resolver
+// (Subramanian et al., ACL 2022): CLIP says how well each proposal matches
+// the target description and the anchor description; boxes and masks say
+// which of the matching ones is leftmost, second from the top, or above the
+// anchor.
+//
+// Every cue is soft, so a weak CLIP match can still lose to geometry and a
+// strong one is not vetoed by a pixel:
+//  - membership m_i = exp((s_i - max s) / (T sd(s))) of proposal i in the
+//    target description (1 for the best match, towards 0 for poor ones);
+//  - "j is further than i" along an axis is a logistic of the difference
+//    of their positions, in units of their size;
+//  - extreme:   m_i * prod_j (1 - m_j ahead(j, i))   (no member further)
+//  - ordinal k: m_i * P(exactly k - 1 members further)   (Poisson-binomial)
+//  - relation:  m_i * sum_j q_j rel(i, j), q = softmax of the anchor scores
+//    over the other proposals.
+// Proposals that are one the other's part (nested boxes) do not compete.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/region_mask.h"
+#include "language/spatial_expression.h"
+
+namespace refseg {
+
+struct ProposalGeometry {
+  float left = 0, top = 0, right = 0, bottom = 0;  // box in pixels, right/bottom exclusive
+  float cx = 0, cy = 0;                            // centroid of the mask's pixels
+  float area = 0;                                  // mask pixels
+};
+
+ProposalGeometry proposal_geometry(const RegionMask &mask);
+// From a box alone (a mask-less consumer): the box centre and area.
+ProposalGeometry box_geometry(const Box &box);
+
+// Which cues take part; switching one off makes expressions that need it
+// fall back to the paper's scoring (the ablation in docs/accuracy.md).
+struct SpatialCues {
+  bool position = true;     // left/right/top/bottom/middle/closest/farthest extremes
+  bool size = true;         // biggest/smallest
+  bool rank = true;         // ordinals
+  bool relation = true;     // relations to an anchor
+  bool target_text = true;  // off: every proposal may be the target
+  bool anchor_text = true;  // off: every other proposal may be the anchor
+};
+
+struct SpatialSettings {
+  // Softness of membership, in units of the standard deviation of the
+  // frame's scores for the description: a proposal that much below the
+  // best match counts as e^-1 of a member. Chosen on held-out world scenes
+  // (seeds 5000-5079, docs/accuracy.md "Spatial words"), then measured on
+  // others.
+  float temperature = 1.5f;
+  float anchor_temperature = 0.5f;
+  SpatialCues cues;
+};
+
+struct SpatialResolution {
+  // False: nothing to resolve, a cue switched off or no proposal fits; the
+  // caller scores the expression as without spatial reasoning, and `reason`
+  // says why (empty when the expression has no spatial words).
+  bool resolved = false;
+  std::string reason;
+  std::vector<float> support;  // per proposal, 0..100
+  int best = -1;               // highest support (first on ties)
+  int anchor = -1;             // relations: the anchor that supports `best` most
+};
+
+// target_scores: the proposals' scores against parsed.target (empty when
+// the target is generic: every proposal is a candidate); anchor_scores:
+// against parsed.anchor (relations only). Both 100 x cosine, as
+// score_proposals() gives them. Never throws; sizes that disagree with
+// `geometry` give resolved == false with a reason.
+SpatialResolution resolve_spatial(const SpatialExpression &parsed,
+                                  const std::vector<ProposalGeometry> &geometry,
+                                  const std::vector<float> &target_scores,
+                                  const std::vector<float> &anchor_scores,
+                                  const SpatialSettings &settings = {});
+
+}  // namespace refseg
