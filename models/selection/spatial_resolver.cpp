@@ -161,8 +161,12 @@ float relation_fit(SpatialRelation r, const ProposalGeometry &i, const ProposalG
     const float along = dx * ux + dy * uy, length = std::hypot(dx, dy);
     if (along <= 0 || length <= 0) return 0.f;
     const float cosine = along / length;
-    // Clearly beyond the anchor, within a cone around the direction.
-    return logistic((along - 0.1f * size_of(j)) / position_scale(i, j)) * std::pow(cosine, 4.f);
+    // Clearly beyond the anchor, within a cone around the direction; of
+    // two such, the nearer ("the cup right of the laptop" is the one
+    // beside it, not the one across the room).
+    const float nearness = std::exp(-length / (3.f * (size_of(i) + size_of(j))));
+    return logistic((along - 0.1f * size_of(j)) / position_scale(i, j)) * std::pow(cosine, 4.f) *
+           nearness;
   };
   const float scale = position_scale(i, j);
   const float overlap_x = std::min(i.right, j.right) - std::max(i.left, j.left);
