@@ -33,6 +33,7 @@ static const ForwardedProperty kForwarded[] = {
     {"global-weight", "global-weight", {false, false, true, false}},
     {"sentence-weight", "sentence-weight", {false, false, true, false}},
     {"threshold", "threshold", {false, false, true, false}},
+    {"spatial", "spatial", {false, false, true, false}},
     {"masked-layers", "masked-layers", {false, true, false, false}},
     {"local-crops", "local-crops", {false, true, false, false}},
     {"reuse", "reuse", {false, true, false, false}},

@@ -3,10 +3,13 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "language/phrase_resolver.h"
+#include "language/spatial_expression.h"
+#include "selection/spatial_resolver.h"
 #include "refseg_analysis_step.h"
 #include "refseg_elements.h"
 #include "refseg_frame.h"
@@ -29,6 +32,7 @@ enum {
   PROP_PRECISION,
   PROP_THRESHOLD,
   PROP_POST_MESSAGES,
+  PROP_SPATIAL,
 };
 
 // Scores are 100 x cosine, and where present and absent referents part
@@ -64,6 +68,7 @@ struct SelectorSettings {
   refseg::SelectionWeights weights;
   float threshold = kDefaultThreshold;
   bool post_messages = true;
+  bool spatial = true;
 
   // The text first, then the list; blank entries select nothing.
   std::vector<std::string> all_expressions() const {
@@ -157,6 +162,9 @@ static void gst_refseg_selector_set_property(GObject *object, guint id, const GV
     case PROP_THRESHOLD:
       s.threshold = g_value_get_float(value);
       break;
+    case PROP_SPATIAL:
+      s.spatial = g_value_get_boolean(value);
+      break;
     case PROP_POST_MESSAGES:
       s.post_messages = g_value_get_boolean(value);
       break;
@@ -201,6 +209,9 @@ static void gst_refseg_selector_get_property(GObject *object, guint id, GValue *
       break;
     case PROP_THRESHOLD:
       g_value_set_float(value, s.threshold);
+      break;
+    case PROP_SPATIAL:
+      g_value_set_boolean(value, s.spatial);
       break;
     case PROP_POST_MESSAGES:
       g_value_set_boolean(value, s.post_messages);
@@ -250,6 +261,50 @@ static gboolean gst_refseg_selector_stop(GstBaseTransform *trans) {
   return TRUE;
 }
 
+// An expression's spatial words resolved over this frame's proposals.
+struct SpatialPick {
+  std::optional<refseg::SpatialExpression> parsed;  // set when it has spatial words
+  refseg::SpatialResolution resolution;
+  std::string summary, relation;
+};
+
+static SpatialPick resolve_spatial_words(refseg::ClipRuntime &clip, GstCustomMeta *meta,
+                                         const std::string &expression, const gfloat *global,
+                                         const gfloat *local, guint rows, guint dim,
+                                         const refseg::SelectionWeights &weights,
+                                         std::vector<refseg::ProposalGeometry> *geometry) {
+  SpatialPick pick;
+  refseg::SpatialExpression parsed = refseg::parse_spatial_expression(expression);
+  if (!parsed.spatial() && parsed.fallback_reason.empty()) return pick;
+  if (geometry->empty())
+    for (guint i = 0; i < rows; ++i) {
+      GstRefSegProposal p;
+      if (!gst_refseg_meta_get_proposal(meta, i, &p)) break;
+      geometry->push_back(refseg::proposal_geometry(
+          refseg::Box{p.box.x, p.box.y, p.box.width, p.box.height}, p.mask));
+    }
+  // A description is scored as a sentence that is its own noun phrase.
+  auto described = [&](const std::string &text) {
+    if (text.empty()) return std::vector<float>{};
+    const std::vector<float> t = clip.encode_text(text);
+    return refseg::score_proposals(global, local, rows, dim,
+                                   refseg::mix_text_features(t, t, weights.sentence),
+                                   weights.global);
+  };
+  if (parsed.spatial())
+    pick.resolution = refseg::resolve_spatial(
+        parsed, *geometry, described(parsed.target),
+        parsed.has_relation ? described(parsed.anchor) : std::vector<float>{});
+  else
+    pick.resolution.reason = parsed.fallback_reason;
+  pick.summary = refseg::describe_spatial(parsed);
+  if (parsed.spatial() && !pick.resolution.resolved)
+    pick.summary += "; not resolved: " + pick.resolution.reason;
+  pick.relation = refseg::spatial_relation_name(parsed.relation);
+  pick.parsed = std::move(parsed);
+  return pick;
+}
+
 // Writes one expression's result into the meta (with its reason when
 // nothing is selected, or a region of interest when something is) and posts
 // it on the bus.
@@ -267,6 +322,8 @@ static void record_selection(GstRefSegSelector *self, GstBuffer *buffer, GstCust
     if (gst_refseg_meta_get_proposal(meta, published.index, &p)) published.box = p.box;
     refseg::gst::add_selection_roi(buffer, published, (*roi_id)++);
   }
+  if (published.spatial.summary)
+    gst_refseg_meta_set_selection_spatial(meta, added, &published.spatial);
   if (post_messages)
     refseg::gst::post_selection_message(GST_ELEMENT(self), &GST_BASE_TRANSFORM(self)->segment,
                                         buffer, published);
@@ -281,6 +338,7 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
   const refseg::SelectionWeights weights = self->settings->weights;
   const float threshold_setting = self->settings->threshold;
   const bool post_messages = self->settings->post_messages;
+  const bool spatial = self->settings->spatial;
   GST_OBJECT_UNLOCK(self);
   tell_upstream(self, asked);
   const gint64 start = refseg::gst::monotonic_ns();
@@ -312,6 +370,7 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
                               : clip.calibrated_threshold().value_or(kNoThreshold);
   int roi_id = 0;
   std::vector<std::vector<float>> texts;  // what this frame was scored with
+  std::vector<refseg::ProposalGeometry> geometry;  // filled by the first spatial expression
   for (const std::string &expression : expressions) {
     if (is_blank(expression)) continue;
     // Never waits for a parse: until the phrase is resolved the sentence
@@ -362,9 +421,32 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
       record_selection(self, buffer, meta, published, scores, post_messages, &roi_id);
       continue;
     }
+    // Words of place, relation and order pick among the proposals by
+    // geometry; "not there" is still decided on the expression's own best
+    // score below.
+    SpatialPick pick;
+    if (spatial) {
+      try {
+        pick = resolve_spatial_words(clip, meta, expression, global, local, rows, dim, weights,
+                                     &geometry);
+      } catch (const std::exception &e) {
+        GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Text encoding failed"), ("%s", e.what()));
+        return GST_FLOW_ERROR;
+      }
+    }
+    if (pick.parsed) {
+      published.spatial.summary = pick.summary.c_str();
+      published.spatial.target = pick.parsed->target.c_str();
+      published.spatial.relation = pick.parsed->has_relation ? pick.relation.c_str() : nullptr;
+      published.spatial.anchor = pick.parsed->has_relation ? pick.parsed->anchor.c_str() : nullptr;
+      published.spatial.anchor_index = pick.resolution.anchor;
+      published.spatial.resolved = pick.resolution.resolved;
+    }
+    const std::vector<float> &chosen_scores =
+        pick.resolution.resolved ? pick.resolution.support : scores;
     // "Not there" is an answer: a best score under the threshold selects nothing.
     std::string below;
-    int chosen = best;
+    int chosen = pick.resolution.resolved ? pick.resolution.best : best;
     if (!(scores[best] >= threshold)) {
       chosen = -1;
       below = "best score " + std::to_string(scores[best]).substr(0, 5) +
@@ -372,8 +454,8 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
       published.reason = below.c_str();
     }
     published.index = chosen;
-    published.score = scores[best];
-    record_selection(self, buffer, meta, published, scores, post_messages, &roi_id);
+    published.score = chosen >= 0 ? chosen_scores[chosen] : scores[best];
+    record_selection(self, buffer, meta, published, chosen_scores, post_messages, &roi_id);
   }
   // An encoder upstream with local-crops ranks the next frames' proposals
   // by these (refseg-text-features).
@@ -474,6 +556,16 @@ static void gst_refseg_selector_class_init(GstRefSegSelectorClass *klass) {
                            "Post a refseg-selection element message per expression and frame", TRUE,
                            static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                     GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property(
+      gobject_class, PROP_SPATIAL,
+      g_param_spec_boolean(
+          "spatial", "Spatial words",
+          "Resolve words of place, relation and order (\"the second cup from the left\", "
+          "\"the dog under the table\") over the proposals' boxes and masks; off: the paper's "
+          "method. Expressions without such words score the same either way",
+          TRUE,
+          static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                   GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE)));
   refseg::gst::add_video_pad_templates(element_class);
   gst_element_class_set_static_metadata(
       element_class, "Referring segmentation selector", "Filter/Analyzer/Video",

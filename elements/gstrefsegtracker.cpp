@@ -108,6 +108,15 @@ static refseg::tracking::Analysis read_analysis(GstCustomMeta *meta, GstClockTim
     if (sel.scores) e.scores.assign(sel.scores, sel.scores + sel.n_scores);
     const gchar *reason = gst_refseg_meta_get_selection_reason(meta, i);
     if (reason) e.reason = reason;
+    GstRefSegSpatial spatial;
+    if (gst_refseg_meta_get_selection_spatial(meta, i, &spatial)) {
+      e.spatial.summary = spatial.summary ? spatial.summary : "";
+      e.spatial.target = spatial.target ? spatial.target : "";
+      e.spatial.relation = spatial.relation ? spatial.relation : "";
+      e.spatial.anchor = spatial.anchor ? spatial.anchor : "";
+      e.spatial.anchor_index = spatial.anchor_index;
+      e.spatial.resolved = spatial.resolved;
+    }
     a.expressions.push_back(std::move(e));
   }
   return a;
@@ -154,6 +163,16 @@ static void write_tracked(GstRefSegTracker *self, GstBuffer *buffer,
     } else {
       p.reason = s.reason.empty() ? "nothing selected" : s.reason.c_str();
       gst_refseg_meta_set_selection_reason(meta, i, p.reason);
+    }
+    if (!s.spatial.summary.empty()) {
+      const bool related = !s.spatial.relation.empty();
+      p.spatial = {s.spatial.summary.c_str(),
+                   s.spatial.target.c_str(),
+                   related ? s.spatial.relation.c_str() : nullptr,
+                   related ? s.spatial.anchor.c_str() : nullptr,
+                   s.spatial.anchor_index,
+                   s.spatial.resolved};
+      gst_refseg_meta_set_selection_spatial(meta, i, &p.spatial);
     }
     if (post_messages) refseg::gst::post_selection_message(GST_ELEMENT(self), segment, buffer, p);
   }

@@ -18,6 +18,15 @@ void post_selection_message(GstElement *element, const GstSegment *segment, GstB
   if (sel.index >= 0)
     gst_structure_set(s, "x", G_TYPE_INT, sel.box.x, "y", G_TYPE_INT, sel.box.y, "width",
                       G_TYPE_INT, sel.box.width, "height", G_TYPE_INT, sel.box.height, NULL);
+  if (sel.spatial.summary) {
+    gst_structure_set(s, "spatial", G_TYPE_STRING, sel.spatial.summary, "spatial-resolved",
+                      G_TYPE_BOOLEAN, sel.spatial.resolved, "spatial-target", G_TYPE_STRING,
+                      sel.spatial.target ? sel.spatial.target : "", "anchor-index", G_TYPE_INT,
+                      sel.spatial.anchor_index, NULL);
+    if (sel.spatial.relation)
+      gst_structure_set(s, "relation", G_TYPE_STRING, sel.spatial.relation, "anchor",
+                        G_TYPE_STRING, sel.spatial.anchor ? sel.spatial.anchor : "", NULL);
+  }
   if (GST_CLOCK_TIME_IS_VALID(sel.analysed_pts))
     gst_structure_set(s, "analysed-timestamp", G_TYPE_UINT64, sel.analysed_pts, NULL);
   gst_element_post_message(element, gst_message_new_element(GST_OBJECT(element), s));

@@ -20,6 +20,9 @@ struct PublishedSelection {
   int track_id = -1;             // -1: not tracked
   GstRefSegBox box{0, 0, 0, 0};  // valid when index >= 0
   GstClockTime analysed_pts = GST_CLOCK_TIME_NONE;
+  // Spatial words found in the expression (refsegselector spatial=true);
+  // spatial.summary == nullptr: none.
+  GstRefSegSpatial spatial{nullptr, nullptr, nullptr, nullptr, -1, FALSE};
 };
 
 void post_selection_message(GstElement *element, const GstSegment *segment, GstBuffer *buffer,

@@ -199,14 +199,21 @@ bool is_size(SpatialCue c) { return c == SpatialCue::Biggest || c == SpatialCue:
 }  // namespace
 
 ProposalGeometry proposal_geometry(const RegionMask &mask) {
-  ProposalGeometry g = box_geometry(mask.box);
+  if (mask.pixels.size() != static_cast<size_t>(std::max(mask.box.area(), 0)))
+    return box_geometry(mask.box);
+  return proposal_geometry(mask.box, mask.pixels.data());
+}
+
+ProposalGeometry proposal_geometry(const Box &box, const uint8_t *pixels) {
+  ProposalGeometry g = box_geometry(box);
+  if (!pixels) return g;
   double sx = 0, sy = 0, n = 0;
-  for (int y = 0; y < mask.box.height; ++y)
-    for (int x = 0; x < mask.box.width; ++x)
-      if (mask.pixels[static_cast<size_t>(y) * mask.box.width + x]) sx += x, sy += y, ++n;
+  for (int y = 0; y < box.height; ++y)
+    for (int x = 0; x < box.width; ++x)
+      if (pixels[static_cast<size_t>(y) * box.width + x]) sx += x, sy += y, ++n;
   if (n > 0) {
-    g.cx = static_cast<float>(mask.box.x + sx / n + 0.5);
-    g.cy = static_cast<float>(mask.box.y + sy / n + 0.5);
+    g.cx = static_cast<float>(box.x + sx / n + 0.5);
+    g.cy = static_cast<float>(box.y + sy / n + 0.5);
     g.area = static_cast<float>(n);
   }
   return g;

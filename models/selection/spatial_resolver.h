@@ -33,6 +33,9 @@ struct ProposalGeometry {
 };
 
 ProposalGeometry proposal_geometry(const RegionMask &mask);
+// The same from a box and its box.width x box.height mask bytes (nonzero:
+// inside), as frame metadata stores them.
+ProposalGeometry proposal_geometry(const Box &box, const uint8_t *pixels);
 // From a box alone (a mask-less consumer): the box centre and area.
 ProposalGeometry box_geometry(const Box &box);
 

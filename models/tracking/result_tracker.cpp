@@ -153,6 +153,10 @@ TrackedFrame ResultTracker::current() const {
     s.expression = e.expression;
     s.phrase = e.phrase;
     s.reason = e.reason;
+    s.spatial = e.spatial;
+    const int a = e.spatial.anchor_index;
+    s.spatial.anchor_index =
+        a >= 0 && static_cast<size_t>(a) < visible.size() ? visible[static_cast<size_t>(a)] : -1;
     const int j = k < chosen_.size() ? chosen_[k] : -1;
     if (j >= 0 && visible[j] >= 0) {
       s.index = visible[j];

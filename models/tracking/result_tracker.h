@@ -35,6 +35,15 @@ struct TrackerOptions {
   StabilizerOptions stability;
 };
 
+// What the selector found of an expression's spatial words
+// (selection/spatial_resolver.h), carried with its selection so frames
+// between analyses explain their choice too. Empty summary: none.
+struct SpatialNote {
+  std::string summary, target, relation, anchor;  // relation and anchor empty without one
+  int anchor_index = -1;                          // proposal taken as the anchor
+  bool resolved = false;
+};
+
 // One expression's result in an analysed frame, as the selector wrote it.
 struct AnalysedExpression {
   std::string expression, phrase;
@@ -42,6 +51,7 @@ struct AnalysedExpression {
   float score = 0.f;
   std::vector<float> scores;  // one per proposal (may be empty with index -1)
   std::string reason;         // why index is -1
+  SpatialNote spatial;
 };
 
 struct Analysis {
@@ -59,6 +69,7 @@ struct TrackedSelection {
   Box box;            // where the chosen object is now
   std::string reason;
   std::vector<float> scores;  // last analysis' scores, in proposal order
+  SpatialNote spatial;        // anchor_index into TrackedFrame::proposals (-1: left the frame)
 };
 
 struct TrackedFrame {

@@ -368,6 +368,44 @@ gboolean gst_refseg_meta_get_selection_track(GstCustomMeta *meta, guint index, g
   return TRUE;
 }
 
+gboolean gst_refseg_meta_set_selection_spatial(GstCustomMeta *meta, guint index,
+                                               const GstRefSegSpatial *spatial) {
+  g_return_val_if_fail(meta != NULL && spatial != NULL, FALSE);
+  gchar *name = NULL;
+  GstStructure *sel = take_selection(meta, index, &name);
+  if (!sel) return FALSE;
+  GstStructure *sp = gst_structure_new(
+      "refseg-spatial", "summary", G_TYPE_STRING, spatial->summary ? spatial->summary : "",
+      "target", G_TYPE_STRING, spatial->target ? spatial->target : "", "anchor-index", G_TYPE_INT,
+      spatial->anchor_index, "resolved", G_TYPE_BOOLEAN, spatial->resolved, NULL);
+  if (spatial->relation) gst_structure_set(sp, "relation", G_TYPE_STRING, spatial->relation, NULL);
+  if (spatial->anchor) gst_structure_set(sp, "anchor", G_TYPE_STRING, spatial->anchor, NULL);
+  gst_structure_set(sel, "spatial", GST_TYPE_STRUCTURE, sp, NULL);
+  gst_structure_free(sp);
+  put_selection(meta, name, sel);
+  return TRUE;
+}
+
+gboolean gst_refseg_meta_get_selection_spatial(GstCustomMeta *meta, guint index,
+                                               GstRefSegSpatial *spatial) {
+  g_return_val_if_fail(meta != NULL, FALSE);
+  const GstStructure *sel = peek_selection(meta, index);
+  const GValue *v = sel ? gst_structure_get_value(sel, "spatial") : NULL;
+  if (!v || !GST_VALUE_HOLDS_STRUCTURE(v)) return FALSE;
+  const GstStructure *sp = gst_value_get_structure(v);
+  if (spatial) {
+    spatial->summary = gst_structure_get_string(sp, "summary");
+    spatial->target = gst_structure_get_string(sp, "target");
+    spatial->relation = gst_structure_get_string(sp, "relation");
+    spatial->anchor = gst_structure_get_string(sp, "anchor");
+    spatial->anchor_index = -1;
+    gst_structure_get_int(sp, "anchor-index", &spatial->anchor_index);
+    spatial->resolved = FALSE;
+    gst_structure_get_boolean(sp, "resolved", &spatial->resolved);
+  }
+  return TRUE;
+}
+
 gboolean gst_refseg_meta_set_track_ids(GstCustomMeta *meta, guint n, const gint *track_ids) {
   g_return_val_if_fail(meta != NULL, FALSE);
   if (n != gst_refseg_meta_get_n_proposals(meta) || (n > 0 && !track_ids)) return FALSE;

@@ -27,7 +27,10 @@
  *                       phrase (gchar*), index (gint, -1 = none),
  *                       score (gfloat), scores (GBytes N x gfloat), and
  *                       optionally reason (gchar*, why index is -1),
- *                       track-id (gint) and box (x, y, width, height gint)
+ *                       track-id (gint) and box (x, y, width, height gint),
+ *                       spatial (GstStructure "refseg-spatial": summary,
+ *                       target, relation, anchor (gchar*), anchor-index
+ *                       (gint), resolved (gboolean))
  *
  * Setting proposals clears features and selections, setting features clears
  * selections: results never refer to proposals they were not computed for.
@@ -130,6 +133,24 @@ GST_REFSEG_API gboolean gst_refseg_meta_set_selection_track(GstCustomMeta *meta,
                                                             gint track_id, const GstRefSegBox *box);
 GST_REFSEG_API gboolean gst_refseg_meta_get_selection_track(GstCustomMeta *meta, guint index,
                                                             gint *track_id, GstRefSegBox *box);
+
+/* What a selection's spatial words were resolved to (refsegselector with
+ * spatial=true, docs/metadata.md): the parts found and the proposal taken
+ * as the anchor. Strings returned by get belong to the meta. */
+typedef struct {
+  const gchar *summary;  /* one line: target "the dog"; below "the table" */
+  const gchar *target;   /* target description; "" when only generic words remain */
+  const gchar *relation; /* "left-of", "below", ...; NULL without a relation */
+  const gchar *anchor;   /* anchor description; NULL without a relation */
+  gint anchor_index;     /* proposal taken as the anchor, -1 without */
+  gboolean resolved;     /* FALSE: spatial words found but not used; summary says why */
+} GstRefSegSpatial;
+
+GST_REFSEG_API gboolean gst_refseg_meta_set_selection_spatial(GstCustomMeta *meta, guint index,
+                                                              const GstRefSegSpatial *spatial);
+/* FALSE when the selection has no spatial words (or spatial was off). */
+GST_REFSEG_API gboolean gst_refseg_meta_get_selection_spatial(GstCustomMeta *meta, guint index,
+                                                              GstRefSegSpatial *spatial);
 
 /* One track id per proposal (n must equal the number of proposals); set
  * after the proposals, which clear them. get returns NULL when absent. */
