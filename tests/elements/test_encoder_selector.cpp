@@ -303,6 +303,98 @@ GST_START_TEST(test_selector_without_encoder_explains) {
 }
 GST_END_TEST;
 
+// Words of place pick by geometry: "the one on the right" is generic (any
+// proposal may be it), so the random-weight model's scores cannot decide
+// and the boxes must.
+GST_START_TEST(test_selector_resolves_spatial_words_over_geometry) {
+  const std::string model = test_model();
+  GstHarness *h =
+      harness("refsegencoder model=" + model + " ! refsegselector name=s model=" + model +
+              " threshold=-100 text=\"the one on the right\" expressions=\"<\\\"the bottom "
+              "one\\\", \\\"the leftmost one\\\">\"");
+  GstBus *bus = gst_bus_new();
+  gst_element_set_bus(h->element, bus);
+  GstBuffer *out = gst_harness_push_and_pull(h, frame_with_proposals());
+  const auto got = selections(out);
+  fail_unless_equals_int(got.size(), 3);
+  fail_unless_equals_int(got[0].second, 1);  // the right square
+  fail_unless_equals_int(got[1].second, 2);  // the lower half
+  fail_unless_equals_int(got[2].second, 0);  // the left square
+  GstCustomMeta *meta = gst_buffer_get_refseg_meta(out);
+  GstRefSegSpatial spatial;
+  fail_unless(gst_refseg_meta_get_selection_spatial(meta, 0, &spatial));
+  fail_unless(spatial.resolved);
+  fail_unless_equals_string(spatial.target, "");
+  fail_unless(spatial.relation == nullptr);
+  fail_unless(std::string(spatial.summary).find("right") != std::string::npos, spatial.summary);
+  // The bus message says the same.
+  GstStructure *msg = next_selection_message(bus);
+  fail_unless(msg != nullptr);
+  const gchar *summary = gst_structure_get_string(msg, "spatial");
+  fail_unless(summary != nullptr);
+  fail_unless_equals_string(summary, spatial.summary);
+  gboolean resolved = FALSE;
+  fail_unless(gst_structure_get_boolean(msg, "spatial-resolved", &resolved) && resolved);
+  gst_structure_free(msg);
+  gst_buffer_unref(out);
+
+  // Switched off while playing: the paper's rule, the best score wins, and
+  // nothing spatial is reported.
+  GstElement *selector = gst_bin_get_by_name(GST_BIN(h->element), "s");
+  g_object_set(selector, "spatial", FALSE, nullptr);
+  gst_object_unref(selector);
+  out = gst_harness_push_and_pull(h, frame_with_proposals());
+  meta = gst_buffer_get_refseg_meta(out);
+  GstRefSegSelection sel;
+  fail_unless(gst_refseg_meta_get_selection(meta, 0, &sel));
+  int best = 0;
+  for (guint i = 1; i < sel.n_scores; i++)
+    if (sel.scores[i] > sel.scores[best]) best = i;
+  fail_unless_equals_int(sel.index, best);
+  fail_unless(!gst_refseg_meta_get_selection_spatial(meta, 0, nullptr));
+  gst_buffer_unref(out);
+  teardown_with_bus(h, bus);
+}
+GST_END_TEST;
+
+// Expressions without spatial words score exactly as with spatial off, and
+// contradictory ones fall back to that scoring with a reason.
+GST_START_TEST(test_selector_spatial_leaves_other_expressions_alone) {
+  const std::string model = test_model();
+  const std::string pipeline = "refsegencoder model=" + model + " ! refsegselector name=s model=" +
+                               model +
+                               " threshold=-100 text=\"the red square\" "
+                               "expressions=\"<\\\"the leftmost one on the right\\\">\"";
+  std::vector<std::vector<float>> scores[2];
+  std::vector<int> index[2];
+  for (int on = 0; on < 2; on++) {
+    GstHarness *h = harness(pipeline + (on ? " spatial=true" : " spatial=false"));
+    GstBuffer *out = gst_harness_push_and_pull(h, frame_with_proposals());
+    GstCustomMeta *meta = gst_buffer_get_refseg_meta(out);
+    for (guint i = 0; i < 2; i++) {
+      GstRefSegSelection sel;
+      fail_unless(gst_refseg_meta_get_selection(meta, i, &sel));
+      scores[on].emplace_back(sel.scores, sel.scores + sel.n_scores);
+      index[on].push_back(sel.index);
+    }
+    fail_unless(!gst_refseg_meta_get_selection_spatial(meta, 0, nullptr));
+    GstRefSegSpatial spatial;
+    if (on) {
+      fail_unless(gst_refseg_meta_get_selection_spatial(meta, 1, &spatial));
+      fail_unless(!spatial.resolved);
+      fail_unless(std::string(spatial.summary).find("contradictory") != std::string::npos,
+                  spatial.summary);
+    }
+    gst_buffer_unref(out);
+    gst_harness_teardown(h);
+  }
+  for (int e = 0; e < 2; e++) {
+    fail_unless(scores[0][e] == scores[1][e], "scores changed for expression %d", e);
+    fail_unless_equals_int(index[0][e], index[1][e]);
+  }
+}
+GST_END_TEST;
+
 GST_START_TEST(test_text_changes_from_another_thread_while_frames_flow) {
   const std::string model = test_model();
   GstHarness *h =
@@ -515,6 +607,8 @@ static Suite *encoder_selector_suite() {
   tcase_add_test(tc, test_selector_without_encoder_explains);
   tcase_add_test(tc, test_text_changes_from_another_thread_while_frames_flow);
   tcase_add_test(tc, test_non_finite_features_select_nothing_with_a_reason);
+  tcase_add_test(tc, test_selector_resolves_spatial_words_over_geometry);
+  tcase_add_test(tc, test_selector_spatial_leaves_other_expressions_alone);
   tcase_add_test(tc, test_encoder_skips_a_meta_of_another_frame_size);
   tcase_add_test(tc, test_model_changes_while_playing_are_refused);
   tcase_add_test(tc, test_low_precisions_stay_close_to_fp32);
