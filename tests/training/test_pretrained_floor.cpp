@@ -20,13 +20,20 @@ constexpr double kOverallFloor = 0.46;    // measured 0.509 (226 of 444)
 // With the grouping proposals a choice counts when its IoU is >= 0.5.
 constexpr double kGroupingAttributeFloor = 0.75;  // measured 0.855 (94 of 110)
 
+// With spatial on (selection/spatial_resolver.h), exact masks, these scenes.
+constexpr double kSpatialLocationFloor = 0.70;  // measured 0.808 (101 of 125)
+constexpr double kSpatialRelationFloor = 0.85;  // measured 0.932 (96 of 103)
+constexpr double kSpatialOrdinalFloor = 0.65;   // measured 0.755 (80 of 106)
+
 std::string pretrained_model() {
   const char *env = std::getenv("REFSEG_TINY_MODEL");
   return env ? env : REFSEG_SOURCE_DIR "/models/pretrained/refseg-tiny.pt";
 }
 
-EvaluationResult evaluate_floor_scenes(ProposalSource proposals) {
+EvaluationResult evaluate_floor_scenes(ProposalSource proposals,
+                                       std::vector<SpatialMode> spatial = {SpatialMode{}}) {
   EvaluationOptions o;
+  o.spatial = std::move(spatial);
   o.model = pretrained_model();
   o.first_seed = 900000;  // held out: training scenes have seeds >= 2^40
   o.scenes = 30;
@@ -50,6 +57,23 @@ TEST(PretrainedFloor, AttributeExpressionsWithGroupingProposals) {
   ASSERT_GE(attribute.expressions, 80);
   EXPECT_GE(attribute.top1(), kGroupingAttributeFloor)
       << attribute.hits << "/" << attribute.expressions;
+}
+
+TEST(PretrainedFloor, SpatialWordsWithExactMasks) {
+  const EvaluationResult r = evaluate_floor_scenes(
+      ProposalSource::GroundTruth, {parse_spatial_mode("off"), parse_spatial_mode("on")});
+  ASSERT_EQ(r.settings.size(), 2u);
+  const auto &off = r.settings[0].by_type, &on = r.settings[1].by_type;
+  using T = world::ExpressionType;
+  EXPECT_GE(on.at(T::Location).top1(), kSpatialLocationFloor) << on.at(T::Location).hits;
+  EXPECT_GE(on.at(T::Relation).top1(), kSpatialRelationFloor) << on.at(T::Relation).hits;
+  EXPECT_GE(on.at(T::Ordinal).top1(), kSpatialOrdinalFloor) << on.at(T::Ordinal).hits;
+  // Attribute expressions have no spatial words: the same choices.
+  EXPECT_EQ(on.at(T::Attribute).hits, off.at(T::Attribute).hits);
+  EXPECT_EQ(on.at(T::Attribute).iou_sum, off.at(T::Attribute).iou_sum);
+  // Spatial on does better than off for every spatial type.
+  for (T t : {T::Location, T::Relation, T::Ordinal})
+    EXPECT_GT(on.at(t).hits, off.at(t).hits) << world::expression_type_name(t);
 }
 
 }  // namespace
