@@ -272,17 +272,23 @@ static SpatialPick resolve_spatial_words(refseg::ClipRuntime &clip, GstCustomMet
                                          const std::string &expression, const gfloat *global,
                                          const gfloat *local, guint rows, guint dim,
                                          const refseg::SelectionWeights &weights,
-                                         std::vector<refseg::ProposalGeometry> *geometry) {
+                                         std::vector<refseg::ProposalGeometry> *geometry,
+                                         std::vector<float> *distinctness) {
   SpatialPick pick;
   refseg::SpatialExpression parsed = refseg::parse_spatial_expression(expression);
   if (!parsed.spatial() && parsed.fallback_reason.empty()) return pick;
-  if (geometry->empty())
+  if (geometry->empty()) {
+    std::vector<refseg::Box> boxes;
+    std::vector<const uint8_t *> masks;
     for (guint i = 0; i < rows; ++i) {
       GstRefSegProposal p;
       if (!gst_refseg_meta_get_proposal(meta, i, &p)) break;
-      geometry->push_back(refseg::proposal_geometry(
-          refseg::Box{p.box.x, p.box.y, p.box.width, p.box.height}, p.mask));
+      boxes.push_back(refseg::Box{p.box.x, p.box.y, p.box.width, p.box.height});
+      masks.push_back(p.mask);
+      geometry->push_back(refseg::proposal_geometry(boxes.back(), p.mask));
     }
+    *distinctness = refseg::mask_distinctness(boxes, masks);
+  }
   // A description is scored as a sentence that is its own noun phrase.
   auto described = [&](const std::string &text) {
     if (text.empty()) return std::vector<float>{};
@@ -294,7 +300,8 @@ static SpatialPick resolve_spatial_words(refseg::ClipRuntime &clip, GstCustomMet
   if (parsed.spatial())
     pick.resolution = refseg::resolve_spatial(
         parsed, *geometry, described(parsed.target),
-        parsed.has_relation ? described(parsed.anchor) : std::vector<float>{});
+        parsed.has_relation ? described(parsed.anchor) : std::vector<float>{}, {},
+        *distinctness);
   else
     pick.resolution.reason = parsed.fallback_reason;
   pick.summary = refseg::describe_spatial(parsed);
@@ -370,7 +377,9 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
                               : clip.calibrated_threshold().value_or(kNoThreshold);
   int roi_id = 0;
   std::vector<std::vector<float>> texts;  // what this frame was scored with
-  std::vector<refseg::ProposalGeometry> geometry;  // filled by the first spatial expression
+  // Filled by the first expression with spatial words.
+  std::vector<refseg::ProposalGeometry> geometry;
+  std::vector<float> distinctness;
   for (const std::string &expression : expressions) {
     if (is_blank(expression)) continue;
     // Never waits for a parse: until the phrase is resolved the sentence
@@ -428,7 +437,7 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
     if (spatial) {
       try {
         pick = resolve_spatial_words(clip, meta, expression, global, local, rows, dim, weights,
-                                     &geometry);
+                                     &geometry, &distinctness);
       } catch (const std::exception &e) {
         GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Text encoding failed"), ("%s", e.what()));
         return GST_FLOW_ERROR;

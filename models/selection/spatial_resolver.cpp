@@ -120,14 +120,56 @@ float ahead(const Axis &axis, const std::vector<ProposalGeometry> &g, size_t j, 
   return logistic((axis.progress[j] - axis.progress[i]) / scale);
 }
 
-// Support for "i is the extreme member along the axis".
+// Who competes with whom. Proposal generators give several masks of one
+// object (a whole, its halves, it with a bit of background); those must
+// count once when counting who is further along an axis. Proposals are
+// grouped into objects greedily, best member first: a proposal that is not
+// distinct from an object's first proposal joins it.
+struct Competition {
+  std::vector<float> distinct;  // n x n, 1 = different objects
+  std::vector<size_t> object;   // proposal -> its object's first proposal
+  std::vector<size_t> firsts;   // the objects' first proposals
+  size_t n = 0;
+  float d(size_t i, size_t j) const { return distinct[i * n + j]; }
+};
+
+Competition compete(const std::vector<ProposalGeometry> &g, const std::vector<float> &m,
+                    const std::vector<float> &given) {
+  Competition c;
+  c.n = g.size();
+  if (given.size() == c.n * c.n) {
+    c.distinct = given;
+  } else {
+    c.distinct.resize(c.n * c.n);
+    for (size_t i = 0; i < c.n; ++i)
+      for (size_t j = 0; j < c.n; ++j) c.distinct[i * c.n + j] = i == j ? 0.f : distinct(g[i], g[j]);
+  }
+  std::vector<size_t> order(c.n);
+  for (size_t i = 0; i < c.n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return m[a] > m[b]; });
+  c.object.assign(c.n, 0);
+  for (size_t i : order) {
+    auto same = std::find_if(c.firsts.begin(), c.firsts.end(),
+                             [&](size_t f) { return c.d(i, f) < 0.5f; });
+    if (same == c.firsts.end()) {
+      c.firsts.push_back(i);
+      c.object[i] = i;
+    } else {
+      c.object[i] = *same;
+    }
+  }
+  return c;
+}
+
+// Support for "i is the extreme member along the axis": no other object's
+// best proposal is a member further along.
 std::vector<float> extreme_support(const Axis &axis, const std::vector<ProposalGeometry> &g,
-                                   const std::vector<float> &m) {
+                                   const std::vector<float> &m, const Competition &c) {
   std::vector<float> s(g.size());
   for (size_t i = 0; i < g.size(); ++i) {
     double none_further = 1;
-    for (size_t j = 0; j < g.size(); ++j)
-      none_further *= 1.0 - m[j] * ahead(axis, g, j, i) * distinct(g[i], g[j]);
+    for (size_t j : c.firsts)
+      if (j != c.object[i]) none_further *= 1.0 - m[j] * ahead(axis, g, j, i) * c.d(i, j);
     s[i] = static_cast<float>(none_further);
   }
   return s;
@@ -135,16 +177,17 @@ std::vector<float> extreme_support(const Axis &axis, const std::vector<ProposalG
 
 // Support for "exactly rank - 1 members are further than i".
 std::vector<float> rank_support(int rank, const Axis &axis, const std::vector<ProposalGeometry> &g,
-                                const std::vector<float> &m) {
+                                const std::vector<float> &m, const Competition &c) {
   std::vector<float> s(g.size());
   const size_t want = static_cast<size_t>(rank - 1);
   for (size_t i = 0; i < g.size(); ++i) {
-    // Poisson-binomial distribution of how many are further, truncated
-    // just past the count wanted.
+    // Poisson-binomial distribution of how many objects are further,
+    // truncated just past the count wanted.
     std::vector<double> count(want + 2, 0.0);
     count[0] = 1;
-    for (size_t j = 0; j < g.size(); ++j) {
-      const double p = m[j] * ahead(axis, g, j, i) * distinct(g[i], g[j]);
+    for (size_t j : c.firsts) {
+      if (j == c.object[i]) continue;
+      const double p = m[j] * ahead(axis, g, j, i) * c.d(i, j);
       if (p <= 0) continue;
       for (size_t k = count.size() - 1; k > 0; --k) count[k] = count[k] * (1 - p) + count[k - 1] * p;
       count[0] *= 1 - p;
@@ -219,6 +262,50 @@ ProposalGeometry proposal_geometry(const Box &box, const uint8_t *pixels) {
   return g;
 }
 
+std::vector<float> mask_distinctness(const std::vector<Box> &boxes,
+                                     const std::vector<const uint8_t *> &pixels) {
+  const size_t n = boxes.size();
+  std::vector<float> d(n * n, 1.f);
+  if (pixels.size() != n) return d;
+  // On a grid of about 32 x 32 samples per box pair's overlap: enough to
+  // tell a part from a neighbour, cheap at 20 proposals.
+  std::vector<double> area(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    for (int k = 0; pixels[i] && k < boxes[i].width * boxes[i].height; ++k) area[i] += pixels[i][k] != 0;
+    d[i * n + i] = 0.f;
+  }
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = i + 1; j < n; ++j) {
+      const Box &a = boxes[i], &b = boxes[j];
+      const int x0 = std::max(a.x, b.x), y0 = std::max(a.y, b.y);
+      const int x1 = std::min(a.x + a.width, b.x + b.width);
+      const int y1 = std::min(a.y + a.height, b.y + b.height);
+      if (x1 <= x0 || y1 <= y0 || !pixels[i] || !pixels[j] || area[i] == 0 || area[j] == 0) continue;
+      const int step = std::max(1, std::max(x1 - x0, y1 - y0) / 32);
+      double shared = 0;
+      for (int y = y0; y < y1; y += step)
+        for (int x = x0; x < x1; x += step)
+          shared += pixels[i][static_cast<size_t>(y - a.y) * a.width + (x - a.x)] != 0 &&
+                    pixels[j][static_cast<size_t>(y - b.y) * b.width + (x - b.x)] != 0;
+      shared *= double(step) * step;
+      const double inside = shared / std::min(area[i], area[j]);
+      d[i * n + j] = d[j * n + i] =
+          1.f - std::clamp(static_cast<float>((inside - 0.5) / 0.4), 0.f, 1.f);
+    }
+  return d;
+}
+
+std::vector<float> mask_distinctness(const std::vector<RegionMask> &masks) {
+  std::vector<Box> boxes;
+  std::vector<const uint8_t *> pixels;
+  for (const RegionMask &m : masks) {
+    boxes.push_back(m.box);
+    const bool whole = m.pixels.size() == static_cast<size_t>(std::max(m.box.area(), 0));
+    pixels.push_back(whole ? m.pixels.data() : nullptr);
+  }
+  return mask_distinctness(boxes, pixels);
+}
+
 ProposalGeometry box_geometry(const Box &box) {
   ProposalGeometry g;
   g.left = static_cast<float>(box.x);
@@ -235,7 +322,8 @@ SpatialResolution resolve_spatial(const SpatialExpression &parsed,
                                   const std::vector<ProposalGeometry> &geometry,
                                   const std::vector<float> &target_scores,
                                   const std::vector<float> &anchor_scores,
-                                  const SpatialSettings &settings) {
+                                  const SpatialSettings &settings,
+                                  const std::vector<float> &distinctness) {
   SpatialResolution r;
   const size_t n = geometry.size();
   const SpatialCues &cues = settings.cues;
@@ -262,6 +350,7 @@ SpatialResolution resolve_spatial(const SpatialExpression &parsed,
 
   const std::vector<float> m =
       membership(cues.target_text ? target_scores : std::vector<float>{}, n, settings.temperature);
+  const Competition competition = compete(geometry, m, distinctness);
   std::vector<double> support(m.begin(), m.end());
   auto apply = [&](const std::vector<float> &term) {
     for (size_t i = 0; i < n; ++i) support[i] *= term[i];
@@ -274,12 +363,15 @@ SpatialResolution resolve_spatial(const SpatialExpression &parsed,
         c == SpatialCue::Bottom)
       directions.push_back(c);
     else
-      apply(extreme_support(cue_axis({c}, geometry, m), geometry, m));
+      apply(extreme_support(cue_axis({c}, geometry, m), geometry, m, competition));
   }
-  if (!directions.empty()) apply(extreme_support(cue_axis(directions, geometry, m), geometry, m));
-  for (SpatialCue c : sizes) apply(extreme_support(cue_axis({c}, geometry, m), geometry, m));
+  if (!directions.empty())
+    apply(extreme_support(cue_axis(directions, geometry, m), geometry, m, competition));
+  for (SpatialCue c : sizes)
+    apply(extreme_support(cue_axis({c}, geometry, m), geometry, m, competition));
   if (parsed.ordinal > 0)
-    apply(rank_support(parsed.ordinal, cue_axis({parsed.ordinal_axis}, geometry, m), geometry, m));
+    apply(rank_support(parsed.ordinal, cue_axis({parsed.ordinal_axis}, geometry, m), geometry, m,
+                       competition));
 
   if (parsed.has_relation) {
     // q: the anchor's distribution over proposals, CLIP's softmax.
@@ -290,7 +382,7 @@ SpatialResolution resolve_spatial(const SpatialExpression &parsed,
       double fit = 0, weight = 0;
       for (size_t j = 0; j < n; ++j) {
         if (j == i) continue;
-        const double d = distinct(geometry[i], geometry[j]);
+        const double d = competition.d(i, j);
         weight += q[j];
         fit += q[j] * d * relation_fit(parsed.relation, geometry[i], geometry[j]);
       }
@@ -317,7 +409,7 @@ SpatialResolution resolve_spatial(const SpatialExpression &parsed,
     const size_t b = static_cast<size_t>(r.best);
     for (size_t j = 0; j < n; ++j) {
       if (j == b) continue;
-      const float s = q[j] * distinct(geometry[b], geometry[j]) *
+      const float s = q[j] * competition.d(b, j) *
                       relation_fit(parsed.relation, geometry[b], geometry[j]);
       if (s > strongest) strongest = s, r.anchor = static_cast<int>(j);
     }

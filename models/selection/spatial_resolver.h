@@ -15,7 +15,8 @@
 //  - ordinal k: m_i * P(exactly k - 1 members further)   (Poisson-binomial)
 //  - relation:  m_i * sum_j q_j rel(i, j), q = softmax of the anchor scores
 //    over the other proposals.
-// Proposals that are one the other's part (nested boxes) do not compete.
+// Proposals that are one the other's part do not compete, and several
+// masks of one object count as one object.
 #pragma once
 
 #include <string>
@@ -39,6 +40,15 @@ ProposalGeometry proposal_geometry(const Box &box, const uint8_t *pixels);
 // From a box alone (a mask-less consumer): the box centre and area.
 ProposalGeometry box_geometry(const Box &box);
 
+// How much proposals i and j are different objects (n x n, row-major, 1:
+// different, 0: one lies mostly inside the other, as a part and its whole
+// or two masks of one object), from their masks: shared pixels over the
+// smaller mask. Without masks the resolver reads the same from boxes,
+// which cannot tell a small object in front of a large one from a part.
+std::vector<float> mask_distinctness(const std::vector<RegionMask> &masks);
+std::vector<float> mask_distinctness(const std::vector<Box> &boxes,
+                                     const std::vector<const uint8_t *> &pixels);
+
 // Which cues take part; switching one off makes expressions that need it
 // fall back to the paper's scoring (the ablation in docs/accuracy.md).
 struct SpatialCues {
@@ -54,9 +64,10 @@ struct SpatialSettings {
   // Softness of membership, in units of the standard deviation of the
   // frame's scores for the description: a proposal that much below the
   // best match counts as e^-1 of a member. Chosen on held-out world scenes
-  // (seeds 5000-5079, docs/accuracy.md "Spatial words"), then measured on
-  // others.
-  float temperature = 1.5f;
+  // (seeds 5000-5079, exact masks and grouping proposals together,
+  // docs/accuracy.md "Spatial words"), then measured on others: softer
+  // suits exact masks, sharper suits proposals with many part masks.
+  float temperature = 0.75f;
   float anchor_temperature = 0.5f;
   SpatialCues cues;
 };
@@ -75,12 +86,14 @@ struct SpatialResolution {
 // target_scores: the proposals' scores against parsed.target (empty when
 // the target is generic: every proposal is a candidate); anchor_scores:
 // against parsed.anchor (relations only). Both 100 x cosine, as
-// score_proposals() gives them. Never throws; sizes that disagree with
+// score_proposals() gives them. distinctness: mask_distinctness() of the
+// proposals, or empty to read it from the boxes. Never throws; sizes that disagree with
 // `geometry` give resolved == false with a reason.
 SpatialResolution resolve_spatial(const SpatialExpression &parsed,
                                   const std::vector<ProposalGeometry> &geometry,
                                   const std::vector<float> &target_scores,
                                   const std::vector<float> &anchor_scores,
-                                  const SpatialSettings &settings = {});
+                                  const SpatialSettings &settings = {},
+                                  const std::vector<float> &distinctness = {});
 
 }  // namespace refseg

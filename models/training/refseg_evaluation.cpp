@@ -184,6 +184,7 @@ EvaluationResult evaluate_refseg(const EvaluationOptions &o,
     };
     std::vector<ProposalGeometry> geometry;
     for (const RegionMask &p : proposals) geometry.push_back(proposal_geometry(p));
+    std::vector<float> distinctness;  // computed by the first spatial expression
     // With local-crops, the scene's expressions (mixed as the first
     // setting mixes them) pick the masks that get a crop pass, as the
     // selector's expressions do in a pipeline.
@@ -219,7 +220,9 @@ EvaluationResult evaluate_refseg(const EvaluationOptions &o,
       const SpatialResolution r =
           resolve_spatial(parsed, geometry, described(parsed.target),
                           parsed.has_relation ? described(parsed.anchor) : std::vector<float>{},
-                          setting.spatial.settings);
+                          setting.spatial.settings,
+                          distinctness.empty() ? (distinctness = mask_distinctness(proposals))
+                                               : distinctness);
       if (!r.resolved) return best;
       ++setting.spatial_resolved[e.type];
       return r.best;

@@ -88,6 +88,47 @@ TEST(SpatialResolver, PartsOfOneObjectDoNotCompete) {
   EXPECT_EQ(resolve("the rightmost one", g), 0);
 }
 
+// Proposal generators give several masks of one object: they count once.
+TEST(SpatialResolver, SeveralMasksOfOneObjectCountOnce) {
+  // Objects at x = 20, 60, 100; the first has two masks (whole and a
+  // slightly smaller copy). "second from the left" is the one at 60.
+  const std::vector<ProposalGeometry> g = {square(20, 50, 12), square(20, 50, 10),
+                                           square(60, 50, 12), square(100, 50, 12)};
+  EXPECT_EQ(resolve("the second one from the left", g), 2);
+}
+
+// A small object in front of a large one lies inside its box but not in
+// its mask: with masks they are two objects.
+TEST(SpatialResolver, MasksTellAnObjectInFrontFromAPart) {
+  RegionMask big, small, other;
+  big.box = Box{0, 0, 40, 40};
+  big.pixels.assign(40 * 40, 255);
+  for (int y = 15; y < 25; ++y)
+    for (int x = 25; x < 35; ++x) big.pixels[static_cast<size_t>(y) * 40 + x] = 0;  // occluded
+  small.box = Box{25, 15, 10, 10};
+  small.pixels.assign(100, 255);
+  other.box = Box{60, 0, 10, 10};
+  other.pixels.assign(100, 255);
+  const std::vector<RegionMask> masks = {big, small, other};
+  const std::vector<float> d = mask_distinctness(masks);
+  ASSERT_EQ(d.size(), 9u);
+  EXPECT_FLOAT_EQ(d[0 * 3 + 1], 1.f);  // different objects
+  EXPECT_FLOAT_EQ(d[1 * 3 + 1], 0.f);
+  std::vector<ProposalGeometry> g;
+  for (const RegionMask &m : masks) g.push_back(proposal_geometry(m));
+  // "the second one from the right": other (x 65) first, then the small
+  // one (x 30) before the big one (x about 19). Boxes alone would merge
+  // the small one into the big one.
+  const SpatialExpression p = parse_spatial_expression("the second one from the right");
+  EXPECT_EQ(resolve_spatial(p, g, {}, {}, {}, d).best, 1);
+  // A part (the left half of the big one) is not an object of its own.
+  RegionMask half;
+  half.box = Box{0, 0, 20, 40};
+  half.pixels.assign(20 * 40, 255);
+  const std::vector<float> d2 = mask_distinctness(std::vector<RegionMask>{big, half});
+  EXPECT_FLOAT_EQ(d2[1], 0.f);
+}
+
 TEST(SpatialResolver, FallsBackWithAReasonAndNeverThrows) {
   const auto contradictory = parse_spatial_expression("the leftmost one on the right");
   SpatialResolution r = resolve_spatial(contradictory, kRow, {}, {});
