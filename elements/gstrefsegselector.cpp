@@ -261,22 +261,13 @@ static gboolean gst_refseg_selector_stop(GstBaseTransform *trans) {
   return TRUE;
 }
 
-// An expression's spatial words resolved over this frame's proposals.
-struct SpatialPick {
-  std::optional<refseg::SpatialExpression> parsed;  // set when it has spatial words
-  refseg::SpatialResolution resolution;
-  std::string summary, relation;
-};
-
-static SpatialPick resolve_spatial_words(refseg::ClipRuntime &clip, GstCustomMeta *meta,
-                                         const std::string &expression, const gfloat *global,
-                                         const gfloat *local, guint rows, guint dim,
-                                         const refseg::SelectionWeights &weights,
-                                         std::vector<refseg::ProposalGeometry> *geometry,
-                                         std::vector<float> *distinctness) {
-  SpatialPick pick;
-  refseg::SpatialExpression parsed = refseg::parse_spatial_expression(expression);
-  if (!parsed.spatial() && parsed.fallback_reason.empty()) return pick;
+// An expression's spatial words resolved over this frame's proposals;
+// geometry and distinctness are read from the meta once per frame.
+static refseg::SpatialChoice resolve_spatial_words(
+    refseg::ClipRuntime &clip, GstCustomMeta *meta, const std::string &expression,
+    const gfloat *global, const gfloat *local, guint rows, guint dim,
+    const refseg::SelectionWeights &weights, std::vector<refseg::ProposalGeometry> *geometry,
+    std::vector<float> *distinctness) {
   if (geometry->empty()) {
     std::vector<refseg::Box> boxes;
     std::vector<const uint8_t *> masks;
@@ -290,26 +281,13 @@ static SpatialPick resolve_spatial_words(refseg::ClipRuntime &clip, GstCustomMet
     *distinctness = refseg::mask_distinctness(boxes, masks);
   }
   // A description is scored as a sentence that is its own noun phrase.
-  auto described = [&](const std::string &text) {
-    if (text.empty()) return std::vector<float>{};
-    const std::vector<float> t = clip.encode_text(text);
-    return refseg::score_proposals(global, local, rows, dim,
-                                   refseg::mix_text_features(t, t, weights.sentence),
-                                   weights.global);
-  };
-  if (parsed.spatial())
-    pick.resolution = refseg::resolve_spatial(
-        parsed, *geometry, described(parsed.target),
-        parsed.has_relation ? described(parsed.anchor) : std::vector<float>{}, {},
-        *distinctness);
-  else
-    pick.resolution.reason = parsed.fallback_reason;
-  pick.summary = refseg::describe_spatial(parsed);
-  if (parsed.spatial() && !pick.resolution.resolved)
-    pick.summary += "; not resolved: " + pick.resolution.reason;
-  pick.relation = refseg::spatial_relation_name(parsed.relation);
-  pick.parsed = std::move(parsed);
-  return pick;
+  return refseg::choose_spatially(
+      expression, *geometry, *distinctness, [&](const std::string &text) {
+        const std::vector<float> t = clip.encode_text(text);
+        return refseg::score_proposals(global, local, rows, dim,
+                                       refseg::mix_text_features(t, t, weights.sentence),
+                                       weights.global);
+      });
 }
 
 // Writes one expression's result into the meta (with its reason when
@@ -433,7 +411,7 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
     // Words of place, relation and order pick among the proposals by
     // geometry; "not there" is still decided on the expression's own best
     // score below.
-    SpatialPick pick;
+    refseg::SpatialChoice pick;
     if (spatial) {
       try {
         pick = resolve_spatial_words(clip, meta, expression, global, local, rows, dim, weights,
@@ -443,10 +421,12 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
         return GST_FLOW_ERROR;
       }
     }
+    std::string relation;
     if (pick.parsed) {
       published.spatial.summary = pick.summary.c_str();
       published.spatial.target = pick.parsed->target.c_str();
-      published.spatial.relation = pick.parsed->has_relation ? pick.relation.c_str() : nullptr;
+      relation = refseg::spatial_relation_name(pick.parsed->relation);
+      published.spatial.relation = pick.parsed->has_relation ? relation.c_str() : nullptr;
       published.spatial.anchor = pick.parsed->has_relation ? pick.parsed->anchor.c_str() : nullptr;
       published.spatial.anchor_index = pick.resolution.anchor;
       published.spatial.resolved = pick.resolution.resolved;

@@ -418,4 +418,30 @@ SpatialResolution resolve_spatial(const SpatialExpression &parsed,
   return r;
 }
 
+SpatialChoice choose_spatially(
+    const std::string &expression, const std::vector<ProposalGeometry> &geometry,
+    const std::vector<float> &distinctness,
+    const std::function<std::vector<float>(const std::string &)> &score_description,
+    const SpatialSettings &settings) {
+  SpatialChoice choice;
+  SpatialExpression parsed = parse_spatial_expression(expression);
+  if (!parsed.spatial() && parsed.fallback_reason.empty()) return choice;
+  if (parsed.spatial()) {
+    auto described = [&](const std::string &text) {
+      return text.empty() ? std::vector<float>{} : score_description(text);
+    };
+    choice.resolution =
+        resolve_spatial(parsed, geometry, described(parsed.target),
+                        parsed.has_relation ? described(parsed.anchor) : std::vector<float>{},
+                        settings, distinctness);
+  } else {
+    choice.resolution.reason = parsed.fallback_reason;
+  }
+  choice.summary = describe_spatial(parsed);
+  if (parsed.spatial() && !choice.resolution.resolved)
+    choice.summary += "; not resolved: " + choice.resolution.reason;
+  choice.parsed = std::move(parsed);
+  return choice;
+}
+
 }  // namespace refseg

@@ -19,6 +19,8 @@
 // masks of one object count as one object.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -95,5 +97,21 @@ SpatialResolution resolve_spatial(const SpatialExpression &parsed,
                                   const std::vector<float> &anchor_scores,
                                   const SpatialSettings &settings = {},
                                   const std::vector<float> &distinctness = {});
+
+// The whole spatial step for one expression, as the selector and the
+// evaluation run it: parse, score the target and anchor descriptions with
+// `score_description` (100 x cosine per proposal, for a non-empty text),
+// resolve. `parsed` is empty when the expression has no spatial words;
+// `summary` is describe_spatial() plus why it was not resolved, if not.
+struct SpatialChoice {
+  std::optional<SpatialExpression> parsed;
+  SpatialResolution resolution;
+  std::string summary;
+};
+SpatialChoice choose_spatially(
+    const std::string &expression, const std::vector<ProposalGeometry> &geometry,
+    const std::vector<float> &distinctness,
+    const std::function<std::vector<float>(const std::string &)> &score_description,
+    const SpatialSettings &settings = {});
 
 }  // namespace refseg

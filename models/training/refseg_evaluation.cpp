@@ -9,7 +9,6 @@
 
 #include "common/model_error.h"
 #include "language/noun_phrase.h"
-#include "language/spatial_expression.h"
 #include "proposals/grouping_generator.h"
 #include "runtime/clip_runtime.h"
 #include "training/world_samples.h"
@@ -212,17 +211,12 @@ EvaluationResult evaluate_refseg(const EvaluationOptions &o,
                       SettingResult &setting) {
       const int best = best_proposal(scores);
       if (!setting.spatial.on) return best;
-      const SpatialExpression parsed = parse_spatial_expression(e.text);
-      if (!parsed.spatial()) return best;
-      const auto described = [&](const std::string &text) {
-        return text.empty() ? std::vector<float>{} : score(text_features(text), setting.weights);
-      };
-      const SpatialResolution r =
-          resolve_spatial(parsed, geometry, described(parsed.target),
-                          parsed.has_relation ? described(parsed.anchor) : std::vector<float>{},
-                          setting.spatial.settings,
-                          distinctness.empty() ? (distinctness = mask_distinctness(proposals))
-                                               : distinctness);
+      if (distinctness.empty()) distinctness = mask_distinctness(proposals);
+      const SpatialChoice choice = choose_spatially(
+          e.text, geometry, distinctness,
+          [&](const std::string &text) { return score(text_features(text), setting.weights); },
+          setting.spatial.settings);
+      const SpatialResolution &r = choice.resolution;
       if (!r.resolved) return best;
       ++setting.spatial_resolved[e.type];
       return r.best;
