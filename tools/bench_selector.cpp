@@ -10,7 +10,13 @@
 //      distinct expressions the runtime has never seen;
 //  (b) the selector's cost per frame with N = 50 proposals (random features,
 //      D = 512) for 1 and 10 expressions whose text is cached: what the
-//      refsegselector element does per frame.
+//      refsegselector element does per frame;
+//  (c) the same with spatial on (selection/spatial_resolver.h) at N = 20
+//      proposals (random boxes and masks in a 640 x 480 frame) and 10
+//      expressions with words of place, relation and order, texts cached:
+//      geometry and mask distinctness once per frame, then per expression
+//      the parse, the target and anchor descriptions' scores and the
+//      resolution; against spatial off on the same expressions.
 //
 //   bench_selector [--vocab PATH] [--threads N]
 #include <unistd.h>
@@ -33,6 +39,7 @@
 #include "language/noun_phrase.h"
 #include "runtime/clip_runtime.h"
 #include "selection/selection.h"
+#include "selection/spatial_resolver.h"
 
 namespace fs = std::filesystem;
 
@@ -75,7 +82,7 @@ const std::vector<std::string> kNewExpressions = {
 // transform_frame_ip): phrase, cached text, mix, scores, best proposal.
 int select_all(refseg::ClipRuntime &clip, const refseg::NounPhraseExtractor &phrases,
                const std::vector<std::string> &expressions, const std::vector<float> &global,
-               const std::vector<float> &local, size_t dim) {
+               const std::vector<float> &local, size_t dim, int n = kProposals) {
   const refseg::SelectionWeights weights;
   int checksum = 0;
   for (const std::string &expression : expressions) {
@@ -84,8 +91,63 @@ int select_all(refseg::ClipRuntime &clip, const refseg::NounPhraseExtractor &phr
         clip.encode_text(expression), clip.encode_text(phrase.empty() ? expression : phrase),
         weights.sentence);
     const std::vector<float> scores =
-        refseg::score_proposals(global.data(), local.data(), kProposals, dim, text, weights.global);
+        refseg::score_proposals(global.data(), local.data(), n, dim, text, weights.global);
     checksum += refseg::best_proposal(scores);
+  }
+  return checksum;
+}
+
+const std::vector<std::string> kSpatialExpressions = {
+    "the second cup from the left",  "the dog under the table",
+    "leftmost man",                  "the car behind the white truck",
+    "bottom left laptop",            "the third chair from the right",
+    "woman next to the man in black", "the biggest elephant",
+    "the plate on top of the table", "the last bottle on the right",
+};
+
+// N proposals: random boxes in a 640 x 480 frame, each mask an ellipse
+// filling its box.
+std::vector<refseg::RegionMask> random_masks(int n, std::mt19937 &gen) {
+  std::uniform_int_distribution<int> size(20, 160), x(0, 480), y(0, 320);
+  std::vector<refseg::RegionMask> masks(static_cast<size_t>(n));
+  for (auto &m : masks) {
+    m.box = refseg::Box{x(gen), y(gen), size(gen), size(gen)};
+    m.pixels.resize(static_cast<size_t>(m.box.area()));
+    for (int r = 0; r < m.box.height; ++r)
+      for (int c = 0; c < m.box.width; ++c) {
+        const float u = (c + 0.5f) / m.box.width - 0.5f, v = (r + 0.5f) / m.box.height - 0.5f;
+        m.pixels[static_cast<size_t>(r) * m.box.width + c] = u * u + v * v <= 0.25f ? 255 : 0;
+      }
+  }
+  return masks;
+}
+
+// (c): refsegselector's per-frame work with spatial on.
+int select_spatially(refseg::ClipRuntime &clip, const refseg::NounPhraseExtractor &phrases,
+                     const std::vector<std::string> &expressions,
+                     const std::vector<refseg::RegionMask> &masks, const std::vector<float> &global,
+                     const std::vector<float> &local, size_t dim) {
+  const refseg::SelectionWeights weights;
+  const size_t n = masks.size();
+  std::vector<refseg::ProposalGeometry> geometry;
+  for (const auto &m : masks) geometry.push_back(refseg::proposal_geometry(m));
+  const std::vector<float> distinctness = refseg::mask_distinctness(masks);
+  int checksum = 0;
+  for (const std::string &expression : expressions) {
+    const std::string phrase = phrases.target_phrase(expression);
+    const std::vector<float> text = refseg::mix_text_features(
+        clip.encode_text(expression), clip.encode_text(phrase.empty() ? expression : phrase),
+        weights.sentence);
+    const std::vector<float> scores =
+        refseg::score_proposals(global.data(), local.data(), n, dim, text, weights.global);
+    const refseg::SpatialChoice choice = refseg::choose_spatially(
+        expression, geometry, distinctness, [&](const std::string &description) {
+          const std::vector<float> t = clip.encode_text(description);
+          return refseg::score_proposals(global.data(), local.data(), n, dim,
+                                         refseg::mix_text_features(t, t, weights.sentence),
+                                         weights.global);
+        });
+    checksum += choice.resolution.resolved ? choice.resolution.best : refseg::best_proposal(scores);
   }
   return checksum;
 }
@@ -188,6 +250,36 @@ int main(int argc, char **argv) {
           "(b) per frame, N = %d, %2zu expression%s (text cached): median %.1f us "
           "(%d frames)\n",
           kProposals, count, count == 1 ? " " : "s", refseg::bench::median(us), reps);
+    }
+
+    // (c) Spatial on, N = 20, 10 spatial expressions, texts cached.
+    {
+      constexpr int kSpatialProposals = 20;
+      const std::vector<refseg::RegionMask> masks = random_masks(kSpatialProposals, gen);
+      std::vector<float> g20(global.begin(), global.begin() + kSpatialProposals * dim);
+      std::vector<float> l20(local.begin(), local.begin() + kSpatialProposals * dim);
+      // Caches every sentence, phrase and description once.
+      select_spatially(*clip, *phrases, kSpatialExpressions, masks, g20, l20, dim);
+      const int reps = 1000;
+      std::vector<double> on_us, off_us;
+      volatile int sink = 0;
+      for (int r = 0; r < reps; ++r) {
+        on_us.push_back(refseg::bench::time_once([&] {
+                          sink = sink + select_spatially(*clip, *phrases, kSpatialExpressions,
+                                                         masks, g20, l20, dim);
+                        }).wall_ms *
+                        1e3);
+        off_us.push_back(refseg::bench::time_once([&] {
+                           sink = sink + select_all(*clip, *phrases, kSpatialExpressions, g20,
+                                                    l20, dim, kSpatialProposals);
+                         }).wall_ms *
+                         1e3);
+      }
+      std::printf(
+          "(c) per frame, N = %d, %zu spatial expressions (text cached): spatial on median "
+          "%.1f us, off %.1f us (%d frames each, interleaved)\n",
+          kSpatialProposals, kSpatialExpressions.size(), refseg::bench::median(on_us),
+          refseg::bench::median(off_us), reps);
     }
     std::printf("\npeak RSS: %.0f MB\n", refseg::bench::peak_rss_mb());
   } catch (const std::exception &e) {
