@@ -2,7 +2,12 @@
 """Generates models/tokenizer/unicode_tables.cpp: the Unicode and HTML data the
 CLIP tokenizer's text cleaning needs, taken from this Python's unicodedata,
 str.lower()/str.isspace() and html module, so that the C++ cleaning matches
-what OpenAI's simple_tokenizer.py does under Python (minus ftfy).
+what OpenAI's simple_tokenizer.py does under Python, and the data of the parts
+of ftfy.fix_text (ftfy 6 defaults) that models/tokenizer/ftfy_fixes.cpp
+reproduces: canonical decomposition, combining classes and composition for
+NFC, the Latin ligatures, the width forms, Windows-1252 for C1 controls and
+the upper-cased HTML entity names ftfy accepts. The rules come from ftfy's
+documentation (docs/models.md cites them); the data from this Python.
 
 Usage: python3 scripts/gen_unicode_tables.py > models/tokenizer/unicode_tables.cpp
 """
@@ -76,6 +81,110 @@ def lower_runs():
         i = j
     return runs, multi
 
+def normalization_tables(w):
+    # Canonical decompositions (no <tag>): one or two code points each; NFD
+    # applies them recursively. Hangul syllables are algorithmic (not listed).
+    decomp = []
+    for cp in range(MAX):
+        d = unicodedata.decomposition(chr(cp))
+        if d and not d.startswith('<'):
+            parts = [int(x, 16) for x in d.split()]
+            decomp.append((cp, parts[0], parts[1] if len(parts) > 1 else 0))
+    w('// Canonical decomposition mappings (UnicodeData field 5 without a <tag>):\n'
+      '// cp -> first (+ second when not 0), applied recursively for NFD.\n')
+    w('const Decomposition kCanonicalDecomposition[] = {\n')
+    for cp, a, b in decomp:
+        w('    {0x%X, 0x%X, 0x%X},\n' % (cp, a, b))
+    w('};\nconst std::size_t kCanonicalDecompositionCount = %d;\n\n' % len(decomp))
+
+    runs, start, prev = [], None, None
+    for cp in range(MAX + 1):
+        c = unicodedata.combining(chr(cp)) if cp < MAX else 0
+        if start is not None and (c != prev or cp != last + 1):
+            runs.append((start, last, prev))
+            start = None
+        if c and start is None:
+            start, prev = cp, c
+        if c:
+            last = cp
+    w('// Canonical_Combining_Class, for the code points where it is not 0.\n')
+    w('const CombiningRange kCombiningClass[] = {\n')
+    for a, b, c in runs:
+        w('    {0x%X, 0x%X, %d},\n' % (a, b, c))
+    w('};\nconst std::size_t kCombiningClassCount = %d;\n\n' % len(runs))
+
+    # Primary composites: a pair decomposition whose composite NFC keeps
+    # (composition exclusions and non-starter decompositions do not).
+    pairs = sorted((a, b, cp) for cp, a, b in decomp
+                   if b and unicodedata.normalize('NFC', chr(cp)) == chr(cp))
+    w('// Canonical composition for NFC: (first, second) -> composite, sorted\n'
+      '// by (first, second); composition exclusions left out.\n')
+    w('const Composition kComposition[] = {\n')
+    for a, b, cp in pairs:
+        w('    {0x%X, 0x%X, 0x%X},\n' % (a, b, cp))
+    w('};\nconst std::size_t kCompositionCount = %d;\n\n' % len(pairs))
+
+
+def emit_replacements(w, name, items, what):
+    w('// %s\n' % what)
+    w('const Replacement %s[] = {\n' % name)
+    for cp, text in items:
+        w('    {0x%X, %s},\n' % (cp, c_str(text)))
+    w('};\nconst std::size_t %sCount = %d;\n\n' % (name, len(items)))
+
+
+def ftfy_tables(w):
+    # fix_latin_ligatures: ftfy's documentation lists the Dutch IJ/ij, the
+    # Afrikaans n-apostrophe, the Serbo-Croatian digraphs DZ/DŽ/LJ/NJ in all
+    # cases and the typographic ff/fi/fl/ffi/ffl/long-st/st; each becomes its
+    # compatibility decomposition (one level: U+FB05 -> long s + t).
+    ligatures = [0x132, 0x133, 0x149] + list(range(0x1C4, 0x1CD)) + list(range(0xFB00, 0xFB07))
+    items = []
+    for cp in ligatures:
+        d = unicodedata.decomposition(chr(cp))
+        assert d.startswith('<compat> '), hex(cp)
+        items.append((cp, ''.join(chr(int(x, 16)) for x in d.split()[1:])))
+    emit_replacements(w, 'kLatinLigatures', items,
+                      'fix_latin_ligatures: Latin ligature -> the letters it joins')
+
+    # fix_character_width: U+3000 IDEOGRAPHIC SPACE -> space, and every code
+    # point of the Halfwidth and Fullwidth Forms block (U+FF01..U+FFEF) to its
+    # NFKC form where that differs.
+    items = [(0x3000, ' ')]
+    for cp in range(0xFF01, 0xFFF0):
+        alt = unicodedata.normalize('NFKC', chr(cp))
+        if alt != chr(cp):
+            items.append((cp, alt))
+    emit_replacements(w, 'kWidthForms', items,
+                      'fix_character_width: fullwidth / halfwidth form -> standard width')
+
+    # fix_c1_controls: U+0080..U+009F read as the Windows-1252 byte of the
+    # same value; the five bytes Windows-1252 leaves undefined stay as they are.
+    items = []
+    for b in range(0x80, 0xA0):
+        try:
+            items.append((b, bytes([b]).decode('cp1252')))
+        except UnicodeDecodeError:
+            pass
+    emit_replacements(w, 'kC1AsWindows1252', items,
+                      'fix_c1_controls: C1 control -> its Windows-1252 character')
+
+    # unescape_html also decodes the upper-cased names of the all-lower-case
+    # html5 entities ending in ';' ("&EACUTE;" -> the upper case of "é"),
+    # unless the upper-cased name already means something to html.unescape.
+    items = []
+    for name, value in html.entities.html5.items():
+        if name.endswith(';') and name == name.lower():
+            upper = '&' + name.upper()
+            if html.unescape(upper) == upper:
+                items.append((upper[1:], value.upper()))
+    items.sort()
+    w('// ftfy\'s upper-cased entity names (without the \'&\') and their text.\n')
+    w('const HtmlEntity kUpperCaseEntities[] = {\n')
+    for name, value in items:
+        w('    {%s, %s},\n' % (c_str(name), c_str(value)))
+    w('};\nconst std::size_t kUpperCaseEntitiesCount = %d;\n\n' % len(items))
+
 
 def main():
     w = sys.stdout.write
@@ -140,6 +249,10 @@ def main():
     w('};\nconst std::size_t kInvalidCharRefsCount = %d;\n\n' % len(html._invalid_charrefs))
     emit_ranges('kInvalidCodepoints', ranges(lambda cp: cp in html._invalid_codepoints),
                 'html._invalid_codepoints: numeric references that unescape to nothing')
+    emit_ranges('kDecimalDigit', ranges(lambda cp: cat(cp) == 'Nd'),
+                r"category Nd: what Python's re module matches with \d in a str pattern")
+    normalization_tables(w)
+    ftfy_tables(w)
     w('}  // namespace unicode_tables\n}  // namespace refseg\n')
 
 

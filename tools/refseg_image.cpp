@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "json_output.h"
 #include "language/noun_phrase.h"
 #include "proposals/grouping_generator.h"
 #include "runtime/clip_runtime.h"
@@ -45,7 +46,10 @@ const char *kUsage =
     "\n"
     "JSON: {image, width, height, model, masked_layers, proposals: [{index, box: [x,y,w,h],\n"
     "score, area, global: [D floats], local: [D floats]}], selections: [{text, phrase,\n"
-    "index (-1: none), score, scores: [one per proposal]}]}. Features are unnormalized.\n";
+    "index (-1: none), score, scores: [one per proposal], sentence_feature, phrase_feature,\n"
+    "text_feature: [D floats] (t_sentence, t_phrase and t = b t_sentence + (1-b) t_phrase)}]}.\n"
+    "Features are unnormalized; floats have 9 significant digits (they read back as the\n"
+    "same float32). refseg_text shows the phrase and token ids without a model.\n";
 
 struct Options {
   std::string model, image, json, out_mask;
@@ -58,6 +62,24 @@ struct Options {
 [[noreturn]] void fail(const std::string &message) {
   std::fprintf(stderr, "refseg_image: %s\n", message.c_str());
   std::exit(1);
+}
+
+// Numbers as a whole argument; "--threads four" or "--global-weight 0.9x"
+// is refused instead of read as 0.
+int whole_number(const std::string &option, const std::string &value) {
+  char *end = nullptr;
+  const long n = std::strtol(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0' || n < 0 || n > 1000000)
+    fail(option + " needs a whole number, got '" + value + "'");
+  return static_cast<int>(n);
+}
+
+float real_number(const std::string &option, const std::string &value) {
+  char *end = nullptr;
+  const float x = std::strtof(value.c_str(), &end);
+  if (value.empty() || *end != '\0' || !(x >= 0.f && x <= 1.f))
+    fail(option + " needs a number from 0 to 1, got '" + value + "'");
+  return x;
 }
 
 Options parse(int argc, char **argv) {
@@ -84,11 +106,11 @@ Options parse(int argc, char **argv) {
     else if (arg == "--out-mask")
       o.out_mask = value();
     else if (arg == "--max-proposals")
-      o.max_proposals = std::atoi(value().c_str());
+      o.max_proposals = whole_number(arg, value());
     else if (arg == "--masked-layers")
-      o.masked_layers = std::atoi(value().c_str());
+      o.masked_layers = whole_number(arg, value());
     else if (arg == "--threads")
-      o.threads = std::atoi(value().c_str());
+      o.threads = whole_number(arg, value());
     else if (arg == "--precision") {
       try {
         o.precision = refseg::clip::parse_precision(value());
@@ -96,9 +118,9 @@ Options parse(int argc, char **argv) {
         fail(e.what());
       }
     } else if (arg == "--global-weight")
-      o.weights.global = std::strtof(value().c_str(), nullptr);
+      o.weights.global = real_number(arg, value());
     else if (arg == "--sentence-weight")
-      o.weights.sentence = std::strtof(value().c_str(), nullptr);
+      o.weights.sentence = real_number(arg, value());
     else
       fail("unknown argument " + arg + " (see --help)");
   }
@@ -125,25 +147,11 @@ refseg::RegionMask mask_from_png(const std::string &path, const cv::Size &size) 
 }
 
 std::string quoted(const std::string &s) {
-  std::ostringstream out;
-  out << '"';
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\')
-      out << '\\' << c;
-    else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out << buf;
-    } else
-      out << c;
-  }
-  return out.str() + '"';
+  return refseg::tools::json_string(s);
 }
 
 void floats(std::ostream &out, const float *v, size_t n) {
-  out << '[';
-  for (size_t i = 0; i < n; i++) out << (i ? "," : "") << v[i];
-  out << ']';
+  refseg::tools::write_array(out, v, n);
 }
 
 std::string numbered(const std::string &path, size_t i) {
@@ -185,7 +193,7 @@ int main(int argc, char **argv) {
     refseg::NounPhraseExtractor phrases;
 
     std::ostringstream json;
-    json.precision(7);
+    json.precision(9);  // float32 round trip (max_digits10)
     json << "{\"image\":" << quoted(o.image) << ",\"width\":" << bgr.cols
          << ",\"height\":" << bgr.rows << ",\"model\":" << quoted(o.model)
          << ",\"masked_layers\":" << o.masked_layers << ",\"proposals\":[";
@@ -202,9 +210,11 @@ int main(int argc, char **argv) {
     json << "],\"selections\":[";
     for (size_t t = 0; t < o.texts.size(); t++) {
       const std::string phrase = phrases.target_phrase(o.texts[t]);
-      const std::vector<float> text = refseg::mix_text_features(
-          clip->encode_text(o.texts[t]), clip->encode_text(phrase.empty() ? o.texts[t] : phrase),
-          o.weights.sentence);
+      const std::vector<float> sentence = clip->encode_text(o.texts[t]);
+      const std::vector<float> phrase_feature =
+          clip->encode_text(phrase.empty() ? o.texts[t] : phrase);
+      const std::vector<float> text =
+          refseg::mix_text_features(sentence, phrase_feature, o.weights.sentence);
       const std::vector<float> scores =
           refseg::score_proposals(features.global.data(), features.local.data(), features.count,
                                   features.dim, text, o.weights.global);
@@ -213,6 +223,12 @@ int main(int argc, char **argv) {
            << ",\"phrase\":" << quoted(phrase) << ",\"index\":" << best
            << ",\"score\":" << (best >= 0 ? scores[best] : 0.f) << ",\"scores\":";
       floats(json, scores.data(), scores.size());
+      json << ",\"sentence_feature\":";
+      floats(json, sentence.data(), sentence.size());
+      json << ",\"phrase_feature\":";
+      floats(json, phrase_feature.data(), phrase_feature.size());
+      json << ",\"text_feature\":";
+      floats(json, text.data(), text.size());
       json << '}';
       if (!o.out_mask.empty() && best >= 0)
         write_mask(numbered(o.out_mask, t), proposals[best], bgr.size());

@@ -273,12 +273,11 @@ std::size_t find_head(const ParsedSentence &parse, std::size_t expr_begin, bool 
   return std::string::npos;
 }
 
-// The base noun chunk around `head` as a substring of the expression, or
+// The base noun chunk around `head` as a span of the expression, or
 // nullopt when the parse skipped a word inside it (then the parse glued
 // words across the skipped one: "guy {in} blue shirt") or right after it.
-std::optional<std::string> base_chunk(const ParsedSentence &parse, std::size_t head,
-                                      std::size_t expr_begin, const std::string &normalized,
-                                      bool has_carrier_determiner) {
+std::optional<PhraseSpan> base_chunk(const ParsedSentence &parse, std::size_t head,
+                                     std::size_t expr_begin, bool has_carrier_determiner) {
   const auto &words = parse.words();
   const Linkage lk = parse.linkage();
   auto in_expression = [&](std::size_t w) { return words[w].begin >= expr_begin; };
@@ -326,19 +325,24 @@ std::optional<std::string> base_chunk(const ParsedSentence &parse, std::size_t h
   // link-grammar reads "woman holding umbrella" as a compound noun; an
   // "-ing" word right after a noun is a participle that starts a
   // post-modifier, so the chunk ends at the noun before it.
+  // A preposition never sits inside a base noun chunk: link-grammar reads
+  // "car behind bike" as a compound of three nouns and "cup of coffee" as
+  // a quantity ("a lot of"); spaCy's chunk holding the root is "car",
+  // "cup". The chunk ends before it.
   for (std::size_t w = first + 1; w <= head; ++w) {
-    if (is_participle(words[w].text) && is_nounish(words[w - 1]) &&
-        !is_determiner(words[w - 1].text)) {
+    if ((is_participle(words[w].text) && is_nounish(words[w - 1]) &&
+         !is_determiner(words[w - 1].text)) ||
+        is_preposition(words[w].text)) {
       head = w - 1;
       break;
     }
   }
-  return normalized.substr(words[first].begin - expr_begin, words[head].end - words[first].begin);
+  return PhraseSpan{words[first].begin - expr_begin, words[head].end - words[first].begin};
 }
 
 }  // namespace
 
-std::optional<std::string> LinkGrammarPhraseFinder::find(const std::string &normalized) {
+std::optional<PhraseSpan> LinkGrammarPhraseFinder::find(const std::string &normalized) {
   const std::vector<WordSpan> expr_words = split_words(normalized);
   if (expr_words.empty() || expr_words.size() > kMaxWords) return std::nullopt;
   const auto punctuation = std::count_if(normalized.begin(), normalized.end(), [](char c) {
@@ -371,8 +375,8 @@ std::optional<std::string> LinkGrammarPhraseFinder::find(const std::string &norm
       if (head == std::string::npos || !is_nounish(words[head]) || words[head].end > expr_end)
         continue;
 
-      const std::optional<std::string> phrase =
-          base_chunk(parse, head, expr_begin, normalized, carrier.expects_object);
+      const std::optional<PhraseSpan> phrase =
+          base_chunk(parse, head, expr_begin, carrier.expects_object);
       if (phrase) return phrase;
     }
   }

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "language/heuristic_noun_phrase.h"
+
 namespace refseg {
 
 class LinkGrammarPhraseFinder {
@@ -17,9 +19,11 @@ class LinkGrammarPhraseFinder {
   LinkGrammarPhraseFinder(const LinkGrammarPhraseFinder &) = delete;
   LinkGrammarPhraseFinder &operator=(const LinkGrammarPhraseFinder &) = delete;
 
-  // `normalized` comes from normalize_expression() and is valid UTF-8. The
-  // result is a substring of it; nullopt when no parse names a head noun.
-  std::optional<std::string> find(const std::string &normalized);
+  // `normalized` comes from normalize_expression() and is valid UTF-8
+  // (NounPhraseExtractor passes it lower-cased: the English dictionary
+  // reads capitalised words as proper names). The result is a span of it;
+  // nullopt when no parse names a head noun.
+  std::optional<PhraseSpan> find(const std::string &normalized);
 
  private:
   struct Handles;

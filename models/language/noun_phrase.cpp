@@ -1,7 +1,9 @@
 #include "language/noun_phrase.h"
 
 #include <mutex>
+#include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "language/expression_text.h"
 #include "language/heuristic_noun_phrase.h"
@@ -18,6 +20,16 @@ constexpr std::size_t kMaxParsedBytes = 1000;
 // Bound on cached expressions; the cache is dropped when it fills (an
 // element sees a handful of distinct expressions, a test corpus a few hundred).
 constexpr std::size_t kMaxCached = 4096;
+
+// ASCII letters lower-cased, every other byte kept: the offsets stay those
+// of the original, so a span found in the copy is a span of the original.
+std::string ascii_lower(const std::string &text) {
+  std::string out = text;
+  for (char &c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
 }  // namespace
 
 struct NounPhraseExtractor::Impl {
@@ -25,20 +37,26 @@ struct NounPhraseExtractor::Impl {
 #ifdef REFSEG_HAVE_LINK_GRAMMAR
   std::unique_ptr<LinkGrammarPhraseFinder> parser;
 #endif
-  std::unordered_map<std::string, std::string> cache;
+  std::unordered_map<std::string, PhraseSpan> cache;  // by lower-cased expression
 
-  // Never "" for a non-blank expression: a text of control characters and
-  // letters (fuzzer: "Mb\t\0\0\0\x03") can leave the parser and the
-  // word list with no word; the whole expression is then the phrase.
-  std::string compute(const std::string &normalized) {
+  // Decided on the lower-cased expression: the English dictionary reads a
+  // capitalised word as a proper name and "MAN IN THE RED SHIRT" as one,
+  // where the authors' code lower-cases before parsing. Never empty for a
+  // non-blank expression: a text of control characters and letters
+  // (fuzzer: "Mb\t\0\0\0\x03") can leave the parser and the word list with
+  // no word; the whole expression is then the phrase.
+  PhraseSpan compute(const std::string &lowered) {
+    const PhraseSpan whole{0, lowered.size()};
+    const std::vector<WordSpan> words = split_words(lowered);
+    if (opens_with_location_premodifiers(words)) return heuristic_noun_phrase_span(lowered);
 #ifdef REFSEG_HAVE_LINK_GRAMMAR
-    if (parser && normalized.size() <= kMaxParsedBytes && is_valid_utf8(normalized)) {
-      auto phrase = parser->find(normalized);
-      if (phrase && !phrase->empty()) return *phrase;
+    if (parser && lowered.size() <= kMaxParsedBytes && is_valid_utf8(lowered)) {
+      const std::optional<PhraseSpan> span = parser->find(lowered);
+      if (span && span->size > 0) return *span;
     }
 #endif
-    std::string phrase = heuristic_noun_phrase(normalized);
-    return phrase.empty() ? normalized : phrase;
+    const PhraseSpan span = heuristic_noun_phrase_span(lowered);
+    return span.size == 0 ? whole : span;
   }
 };
 
@@ -66,13 +84,14 @@ std::string NounPhraseExtractor::target_phrase(const std::string &expression) co
   try {
     const std::string normalized = normalize_expression(expression);
     if (normalized.empty()) return "";
+    const std::string lowered = ascii_lower(normalized);
     std::lock_guard<std::mutex> lock(impl_->mutex);
-    const auto hit = impl_->cache.find(normalized);
-    if (hit != impl_->cache.end()) return hit->second;
-    std::string phrase = impl_->compute(normalized);
-    if (impl_->cache.size() >= kMaxCached) impl_->cache.clear();
-    impl_->cache.emplace(normalized, phrase);
-    return phrase;
+    auto hit = impl_->cache.find(lowered);
+    if (hit == impl_->cache.end()) {
+      if (impl_->cache.size() >= kMaxCached) impl_->cache.clear();
+      hit = impl_->cache.emplace(lowered, impl_->compute(lowered)).first;
+    }
+    return normalized.substr(hit->second.begin, hit->second.size);
   } catch (...) {
     // Only allocation can fail here; the whole expression is the documented
     // last resort of the paper's rule.

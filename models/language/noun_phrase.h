@@ -22,8 +22,11 @@ class NounPhraseExtractor {
 
   // Never throws and never prints. Thread-safe; results are cached per
   // expression. Empty or whitespace-only input gives ""; NUL bytes count as
-  // whitespace (the parser never sees one). The result is a
-  // substring of the expression with whitespace collapsed; input that is not
+  // whitespace (the parser never sees one). The phrase does not depend on
+  // letter case: it is decided on an ASCII-lower-cased copy (as the authors'
+  // code lower-cases before parsing; other letters are kept) and returned as
+  // written, a substring of the expression with whitespace collapsed
+  // ("The Man In Black" -> "The Man"); input that is not
   // valid UTF-8 or is too costly to parse (over 40 words or 8 ASCII
   // punctuation marks, link_grammar_phrase.cpp) goes through the heuristic
   // instead. A parse can still take a second or more: a thread that must

@@ -1,6 +1,6 @@
 // CLIP's byte-level BPE tokenizer (OpenAI's simple_tokenizer.py in C++),
-// producing the same ids as OpenAI's for text that ftfy leaves unchanged
-// (ftfy is not reproduced; see text_cleaning.h).
+// producing the same ids as OpenAI's, ftfy's text fixing included except
+// its mojibake repair (text_cleaning.h, ftfy_fixes.h).
 //
 // Vocabulary: the 256 byte characters, the same with "</w>" appended, one
 // entry per merge, then <|startoftext|> and <|endoftext|>: 49408 entries

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "tokenizer/ftfy_fixes.h"
 #include "tokenizer/unicode_props.h"
 #include "tokenizer/unicode_tables.h"
 
@@ -160,8 +161,8 @@ std::u32string html_unescape(const std::u32string &text) {
 }
 
 std::u32string clean(const std::string &utf8) {
-  std::u32string t = unicode::decode_utf8(utf8);
-  t = strip_py_space(html_unescape(html_unescape(t)));  // basic_clean (minus ftfy)
+  std::u32string t = ftfy_fix_text(unicode::decode_utf8(utf8));
+  t = strip_py_space(html_unescape(html_unescape(t)));  // basic_clean
   t = strip_py_space(collapse_space(t));                // whitespace_clean
   return unicode::to_lower(t);
 }

@@ -1,9 +1,10 @@
 // CLIP's text preparation before BPE, as in OpenAI's simple_tokenizer.py:
-// html-unescape twice, collapse whitespace, strip, lower-case, then split
-// into pieces with CLIP's pattern. OpenAI's first step, ftfy.fix_text
-// (mojibake and odd-Unicode repair), is NOT reproduced: text that ftfy would
-// change (e.g. "Ã©" mojibake, curly quotes in some contexts) may tokenize
-// differently from OpenAI's. Ordinary text is unaffected.
+// ftfy.fix_text (the parts listed in ftfy_fixes.h: curly quotes, ligatures,
+// width forms, C1 and other control characters, terminal escapes, HTML
+// entities, NFC), html-unescape twice, collapse whitespace, strip,
+// lower-case, then split into pieces with CLIP's pattern. Not reproduced:
+// ftfy's mojibake repair ("cafÃ©" stays as written, where OpenAI's gives
+// "café").
 #pragma once
 
 #include <string>
@@ -20,8 +21,8 @@ namespace text {
 std::u32string html_unescape(const std::u32string &text);
 
 // The whole cleaning: UTF-8 decode (invalid bytes -> U+FFFD, see
-// unicode::decode_utf8), unescape twice, strip, whitespace runs -> ' ', strip,
-// lower-case.
+// unicode::decode_utf8), ftfy_fix_text, unescape twice, strip, whitespace
+// runs -> ' ', strip, lower-case.
 std::u32string clean(const std::string &utf8);
 
 // Splits cleaned text with

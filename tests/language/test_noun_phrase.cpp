@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <clocale>
 #include <cstdio>
 #include <fstream>
@@ -110,6 +111,67 @@ TEST(NounPhrase, CorpusMatchRate) {
   std::printf("noun phrase match rate: %zu / %zu = %.1f%% (parser: %s)\n", hits, corpus.size(),
               100.0 * rate, np.has_parser() ? "link-grammar" : "heuristic");
   EXPECT_GE(rate, 0.90);
+}
+
+// The four letter cases a user types an expression in.
+std::string to_upper(std::string s) {
+  for (char &c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+std::string to_lower(std::string s) {
+  for (char &c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+std::string to_title(std::string s) {
+  for (std::size_t i = 0; i < s.size(); ++i)
+    if (i == 0 || s[i - 1] == ' ')
+      s[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[i])));
+  return s;
+}
+std::string to_sentence(std::string s) {
+  if (!s.empty()) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
+TEST(NounPhrase, LetterCaseDoesNotChangeThePhrase) {
+  // The English dictionary reads capitalised words as proper names; the
+  // phrase is decided on a lower-cased copy and returned as written.
+  const auto &np = shared_extractor();
+  const auto corpus = read_corpus();
+  ASSERT_GE(corpus.size(), 150u);
+  for (const auto &entry : corpus) {
+    const std::string lower = to_lower(entry.expression);
+    const std::string phrase = np.target_phrase(lower);
+    EXPECT_EQ(phrase, entry.expected) << lower;  // the corpus is written in lower case
+    const std::string upper = to_upper(entry.expression);
+    EXPECT_EQ(np.target_phrase(upper), to_upper(phrase)) << upper;
+    for (const std::string &variant : {to_title(entry.expression), to_sentence(entry.expression)}) {
+      const std::string got = np.target_phrase(variant);
+      EXPECT_EQ(to_lower(got), phrase) << variant;
+      EXPECT_NE(refseg::normalize_expression(variant).find(got), std::string::npos)
+          << variant << " -> " << got << " is not the text as written";
+    }
+  }
+  EXPECT_EQ(np.target_phrase("The Man In Black"), "The Man");
+  EXPECT_EQ(np.target_phrase("MAN IN THE RED SHIRT ON THE LEFT"), "MAN");
+}
+
+TEST(NounPhrase, CompoundLocationsAndPrepositions) {
+  // Found on real expressions: location words before the noun were read
+  // as verbs or adverbs, prepositions as nouns or quantities.
+  const auto &np = shared_extractor();
+  EXPECT_EQ(np.target_phrase("bottom left laptop"), "bottom left laptop");  // was "bottom"
+  EXPECT_EQ(np.target_phrase("top left orange"), "top left orange");        // was "top"
+  EXPECT_EQ(np.target_phrase("right most carrot"), "right most carrot");    // was "most carrot"
+  EXPECT_EQ(np.target_phrase("car behind bike"), "car");  // was the whole expression
+  EXPECT_EQ(np.target_phrase("cup of coffee"), "cup");    // was the whole expression
+  EXPECT_EQ(np.target_phrase("bowl of food"), "bowl");
+  EXPECT_EQ(np.target_phrase("Bottom Left Laptop"), "Bottom Left Laptop");
+  EXPECT_EQ(np.target_phrase("CUP OF COFFEE"), "CUP");
+  // Location words that are the noun, or that a preposition follows, stay
+  // as the parser reads them.
+  EXPECT_EQ(np.target_phrase("far left"), "far left");
+  EXPECT_EQ(np.target_phrase("the back of a chair"), "the back");
 }
 
 TEST(NounPhrase, HeuristicAloneOnCorpus) {

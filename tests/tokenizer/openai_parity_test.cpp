@@ -55,6 +55,37 @@ TEST_F(OpenAiTokenizer, MatchesOpenAiOnSharedCases) {
   }
 }
 
+// OpenAI's tokenizer runs ftfy.fix_text first. The expected ids are those of
+// the text ftfy's documented rules turn each input into (ftfy_fixes.h), that
+// text's ids being OpenAI's ("girl's bike" is a shared case above).
+TEST_F(OpenAiTokenizer, FtfyFixesGiveOpenAisIds) {
+  using V = std::vector<int>;
+  const V girls_bike = {1611, 568, 3701};
+  EXPECT_EQ(tok().encode("girl's bike"), girls_bike);
+  EXPECT_EQ(tok().encode("girl\u2019s bike"), girls_bike);   // right single quote
+  EXPECT_EQ(tok().encode("girl\u02bcs bike"), girls_bike);   // modifier apostrophe
+  EXPECT_EQ(tok().encode("girl&rsquo;s bike"), girls_bike);  // entity, then uncurled
+  EXPECT_EQ(tok().encode("girl\u0092s bike"), girls_bike);   // C1 control as Windows-1252
+  EXPECT_EQ(tok().encode("\u201chere\u2019s a test\u201d"), (V{257, 763, 568, 320, 1628, 257}));
+  EXPECT_EQ(tok().encode("\ufb01sh"), (V{2759}));                           // "fish"
+  EXPECT_EQ(tok().encode("\ufb02u\ufb03e\ufb06"), (V{3698, 19961, 1509}));  // "fluffiest"
+  EXPECT_EQ(tok().encode("\uff52\uff45\uff44"), (V{736}));                  // "red"
+  EXPECT_EQ(tok().encode("\uff32\uff25\uff24\u3000\uff33\uff28\uff29\uff32\uff34"),
+            (V{736, 2523}));                          // "RED SHIRT"
+  EXPECT_EQ(tok().encode("cafe\u0301"), (V{15304}));  // NFD -> NFC "caf\u00e9"
+  EXPECT_EQ(tok().encode("cafe\u0301"), tok().encode("caf\u00e9"));
+  EXPECT_EQ(tok().encode("red\x07 shirt"), (V{736, 2523}));             // control removed
+  EXPECT_EQ(tok().encode("\ufeffred shirt"), (V{736, 2523}));           // byte order mark
+  EXPECT_EQ(tok().encode("\x1b[31mred\x1b[0m shirt"), (V{736, 2523}));  // terminal colours
+  EXPECT_EQ(tok().encode("P&EACUTE;REZ"), (V{43167, 15192}));           // "p\u00e9rez"
+  // With a '<' in the text ftfy leaves entities alone; CLIP's own unescape
+  // then gives a curly quote, which stays: "<", "it", "\u2019", "s".
+  const V curly = {283, 585, 728, 503, 338};
+  EXPECT_EQ(tok().encode("<it&rsquo;s"), curly);
+  EXPECT_EQ(tok().decode(curly), "< it \u2019 s ");
+  EXPECT_NE(tok().encode("<it&rsquo;s"), tok().encode("<it's"));
+}
+
 TEST_F(OpenAiTokenizer, EmptyTextIsSotEot) {
   EXPECT_TRUE(tok().encode("").empty());
   EXPECT_TRUE(tok().encode(" \t\n ").empty());

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """tools/refseg_image as a user runs it: masks in, JSON and the chosen mask out."""
 import json
+import math
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -36,6 +38,14 @@ def ppm(path, width, height):
                     f.write(bytes((90, 90, 90)))
 
 
+def f32(x):
+    return struct.unpack("f", struct.pack("f", x))[0]
+
+
+def cosine(a, b):
+    return sum(x * y for x, y in zip(a, b)) / math.sqrt(sum(x * x for x in a) * sum(y * y for y in b))
+
+
 def run(*args):
     return subprocess.run([tool, *args], capture_output=True, text=True)
 
@@ -64,6 +74,25 @@ with tempfile.TemporaryDirectory() as tmp:
     check("one selection per text", [s["text"] for s in sels] == ["the red square", "the blue one"])
     check("the selection is the best score",
           all(s["index"] == max(range(2), key=lambda i: s["scores"][i]) for s in sels))
+    check("the text features are written, of the model's width",
+          all(len(s.get(k, [])) == dim for s in sels for k in ("sentence_feature", "phrase_feature", "text_feature")))
+    check("t = b t_sentence + (1-b) t_phrase with b = 0.5",
+          all([f32(t) for t in s.get("text_feature", [])]
+              == [f32(0.5 * f32(a) + 0.5 * f32(b)) for a, b in zip(s["sentence_feature"], s["phrase_feature"])]
+              for s in sels))
+    check("the scores are 100 cos(a f_g + (1-a) f_l, t) of the written features, a = 0.95",
+          all(abs(s["scores"][i] - 100 * cosine([0.95 * g + 0.05 * l for g, l in zip(p["global"], p["local"])],
+                                                  s["text_feature"])) < 1e-3
+              for s in sels for i, p in enumerate(doc["proposals"])))
+    # Every float is written with 9 significant digits: reading it as a
+    # float32 and writing that again with 9 digits gives the same text.
+    raw = json.loads(open(out_json).read(), parse_float=lambda t: t)
+    texts = [t for p in raw["proposals"] for t in p["global"] + p["local"]]
+    texts += [t for s in raw["selections"] for t in s["text_feature"] + s["scores"]]
+    check("floats round-trip through float32 at 9 significant digits",
+          all("%.9g" % f32(float(t)) == t for t in texts))
+    check("9 significant digits are used", sum(len(t.lstrip("-0.").replace(".", "").split("e")[0]) == 9
+                                               for t in texts) > len(texts) // 2)
     chosen = left if sels[0]["index"] == 0 else right
     pixels = lambda path: open(path, "rb").read()[-96 * 48:]  # PGM headers differ in spacing
     check("the chosen mask is written", pixels(out_mask) == pixels(chosen))
@@ -83,6 +112,11 @@ with tempfile.TemporaryDirectory() as tmp:
     check("a missing image is refused by name", r.returncode != 0 and "none.png" in r.stderr)
     r = run("--model", "/no/such/model.pt", "--image", image)
     check("a missing model is refused by name", r.returncode != 0 and "/no/such/model.pt" in r.stderr)
+    for option, value in (("--threads", "four"), ("--max-proposals", "-1"), ("--masked-layers", "3x"),
+                          ("--global-weight", "1.5"), ("--sentence-weight", "half")):
+        r = run("--model", model, "--image", image, option, value)
+        check("%s %s is refused, naming option and value" % (option, value),
+              r.returncode != 0 and option in r.stderr and "'%s'" % value in r.stderr)
     r = run("--help")
     check("--help documents the JSON", r.returncode == 0 and "selections" in r.stdout)
 
