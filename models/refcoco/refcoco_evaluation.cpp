@@ -1,6 +1,7 @@
 #include "refcoco/refcoco_evaluation.h"
 
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <memory>
 
@@ -46,6 +47,9 @@ std::unique_ptr<ProposalGenerator> make_proposals(const RefcocoOptions &o) {
     return std::make_unique<GroupingProposalGenerator>(GroupingOptions{}, o.filter);
   return std::make_unique<TorchScriptProposalGenerator>(o.proposal_model, o.torchscript, o.filter);
 }
+
+// A float option as the user typed it (0.95, not 0.949999988).
+double shown(float v) { return std::round(static_cast<double>(v) * 1e6) / 1e6; }
 
 std::string lower(const std::string &text) {
   return unicode::encode_utf8(unicode::to_lower(unicode::decode_utf8(text)));
@@ -150,8 +154,8 @@ RefcocoResult evaluate_refcoco(const RefcocoOptions &o,
   return result;
 }
 
-nlohmann::json refcoco_json(const RefcocoOptions &o, const RefcocoResult &r) {
-  nlohmann::json j;
+nlohmann::ordered_json refcoco_json(const RefcocoOptions &o, const RefcocoResult &r) {
+  nlohmann::ordered_json j;  // keys in this order, for a reader
   j["dataset"] = o.dataset;
   j["split_by"] = r.split_by;
   j["split"] = o.split;
@@ -162,8 +166,8 @@ nlohmann::json refcoco_json(const RefcocoOptions &o, const RefcocoResult &r) {
   j["precision"] = clip::precision_name(o.precision);
   j["proposals"] = o.proposal_model.empty() ? "grouping" : o.proposal_model;
   j["max_proposals"] = o.filter.max_proposals;
-  j["global_weight"] = r.global_weight;
-  j["sentence_weight"] = o.sentence_weight;
+  j["global_weight"] = shown(r.global_weight);
+  j["sentence_weight"] = shown(o.sentence_weight);
   j["masked_layers"] = o.masked_layers;
   j["lower_case"] = o.lower_case;
   j["limit"] = o.limit;
@@ -184,7 +188,7 @@ nlohmann::json refcoco_json(const RefcocoOptions &o, const RefcocoResult &r) {
   j["counting_unanswered"] = {{"oIoU", r.tally.strict_oiou()}, {"mIoU", r.tally.strict_miou()}};
   j["seconds"] = r.seconds;
   if (o.per_sentence) {
-    nlohmann::json list = nlohmann::json::array();
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (const SentenceResult &s : r.per_sentence)
       list.push_back({{"ref_id", s.ref_id},
                       {"sent_id", s.sent_id},

@@ -95,6 +95,6 @@ ReferPaths refer_paths(const RefcocoOptions &options);
 RefcocoResult evaluate_refcoco(const RefcocoOptions &options,
                                const std::function<void(int64_t, int64_t)> &progress = {});
 
-nlohmann::json refcoco_json(const RefcocoOptions &options, const RefcocoResult &result);
+nlohmann::ordered_json refcoco_json(const RefcocoOptions &options, const RefcocoResult &result);
 
 }  // namespace refseg::refcoco

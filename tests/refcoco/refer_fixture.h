@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -69,11 +70,19 @@ struct ReferFixture {
   std::string root;
   nlohmann::json refs, instances;
 
+  // $REFSEG_KEEP_REFCOCO_FIXTURE names a directory to write it to and keep
+  // (docs/accuracy.md runs the tool on it); otherwise a fresh temporary
+  // directory, removed afterwards.
   ReferFixture() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "refcoco-fixture-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    root = pattern;
+    if (const char *keep = std::getenv("REFSEG_KEEP_REFCOCO_FIXTURE"); keep && *keep) {
+      root = keep;
+      keep_ = true;
+    } else {
+      std::string pattern =
+          (std::filesystem::temp_directory_path() / "refcoco-fixture-XXXXXX").string();
+      if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+      root = pattern;
+    }
     std::filesystem::create_directories(dataset_dir());
     std::filesystem::create_directories(image_dir());
     draw_images();
@@ -117,7 +126,7 @@ struct ReferFixture {
   }
   ~ReferFixture() {
     std::error_code ignored;
-    std::filesystem::remove_all(root, ignored);
+    if (!keep_) std::filesystem::remove_all(root, ignored);
   }
   ReferFixture(const ReferFixture &) = delete;
   ReferFixture &operator=(const ReferFixture &) = delete;
@@ -137,6 +146,8 @@ struct ReferFixture {
   }
 
  private:
+  bool keep_ = false;
+
   static nlohmann::json image(int id) {
     return {{"id", id}, {"file_name", file_name(id)}, {"height", kHeight}, {"width", kWidth}};
   }

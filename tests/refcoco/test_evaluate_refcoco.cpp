@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include <sys/wait.h>
+#include <torch/script.h>
 
 #include "common/model_error.h"
 #include "refcoco/refcoco_evaluation.h"
@@ -144,6 +145,32 @@ TEST(EvaluateRefcoco, UndecodableImageIsNamed) {
   }
 }
 
+TEST(EvaluateRefcoco, RefWithoutProposalsIsSkippedAsTheAuthorsSkipIt) {
+  // A flat image is one region, which the grouping generator drops as
+  // background: ref 3's image has no proposal.
+  ReferFixture f;
+  cv::imwrite(f.image_path(2), cv::Mat(48, 64, CV_8UC3, cv::Scalar(128, 128, 128)));
+  const RefcocoResult r = evaluate_refcoco(options_for(f, "testB"));  // refs 3 (two), 5 (one)
+  EXPECT_EQ(r.sentences, 3);
+  EXPECT_EQ(r.unanswered_refs, 1);
+  EXPECT_EQ(r.tally.unanswered(), 2);
+  ASSERT_EQ(r.tally.sentences(), 1);
+  ASSERT_EQ(r.per_sentence.size(), 3u);
+  EXPECT_EQ(r.per_sentence[0].chosen, -1);
+  EXPECT_EQ(r.per_sentence[1].chosen, -1);
+  const Overlap only = r.per_sentence[2].overlap;
+  ASSERT_GE(r.per_sentence[2].chosen, 0);
+  // Only ref 5's sentence is in the figures...
+  EXPECT_EQ(r.tally.intersection(), only.intersection);
+  EXPECT_EQ(r.tally.union_(), only.union_);
+  EXPECT_DOUBLE_EQ(r.tally.miou(), static_cast<double>(only.intersection) / only.union_);
+  // ...and the strict count adds ref 3's target (the 384 pixels only one of
+  // its two polygons covers) to the union twice, and two zeros to the mean.
+  EXPECT_DOUBLE_EQ(r.tally.strict_oiou(),
+                   static_cast<double>(only.intersection) / (only.union_ + 2 * 384));
+  EXPECT_DOUBLE_EQ(r.tally.strict_miou(), r.tally.miou() / 3);
+}
+
 // The tool, as a user runs it.
 struct ToolRun {
   int status = -1;
@@ -167,9 +194,10 @@ ToolRun run_tool(const std::string &args, const std::string &dir) {
 TEST(EvaluateRefcocoTool, RunsWithLimitAndWritesJson) {
   ReferFixture f;
   const std::string json_path = f.root + "/result.json";
-  const ToolRun r = run_tool("--refer-root '" + f.root + "' --dataset refcoco --split testB --model '" +
-                             tiny_model() + "' --threads 1 --limit 2 --json '" + json_path + "'",
-                         f.root);
+  const ToolRun r =
+      run_tool("--refer-root '" + f.root + "' --dataset refcoco --split testB --model '" +
+                   tiny_model() + "' --threads 1 --limit 2 --json '" + json_path + "'",
+               f.root);
   ASSERT_EQ(r.status, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j, nlohmann::json::parse(read_file(json_path)));
@@ -186,6 +214,39 @@ TEST(EvaluateRefcocoTool, RunsWithLimitAndWritesJson) {
   EXPECT_DOUBLE_EQ(j["oIoU"].get<double>(), inter / uni);
   EXPECT_DOUBLE_EQ(j["oIoU_percent"].get<double>(), 100 * j["oIoU"].get<double>());
   EXPECT_NE(r.err.find("2/2 sentences"), std::string::npos) << r.err;
+}
+
+TEST(EvaluateRefcocoTool, FixedProposalGivesExactFigures) {
+  // A TorchScript "segmenter" whose one mask is always [8, 28) x [8, 24):
+  // ref 1's target exactly (320 pixels, both sentences IoU 1), disjoint
+  // from ref 4's [44, 52) x [24, 40) (128 pixels: I = 0, U = 448).
+  ReferFixture f;
+  torch::jit::Module m("FixedProposal");
+  m.define(R"(
+def forward(self, x):
+    ys = torch.arange(x.size(2)).unsqueeze(1)
+    xs = torch.arange(x.size(3)).unsqueeze(0)
+    mask = ((ys >= 8) & (ys < 24) & (xs >= 8) & (xs < 28)).float().unsqueeze(0)
+    return (mask, torch.tensor([0.9]))
+)");
+  const std::string model = f.root + "/fixed_proposal.pt";
+  m.save(model);
+  const ToolRun r = run_tool("--refer-root '" + f.root + "' --split val --model '" + tiny_model() +
+                                 "' --threads 1 --proposal-model '" + model + "' --per-sentence",
+                             f.root);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["proposals"], model);
+  EXPECT_EQ(j["mean_proposals"], 1.0);
+  EXPECT_EQ(j["scored_sentences"], 3);
+  EXPECT_EQ(j["intersection"], 640);
+  EXPECT_EQ(j["union"], 320 + 320 + 448);
+  EXPECT_DOUBLE_EQ(j["oIoU"].get<double>(), 640.0 / 1088.0);
+  EXPECT_DOUBLE_EQ(j["mIoU"].get<double>(), 2.0 / 3.0);
+  ASSERT_EQ(j["per_sentence"].size(), 3u);
+  EXPECT_EQ(j["per_sentence"][2]["ref_id"], 4);
+  EXPECT_EQ(j["per_sentence"][2]["intersection"], 0);
+  EXPECT_EQ(j["per_sentence"][2]["union"], 448);
 }
 
 TEST(EvaluateRefcocoTool, MissingImageFailsNamingIt) {
