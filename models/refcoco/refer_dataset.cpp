@@ -14,7 +14,9 @@ namespace {
 
 using nlohmann::json;
 
-json read_json(const std::string &path) {
+// `keep` is nlohmann's parser callback (return false to drop what was just
+// parsed), so that a large file need not be held whole.
+json read_json(const std::string &path, const json::parser_callback_t &keep = nullptr) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::string hint;
@@ -31,7 +33,7 @@ json read_json(const std::string &path) {
   std::ostringstream text;
   text << in.rdbuf();
   try {
-    return json::parse(text.str());
+    return json::parse(text.str(), keep);
   } catch (const json::parse_error &e) {
     throw ModelError(path + ": not valid JSON: " + e.what());
   }
@@ -197,7 +199,20 @@ ReferDataset load_refer(const std::string &refs_path, const std::string &instanc
     wanted_annotations.insert(data.refs.back().ann_id);
   }
 
-  json instances = read_json(instances_path);
+  // COCO-sized instance files hold ~200k annotations, most named by no
+  // ref: each is dropped as soon as it is parsed (its id checked first).
+  std::string top_key;
+  int64_t annotation_entry = 0;
+  const json instances =
+      read_json(instances_path, [&](int depth, json::parse_event_t event, json &parsed) {
+        if (event == json::parse_event_t::key && depth == 1) top_key = parsed.get<std::string>();
+        if (event == json::parse_event_t::object_end && depth == 2 && top_key == "annotations") {
+          const Fields f(instances_path, "annotations entry " + std::to_string(annotation_entry++),
+                         parsed);
+          return wanted_annotations.count(f.integer("id")) > 0;
+        }
+        return true;
+      });
   Fields top(instances_path, "top level", instances);
   const json &images = top.array("images");
   for (size_t i = 0; i < images.size(); ++i) {
@@ -215,10 +230,8 @@ ReferDataset load_refer(const std::string &refs_path, const std::string &instanc
     data.images[image.id] = std::move(image);
   }
   const json &annotations = top.array("annotations");
-  for (size_t i = 0; i < annotations.size(); ++i) {
-    Fields f(instances_path, "annotations entry " + std::to_string(i), annotations[i]);
-    const int64_t id = f.integer("id");
-    if (!wanted_annotations.count(id)) continue;
+  for (size_t i = 0; i < annotations.size(); ++i) {  // those the refs name (see above)
+    const int64_t id = annotations[i]["id"].get<int64_t>();
     Fields a(instances_path, "annotation " + std::to_string(id), annotations[i]);
     Annotation ann;
     ann.id = id;

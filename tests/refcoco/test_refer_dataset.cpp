@@ -208,6 +208,23 @@ TEST(ReferDataset, MalformedSegmentationNamesTheAnnotationAndField) {
   }
 }
 
+TEST(ReferDataset, AnnotationsNoRefNamesAreDropped) {
+  // Only the refs' annotations are kept (and checked): a COCO file's others
+  // may hold anything a segmentation can.
+  ReferFixture f;
+  f.instances["annotations"].push_back(
+      {{"id", 999}, {"image_id", 77}, {"segmentation", "not read"}});
+  f.write();
+  const ReferDataset data = load_refer(f.refs_path(), f.instances_path());
+  EXPECT_EQ(data.annotations.size(), 6u);
+  EXPECT_EQ(data.annotations.count(999), 0u);
+  // But every entry needs its id to be told apart.
+  f.instances["annotations"].push_back({{"image_id", 1}});
+  f.write();
+  EXPECT_MENTIONS(error_of([&] { load_refer(f.refs_path(), f.instances_path()); }),
+                  "annotations entry 7: has no field 'id'");
+}
+
 TEST(ReferDataset, UndecodableRleNamesTheAnnotationAndRef) {
   ReferFixture f;
   f.instances["annotations"][4]["segmentation"]["counts"] = "53~3";
