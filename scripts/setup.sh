@@ -19,6 +19,8 @@ packages=(
   # LibTorch calls whatever libblas.so.3 is selected; the reference BLAS is
   # ~10x slower than OpenBLAS for the matmuls CLIP is made of
   libopenblas0-pthread
+  # the refer annotations of the RefCOCO evaluation (tools/evaluate_refcoco)
+  nlohmann-json3-dev
   # target noun phrase
   liblink-grammar-dev link-grammar-dictionaries-en
   # unit tests

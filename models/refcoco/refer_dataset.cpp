@@ -1,0 +1,314 @@
+#include "refcoco/refer_dataset.h"
+
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "common/model_error.h"
+
+namespace refseg::refcoco {
+namespace {
+
+using nlohmann::json;
+
+// `keep` is nlohmann's parser callback (return false to drop what was just
+// parsed), so that a large file need not be held whole.
+json read_json(const std::string &path, const json::parser_callback_t &keep = nullptr) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::string hint;
+    const std::string suffix = ".json";
+    if (path.size() > suffix.size() &&
+        path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      const std::string pickle = path.substr(0, path.size() - suffix.size()) + ".p";
+      if (std::ifstream(pickle))
+        hint =
+            " (" + pickle + " is there: convert it with scripts/refer_to_json.py '" + pickle + "')";
+    }
+    throw ModelError("cannot open " + path + hint);
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  try {
+    return json::parse(text.str(), keep);
+  } catch (const json::parse_error &e) {
+    throw ModelError(path + ": not valid JSON: " + e.what());
+  }
+}
+
+// Typed field access; `where` names the entry ("ref 12", "annotation 7").
+class Fields {
+ public:
+  Fields(const std::string &file, std::string where, const json &object)
+      : file_(file), where_(std::move(where)), object_(object) {
+    if (!object_.is_object()) fail("is " + std::string(object_.type_name()) + ", not an object");
+  }
+
+  [[noreturn]] void fail(const std::string &what) const {
+    throw ModelError(file_ + ": " + where_ + ": " + what);
+  }
+
+  const json &get(const char *key) const {
+    const auto it = object_.find(key);
+    if (it == object_.end()) fail("has no field '" + std::string(key) + "'");
+    return *it;
+  }
+  bool has(const char *key) const { return object_.contains(key); }
+
+  int64_t integer(const char *key) const {
+    const json &v = get(key);
+    if (v.is_number_integer()) return v.get<int64_t>();
+    // The refer pickles came from Python 2, whose JSON dumps keep ids whole;
+    // a float that is a whole number is still accepted.
+    if (v.is_number_float() && v.get<double>() == static_cast<double>(v.get<int64_t>()))
+      return v.get<int64_t>();
+    fail("field '" + std::string(key) + "' is " + describe(v) + ", not an integer");
+  }
+  std::string text(const char *key) const {
+    const json &v = get(key);
+    if (!v.is_string())
+      fail("field '" + std::string(key) + "' is " + describe(v) + ", not a string");
+    return v.get<std::string>();
+  }
+  const json &array(const char *key) const {
+    const json &v = get(key);
+    if (!v.is_array()) fail("field '" + std::string(key) + "' is " + describe(v) + ", not a list");
+    return v;
+  }
+
+  static std::string describe(const json &v) {
+    std::string shown = v.dump();
+    if (shown.size() > 40) shown = shown.substr(0, 37) + "...";
+    return std::string(v.type_name()) + " " + shown;
+  }
+
+ private:
+  const std::string &file_;
+  std::string where_;
+  const json &object_;
+};
+
+Ref parse_ref(const std::string &file, size_t index, const json &entry) {
+  Fields f(file, "refs entry " + std::to_string(index), entry);
+  Ref ref;
+  ref.ref_id = f.integer("ref_id");
+  Fields r(file, "ref " + std::to_string(ref.ref_id), entry);
+  ref.ann_id = r.integer("ann_id");
+  ref.image_id = r.integer("image_id");
+  ref.category_id = r.has("category_id") ? r.integer("category_id") : 0;
+  ref.split = r.text("split");
+  const json &sentences = r.array("sentences");
+  for (size_t s = 0; s < sentences.size(); ++s) {
+    Fields sf(file, "ref " + std::to_string(ref.ref_id) + " sentence " + std::to_string(s),
+              sentences[s]);
+    Sentence sentence;
+    sentence.sent_id = sf.integer("sent_id");
+    sentence.raw = sf.text("raw");
+    if (sf.has("sent")) sentence.sent = sf.text("sent");
+    ref.sentences.push_back(std::move(sentence));
+  }
+  return ref;
+}
+
+Segmentation parse_segmentation(const Fields &f, const json &seg, const ImageInfo &image) {
+  Segmentation out;
+  if (seg.is_array()) {
+    if (seg.empty()) f.fail("segmentation is an empty list");
+    out.kind = Segmentation::Kind::Polygons;
+    for (size_t p = 0; p < seg.size(); ++p) {
+      const std::string name = "segmentation polygon " + std::to_string(p);
+      if (!seg[p].is_array()) f.fail(name + " is " + Fields::describe(seg[p]) + ", not a list");
+      std::vector<double> xy;
+      for (size_t i = 0; i < seg[p].size(); ++i) {
+        if (!seg[p][i].is_number())
+          f.fail(name + " coordinate " + std::to_string(i) + " is " + Fields::describe(seg[p][i]) +
+                 ", not a number");
+        xy.push_back(seg[p][i].get<double>());
+      }
+      if (xy.size() % 2 != 0)
+        f.fail(name + " has an odd number of coordinates (" + std::to_string(xy.size()) + ")");
+      // pycocotools' frPyObjects decides the format on the first entry:
+      // 4 numbers are a box list (and a list of lists fails there), fewer
+      // are nothing it reads.
+      if (p == 0 && xy.size() <= 4)
+        f.fail(name + " has " + std::to_string(xy.size()) +
+               " coordinates; the first polygon needs at least 3 points (pycocotools' "
+               "frPyObjects reads no other list)");
+      out.polygons.push_back(std::move(xy));
+    }
+    return out;
+  }
+  if (!seg.is_object())
+    f.fail("segmentation is " + Fields::describe(seg) + ", neither polygons nor an RLE");
+  const auto size = seg.find("size");
+  const auto counts = seg.find("counts");
+  if (size == seg.end() || counts == seg.end())
+    f.fail("segmentation is an object without 'size' and 'counts'");
+  if (!size->is_array() || size->size() != 2 || !(*size)[0].is_number_integer() ||
+      !(*size)[1].is_number_integer())
+    f.fail("segmentation size is " + Fields::describe(*size) + ", not [height, width]");
+  out.rle_height = (*size)[0].get<int>();
+  out.rle_width = (*size)[1].get<int>();
+  if (out.rle_height != image.height || out.rle_width != image.width)
+    f.fail("segmentation size " + std::to_string(out.rle_height) + " x " +
+           std::to_string(out.rle_width) + " differs from image " + std::to_string(image.id) +
+           "'s " + std::to_string(image.height) + " x " + std::to_string(image.width) +
+           " (height x width)");
+  if (counts->is_string()) {
+    out.kind = Segmentation::Kind::CompressedRle;
+    out.compressed = counts->get<std::string>();
+    return out;
+  }
+  if (!counts->is_array())
+    f.fail("segmentation counts is " + Fields::describe(*counts) + ", neither a list nor a string");
+  out.kind = Segmentation::Kind::CountsRle;
+  out.rle = {out.rle_height, out.rle_width, {}};
+  for (size_t i = 0; i < counts->size(); ++i) {
+    const json &c = (*counts)[i];
+    if (!c.is_number_integer() || c.get<int64_t>() < 0 || c.get<int64_t>() > 0xffffffffLL)
+      f.fail("segmentation counts entry " + std::to_string(i) + " is " + Fields::describe(c) +
+             ", not a run length");
+    out.rle.counts.push_back(static_cast<uint32_t>(c.get<int64_t>()));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string default_split_by(const std::string &dataset) {
+  if (dataset == "refcocog") return "umd";
+  if (dataset == "refcoco" || dataset == "refcoco+") return "unc";
+  throw ModelError("dataset '" + dataset + "': expected refcoco, refcoco+ or refcocog");
+}
+
+ReferDataset load_refer(const std::string &refs_path, const std::string &instances_path) {
+  ReferDataset data;
+  data.refs_path = refs_path;
+  data.instances_path = instances_path;
+
+  const json refs = read_json(refs_path);
+  if (!refs.is_array())
+    throw ModelError(refs_path + ": is " + std::string(refs.type_name()) +
+                     ", not the list of refs (is it the output of scripts/refer_to_json.py?)");
+  std::set<int64_t> wanted_annotations;
+  for (size_t i = 0; i < refs.size(); ++i) {
+    data.refs.push_back(parse_ref(refs_path, i, refs[i]));
+    wanted_annotations.insert(data.refs.back().ann_id);
+  }
+
+  // COCO-sized instance files hold ~200k annotations, most named by no
+  // ref: each is dropped as soon as it is parsed (its id checked first).
+  std::string top_key;
+  int64_t annotation_entry = 0;
+  const json instances =
+      read_json(instances_path, [&](int depth, json::parse_event_t event, json &parsed) {
+        if (event == json::parse_event_t::key && depth == 1) top_key = parsed.get<std::string>();
+        if (event == json::parse_event_t::object_end && depth == 2 && top_key == "annotations") {
+          const Fields f(instances_path, "annotations entry " + std::to_string(annotation_entry++),
+                         parsed);
+          return wanted_annotations.count(f.integer("id")) > 0;
+        }
+        return true;
+      });
+  Fields top(instances_path, "top level", instances);
+  const json &images = top.array("images");
+  for (size_t i = 0; i < images.size(); ++i) {
+    Fields f(instances_path, "images entry " + std::to_string(i), images[i]);
+    ImageInfo image;
+    image.id = f.integer("id");
+    Fields g(instances_path, "image " + std::to_string(image.id), images[i]);
+    image.file_name = g.text("file_name");
+    const int64_t h = g.integer("height"), w = g.integer("width");
+    if (h <= 0 || w <= 0 || h > 100000 || w > 100000)
+      g.fail("size " + std::to_string(h) + " x " + std::to_string(w) +
+             " (height x width) is not an image size");
+    image.height = static_cast<int>(h);
+    image.width = static_cast<int>(w);
+    data.images[image.id] = std::move(image);
+  }
+  const json &annotations = top.array("annotations");
+  for (size_t i = 0; i < annotations.size(); ++i) {  // those the refs name (see above)
+    const int64_t id = annotations[i]["id"].get<int64_t>();
+    Fields a(instances_path, "annotation " + std::to_string(id), annotations[i]);
+    Annotation ann;
+    ann.id = id;
+    ann.image_id = a.integer("image_id");
+    const auto image = data.images.find(ann.image_id);
+    if (image == data.images.end())
+      a.fail("image_id " + std::to_string(ann.image_id) + " is not in the images list");
+    ann.segmentation = parse_segmentation(a, a.get("segmentation"), image->second);
+    data.annotations[id] = std::move(ann);
+  }
+
+  for (const Ref &ref : data.refs) {
+    const std::string where = refs_path + ": ref " + std::to_string(ref.ref_id) + ": ";
+    const auto ann = data.annotations.find(ref.ann_id);
+    if (ann == data.annotations.end())
+      throw ModelError(where + "ann_id " + std::to_string(ref.ann_id) +
+                       " is not an annotation of " + instances_path);
+    if (!data.images.count(ref.image_id))
+      throw ModelError(where + "image_id " + std::to_string(ref.image_id) + " is not an image of " +
+                       instances_path);
+    if (ann->second.image_id != ref.image_id)
+      throw ModelError(where + "image_id " + std::to_string(ref.image_id) + " but its annotation " +
+                       std::to_string(ref.ann_id) + " belongs to image " +
+                       std::to_string(ann->second.image_id));
+  }
+  return data;
+}
+
+std::vector<const Ref *> refs_in_split(const ReferDataset &data, const std::string &split) {
+  std::function<bool(const std::string &)> in;
+  if (split == "testA" || split == "testB" || split == "testC") {
+    const char letter = split.back();
+    in = [letter](const std::string &s) { return s.find(letter) != std::string::npos; };
+  } else if (split == "testAB" || split == "testBC" || split == "testAC" || split == "train" ||
+             split == "val") {
+    in = [split](const std::string &s) { return s == split; };
+  } else if (split == "test") {
+    in = [](const std::string &s) { return s.find("test") != std::string::npos; };
+  } else {
+    throw ModelError("split '" + split +
+                     "': expected val, test, testA, testB, testC, testAB, testBC, testAC or train");
+  }
+  std::vector<const Ref *> out;
+  for (const Ref &ref : data.refs)
+    if (in(ref.split)) out.push_back(&ref);
+  return out;
+}
+
+PixelMask target_mask(const ReferDataset &data, const Ref &ref) {
+  const Annotation &ann = data.annotations.at(ref.ann_id);
+  const ImageInfo &image = data.images.at(ref.image_id);
+  const Segmentation &seg = ann.segmentation;
+  try {
+    PixelMask mask;
+    switch (seg.kind) {
+      case Segmentation::Kind::Polygons: {
+        // refer.getMask: one mask per polygon, summed (np.sum(..., axis=2)
+        // then uint8), and the dataset keeps the pixels equal to 1.
+        PixelMask sum(image.width, image.height);
+        for (const auto &polygon : seg.polygons)
+          add_rle(polygon_rle(polygon, image.height, image.width), &sum);
+        mask = std::move(sum);
+        break;
+      }
+      case Segmentation::Kind::CountsRle:
+        mask = decode_rle(seg.rle);
+        break;
+      case Segmentation::Kind::CompressedRle:
+        mask = decode_rle(rle_from_string(seg.compressed, seg.rle_height, seg.rle_width));
+        break;
+    }
+    for (uint8_t &p : mask.pixels) p = p == 1;
+    return mask;
+  } catch (const ModelError &e) {
+    throw ModelError(data.instances_path + ": annotation " + std::to_string(ann.id) + " (ref " +
+                     std::to_string(ref.ref_id) + "): segmentation: " + e.what());
+  }
+}
+
+}  // namespace refseg::refcoco
