@@ -9,13 +9,13 @@
 
 #include "language/phrase_resolver.h"
 #include "language/spatial_expression.h"
-#include "selection/spatial_resolver.h"
 #include "refseg_analysis_step.h"
 #include "refseg_elements.h"
 #include "refseg_frame.h"
 #include "refseg_model_settings.h"
 #include "refseg_publish.h"
 #include "selection/selection.h"
+#include "selection/spatial_resolver.h"
 
 GST_DEBUG_CATEGORY_STATIC(refseg_selector_debug);
 #define GST_CAT_DEFAULT refseg_selector_debug
@@ -263,11 +263,13 @@ static gboolean gst_refseg_selector_stop(GstBaseTransform *trans) {
 
 // An expression's spatial words resolved over this frame's proposals;
 // geometry and distinctness are read from the meta once per frame.
-static refseg::SpatialChoice resolve_spatial_words(
-    refseg::ClipRuntime &clip, GstCustomMeta *meta, const std::string &expression,
-    const gfloat *global, const gfloat *local, guint rows, guint dim,
-    const refseg::SelectionWeights &weights, std::vector<refseg::ProposalGeometry> *geometry,
-    std::vector<float> *distinctness) {
+static refseg::SpatialChoice resolve_spatial_words(refseg::ClipRuntime &clip, GstCustomMeta *meta,
+                                                   const std::string &expression,
+                                                   const gfloat *global, const gfloat *local,
+                                                   guint rows, guint dim,
+                                                   const refseg::SelectionWeights &weights,
+                                                   std::vector<refseg::ProposalGeometry> *geometry,
+                                                   std::vector<float> *distinctness) {
   if (geometry->empty()) {
     std::vector<refseg::Box> boxes;
     std::vector<const uint8_t *> masks;

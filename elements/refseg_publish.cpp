@@ -24,8 +24,8 @@ void post_selection_message(GstElement *element, const GstSegment *segment, GstB
                       sel.spatial.target ? sel.spatial.target : "", "anchor-index", G_TYPE_INT,
                       sel.spatial.anchor_index, NULL);
     if (sel.spatial.relation)
-      gst_structure_set(s, "relation", G_TYPE_STRING, sel.spatial.relation, "anchor",
-                        G_TYPE_STRING, sel.spatial.anchor ? sel.spatial.anchor : "", NULL);
+      gst_structure_set(s, "relation", G_TYPE_STRING, sel.spatial.relation, "anchor", G_TYPE_STRING,
+                        sel.spatial.anchor ? sel.spatial.anchor : "", NULL);
   }
   if (GST_CLOCK_TIME_IS_VALID(sel.analysed_pts))
     gst_structure_set(s, "analysed-timestamp", G_TYPE_UINT64, sel.analysed_pts, NULL);

@@ -6,9 +6,9 @@
 // Several weights (comma-separated) are scored from the same features, every
 // a with every b, each with every --spatial mode (off: the paper's method;
 // on: place, relation and order words resolved over the proposals'
-// geometry; no-<cue>: on with one cue switched off). --absent N also scores N expressions per scene whose object
-// is absent and reports how the best score separates present from absent
-// (ROC AUC, balanced-accuracy threshold).
+// geometry; no-<cue>: on with one cue switched off). --absent N also scores N expressions per scene
+// whose object is absent and reports how the best score separates present from absent (ROC AUC,
+// balanced-accuracy threshold).
 //
 // On moving video, through the result tracker (training/video_evaluation.h):
 //   evaluate_refseg --video --model NAME --seed S --videos K [--frames F]

@@ -113,13 +113,13 @@ bool extreme_suffix(const std::string &w) {
 }
 
 bool orientation_verb(const std::string &w) {
-  static const std::set<std::string> s = {"facing", "looking", "pointing", "turned", "turning",
-                                          "heading", "leaning", "faces", "looks"};
+  static const std::set<std::string> s = {"facing",  "looking", "pointing", "turned", "turning",
+                                          "heading", "leaning", "faces",    "looks"};
   return s.count(w) > 0;
 }
 bool part_noun(const std::string &w) {
-  static const std::set<std::string> s = {"back",   "front", "top",   "bottom", "side",
-                                          "middle", "center", "centre", "left",  "right"};
+  static const std::set<std::string> s = {"back",   "front",  "top",    "bottom", "side",
+                                          "middle", "center", "centre", "left",   "right"};
   return s.count(w) > 0;
 }
 bool viewer_word(const std::string &w) {
@@ -130,8 +130,8 @@ bool viewer_word(const std::string &w) {
 // The whole picture is not an anchor: "on the left of the picture" names an
 // extreme, not a relation.
 bool frame_word(const std::string &w) {
-  static const std::set<std::string> frame = {"picture", "image", "photo", "photograph", "frame",
-                                              "pic", "screen", "view", "scene"};
+  static const std::set<std::string> frame = {"picture", "image",  "photo", "photograph", "frame",
+                                              "pic",     "screen", "view",  "scene"};
   return frame.count(w) > 0;
 }
 bool names_the_frame(const Words &anchor) {
@@ -152,9 +152,9 @@ void drop_frame_references(const Words &words, std::vector<bool> &used) {
 
 int ordinal_rank(const std::string &w) {
   static const std::vector<std::pair<std::set<std::string>, int>> ranks = {
-      {{"first", "1st"}, 1},   {{"second", "2nd"}, 2},  {{"third", "3rd"}, 3},
-      {{"fourth", "4th"}, 4},  {{"fifth", "5th"}, 5},   {{"sixth", "6th"}, 6},
-      {{"seventh", "7th"}, 7}, {{"eighth", "8th"}, 8},  {{"ninth", "9th"}, 9},
+      {{"first", "1st"}, 1},   {{"second", "2nd"}, 2}, {{"third", "3rd"}, 3},
+      {{"fourth", "4th"}, 4},  {{"fifth", "5th"}, 5},  {{"sixth", "6th"}, 6},
+      {{"seventh", "7th"}, 7}, {{"eighth", "8th"}, 8}, {{"ninth", "9th"}, 9},
       {{"tenth", "10th"}, 10},
   };
   for (const auto &[set, r] : ranks)
@@ -189,9 +189,9 @@ SpatialCue opposite(SpatialCue c) {
 // Words that say nothing of what the target looks like.
 bool generic_word(const std::string &w) {
   static const std::set<std::string> s = {
-      "the", "a",     "an",    "one",  "ones", "object", "objects", "shape", "shapes",
-      "thing", "things", "item", "items", "it",  "that",   "this",    "which", "is",
-      "of",  "all",   "among", "from", "counting", "and",  "in",      "on",    "at", "to"};
+      "the",    "a",    "an",       "one", "ones", "object", "objects", "shape", "shapes", "thing",
+      "things", "item", "items",    "it",  "that", "this",   "which",   "is",    "of",     "all",
+      "among",  "from", "counting", "and", "in",   "on",     "at",      "to"};
   return s.count(w) > 0;
 }
 
@@ -214,8 +214,8 @@ bool only_generic(const Words &words, const std::vector<bool> &used, size_t begi
 // Marks the extremes of words[begin, end) as used and returns them in the
 // order found.
 std::vector<std::pair<size_t, SpatialCue>> take_extremes(const Words &words,
-                                                        std::vector<bool> &used, size_t begin,
-                                                        size_t end) {
+                                                         std::vector<bool> &used, size_t begin,
+                                                         size_t end) {
   std::vector<std::pair<size_t, SpatialCue>> found;
   for (size_t i = begin; i < end; ++i) {
     SpatialCue cue;
@@ -271,8 +271,8 @@ bool contradictory(const std::vector<SpatialCue> &cues, std::string *why) {
   for (SpatialCue a : cues)
     for (SpatialCue b : cues)
       if (a != SpatialCue::Middle && b == opposite(a)) {
-        *why = "contradictory spatial words: " + spatial_cue_name(a) + " and " +
-               spatial_cue_name(b);
+        *why =
+            "contradictory spatial words: " + spatial_cue_name(a) + " and " + spatial_cue_name(b);
         return true;
       }
   return false;

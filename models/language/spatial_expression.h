@@ -55,7 +55,7 @@ struct SpatialExpression {
 // empty fallback_reason.
 SpatialExpression parse_spatial_expression(const std::string &text);
 
-std::string spatial_cue_name(SpatialCue cue);               // "left", "closest"
+std::string spatial_cue_name(SpatialCue cue);                 // "left", "closest"
 std::string spatial_relation_name(SpatialRelation relation);  // "left-of", "in-front-of"
 
 // One line a user reads to see what was found: "target \"the cup\";

@@ -6,9 +6,13 @@
 namespace refseg {
 namespace {
 
-float logistic(float x) { return 1.f / (1.f + std::exp(-x)); }
+float logistic(float x) {
+  return 1.f / (1.f + std::exp(-x));
+}
 
-float size_of(const ProposalGeometry &g) { return std::sqrt(std::max(g.area, 1.f)); }
+float size_of(const ProposalGeometry &g) {
+  return std::sqrt(std::max(g.area, 1.f));
+}
 
 // How far two positions along an axis must differ, in pixels, before one is
 // clearly further: a tenth of the pair's mean size, plus a pixel.
@@ -142,15 +146,16 @@ Competition compete(const std::vector<ProposalGeometry> &g, const std::vector<fl
   } else {
     c.distinct.resize(c.n * c.n);
     for (size_t i = 0; i < c.n; ++i)
-      for (size_t j = 0; j < c.n; ++j) c.distinct[i * c.n + j] = i == j ? 0.f : distinct(g[i], g[j]);
+      for (size_t j = 0; j < c.n; ++j)
+        c.distinct[i * c.n + j] = i == j ? 0.f : distinct(g[i], g[j]);
   }
   std::vector<size_t> order(c.n);
   for (size_t i = 0; i < c.n; ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return m[a] > m[b]; });
   c.object.assign(c.n, 0);
   for (size_t i : order) {
-    auto same = std::find_if(c.firsts.begin(), c.firsts.end(),
-                             [&](size_t f) { return c.d(i, f) < 0.5f; });
+    auto same =
+        std::find_if(c.firsts.begin(), c.firsts.end(), [&](size_t f) { return c.d(i, f) < 0.5f; });
     if (same == c.firsts.end()) {
       c.firsts.push_back(i);
       c.object[i] = i;
@@ -189,7 +194,8 @@ std::vector<float> rank_support(int rank, const Axis &axis, const std::vector<Pr
       if (j == c.object[i]) continue;
       const double p = m[j] * ahead(axis, g, j, i) * c.d(i, j);
       if (p <= 0) continue;
-      for (size_t k = count.size() - 1; k > 0; --k) count[k] = count[k] * (1 - p) + count[k - 1] * p;
+      for (size_t k = count.size() - 1; k > 0; --k)
+        count[k] = count[k] * (1 - p) + count[k - 1] * p;
       count[0] *= 1 - p;
     }
     s[i] = static_cast<float>(count[want]);
@@ -237,7 +243,9 @@ float relation_fit(SpatialRelation r, const ProposalGeometry &i, const ProposalG
   return 0.f;
 }
 
-bool is_size(SpatialCue c) { return c == SpatialCue::Biggest || c == SpatialCue::Smallest; }
+bool is_size(SpatialCue c) {
+  return c == SpatialCue::Biggest || c == SpatialCue::Smallest;
+}
 
 }  // namespace
 
@@ -271,7 +279,8 @@ std::vector<float> mask_distinctness(const std::vector<Box> &boxes,
   // tell a part from a neighbour, cheap at 20 proposals.
   std::vector<double> area(n, 0);
   for (size_t i = 0; i < n; ++i) {
-    for (int k = 0; pixels[i] && k < boxes[i].width * boxes[i].height; ++k) area[i] += pixels[i][k] != 0;
+    for (int k = 0; pixels[i] && k < boxes[i].width * boxes[i].height; ++k)
+      area[i] += pixels[i][k] != 0;
     d[i * n + i] = 0.f;
   }
   for (size_t i = 0; i < n; ++i)
@@ -280,7 +289,8 @@ std::vector<float> mask_distinctness(const std::vector<Box> &boxes,
       const int x0 = std::max(a.x, b.x), y0 = std::max(a.y, b.y);
       const int x1 = std::min(a.x + a.width, b.x + b.width);
       const int y1 = std::min(a.y + a.height, b.y + b.height);
-      if (x1 <= x0 || y1 <= y0 || !pixels[i] || !pixels[j] || area[i] == 0 || area[j] == 0) continue;
+      if (x1 <= x0 || y1 <= y0 || !pixels[i] || !pixels[j] || area[i] == 0 || area[j] == 0)
+        continue;
       const int step = std::max(1, std::max(x1 - x0, y1 - y0) / 32);
       double shared = 0;
       for (int y = y0; y < y1; y += step)
@@ -375,8 +385,8 @@ SpatialResolution resolve_spatial(const SpatialExpression &parsed,
 
   if (parsed.has_relation) {
     // q: the anchor's distribution over proposals, CLIP's softmax.
-    const std::vector<float> q = membership(
-        cues.anchor_text ? anchor_scores : std::vector<float>{}, n, settings.anchor_temperature);
+    const std::vector<float> q = membership(cues.anchor_text ? anchor_scores : std::vector<float>{},
+                                            n, settings.anchor_temperature);
     std::vector<float> term(n, 0.f);
     for (size_t i = 0; i < n; ++i) {
       double fit = 0, weight = 0;
@@ -403,14 +413,14 @@ SpatialResolution resolve_spatial(const SpatialExpression &parsed,
     return r;
   }
   if (parsed.has_relation) {
-    const std::vector<float> q = membership(
-        cues.anchor_text ? anchor_scores : std::vector<float>{}, n, settings.anchor_temperature);
+    const std::vector<float> q = membership(cues.anchor_text ? anchor_scores : std::vector<float>{},
+                                            n, settings.anchor_temperature);
     float strongest = 0;
     const size_t b = static_cast<size_t>(r.best);
     for (size_t j = 0; j < n; ++j) {
       if (j == b) continue;
-      const float s = q[j] * competition.d(b, j) *
-                      relation_fit(parsed.relation, geometry[b], geometry[j]);
+      const float s =
+          q[j] * competition.d(b, j) * relation_fit(parsed.relation, geometry[b], geometry[j]);
       if (s > strongest) strongest = s, r.anchor = static_cast<int>(j);
     }
   }

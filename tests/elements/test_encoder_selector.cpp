@@ -361,8 +361,8 @@ GST_END_TEST;
 // contradictory ones fall back to that scoring with a reason.
 GST_START_TEST(test_selector_spatial_leaves_other_expressions_alone) {
   const std::string model = test_model();
-  const std::string pipeline = "refsegencoder model=" + model + " ! refsegselector name=s model=" +
-                               model +
+  const std::string pipeline = "refsegencoder model=" + model +
+                               " ! refsegselector name=s model=" + model +
                                " threshold=-100 text=\"the red square\" "
                                "expressions=\"<\\\"the leftmost one on the right\\\">\"";
   std::vector<std::vector<float>> scores[2];

@@ -55,6 +55,64 @@ GST_START_TEST(test_invalid_input_changes_nothing) {
 }
 GST_END_TEST;
 
+/* The structure is public, so anything may have written it: fields that
+ * disagree read as no proposals and no features, never as data a reader
+ * would run past (fuzz/fuzz_meta.cpp explores the rest). */
+GST_START_TEST(test_inconsistent_fields_read_as_nothing) {
+  GstBuffer *buf = frame_with_two_proposals(8, 6);
+  GstCustomMeta *meta = gst_buffer_get_refseg_meta(buf);
+  GstStructure *s = gst_custom_meta_get_structure(meta);
+  GstRefSegProposal p;
+  /* A count that the boxes do not hold. */
+  gst_structure_set(s, "n-proposals", G_TYPE_UINT, 0xffffffffu, NULL);
+  fail_unless_equals_int(gst_refseg_meta_get_n_proposals(meta), 0);
+  fail_if(gst_refseg_meta_get_proposal(meta, 0, &p));
+  gst_structure_set(s, "n-proposals", G_TYPE_UINT, 2u, NULL);
+  fail_unless_equals_int(gst_refseg_meta_get_n_proposals(meta), 2);
+  /* A box that leaves the frame, or is empty. */
+  const gint32 outside[8] = {7, 2, 3, 2, 0, 0, 2, 2};
+  GBytes *b = g_bytes_new(outside, sizeof outside);
+  gst_structure_set(s, "boxes", G_TYPE_BYTES, b, NULL);
+  g_bytes_unref(b);
+  fail_unless_equals_int(gst_refseg_meta_get_n_proposals(meta), 0);
+  const gint32 negative[8] = {1, 2, -3, -2, 0, 0, 2, 2};
+  b = g_bytes_new(negative, sizeof negative);
+  gst_structure_set(s, "boxes", G_TYPE_BYTES, b, NULL);
+  g_bytes_unref(b);
+  fail_unless_equals_int(gst_refseg_meta_get_n_proposals(meta), 0);
+  /* Masks shorter than the boxes' area. */
+  const gint32 fine[8] = {1, 2, 3, 2, 0, 0, 2, 2};
+  b = g_bytes_new(fine, sizeof fine);
+  gst_structure_set(s, "boxes", G_TYPE_BYTES, b, NULL);
+  g_bytes_unref(b);
+  fail_unless_equals_int(gst_refseg_meta_get_n_proposals(meta), 2);
+  const guint8 short_masks[9] = {0};
+  b = g_bytes_new(short_masks, sizeof short_masks);
+  gst_structure_set(s, "masks", G_TYPE_BYTES, b, NULL);
+  g_bytes_unref(b);
+  fail_unless_equals_int(gst_refseg_meta_get_n_proposals(meta), 0);
+  /* A boxes field of another type. */
+  gst_structure_set(s, "boxes", G_TYPE_STRING, "boxes", NULL);
+  fail_unless_equals_int(gst_refseg_meta_get_n_proposals(meta), 0);
+  gst_buffer_unref(buf);
+
+  /* A feature dimension whose byte size wraps around: 2^31 x 2^31 floats
+   * is 2^64 bytes, 0 modulo 2^64, which an empty field would match. */
+  buf = gst_buffer_new();
+  meta = gst_buffer_add_refseg_meta(buf, 8, 6);
+  s = gst_custom_meta_get_structure(meta);
+  gst_structure_set(s, "feature-dim", G_TYPE_UINT, 0x80000000u, NULL);
+  b = g_bytes_new(NULL, 0);
+  gst_structure_set(s, "global-features", G_TYPE_BYTES, b, NULL);
+  g_bytes_unref(b);
+  guint rows = 1, dim = 1;
+  const gfloat *f = gst_refseg_meta_get_features(meta, GST_REFSEG_FEATURE_GLOBAL, &rows, &dim);
+  /* No proposals: zero rows, whatever the dimension. */
+  fail_unless(f == NULL || rows == 0);
+  gst_buffer_unref(buf);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_features_and_selections) {
   GstBuffer *buf = frame_with_two_proposals(8, 6);
   GstCustomMeta *meta = gst_buffer_get_refseg_meta(buf);
@@ -154,6 +212,7 @@ static Suite *refseg_meta_suite(void) {
   suite_add_tcase(s, tc);
   tcase_add_test(tc, test_proposals_round_trip);
   tcase_add_test(tc, test_invalid_input_changes_nothing);
+  tcase_add_test(tc, test_inconsistent_fields_read_as_nothing);
   tcase_add_test(tc, test_features_and_selections);
   tcase_add_test(tc, test_zero_proposals_have_empty_features);
   tcase_add_test(tc, test_buffer_copy_keeps_meta);

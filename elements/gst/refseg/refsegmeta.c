@@ -176,26 +176,58 @@ gboolean gst_refseg_meta_set_proposals(GstCustomMeta *meta, guint n, const GstRe
   return TRUE;
 }
 
-guint gst_refseg_meta_get_n_proposals(GstCustomMeta *meta) {
-  g_return_val_if_fail(meta != NULL, 0);
-  return get_uint(meta, FIELD_PROPOSAL_COUNT);
-}
-
-gboolean gst_refseg_meta_get_proposal(GstCustomMeta *meta, guint index,
-                                      GstRefSegProposal *proposal) {
-  g_return_val_if_fail(meta != NULL && proposal != NULL, FALSE);
-  const guint n = gst_refseg_meta_get_n_proposals(meta);
-  if (index >= n) return FALSE;
+/* The structure is public: anything may have written it. The proposals
+ * count only when their fields agree with each other and with the frame:
+ * exactly n boxes and n scores, every box non-empty and inside the frame,
+ * and masks of exactly the boxes' total area. Anything else reads as no
+ * proposals, so no reader (ours or an application's) can be led outside
+ * the data. Returns n, or 0 with the views unset. */
+static guint consistent_proposals(GstCustomMeta *meta, const gint32 **boxes_out,
+                                  const gfloat **scores_out, const guint8 **masks_out) {
+  const guint n = get_uint(meta, FIELD_PROPOSAL_COUNT);
+  if (n == 0) return 0;
   GstStructure *s = gst_custom_meta_get_structure(meta);
   gsize box_size, score_size, mask_size;
   const gint32 *boxes = get_bytes(s, "boxes", &box_size);
   const gfloat *scores = get_bytes(s, "scores", &score_size);
   const guint8 *masks = get_bytes(s, "masks", &mask_size);
-  if (!boxes || box_size < 4 * sizeof(gint32) * n || score_size < sizeof(gfloat) * n) return FALSE;
+  if (!boxes || !scores || !masks || box_size / (4 * sizeof(gint32)) != n ||
+      box_size % (4 * sizeof(gint32)) != 0 || score_size != sizeof(gfloat) * (gsize)n)
+    return 0;
+  const gint width = gst_refseg_meta_get_width(meta), height = gst_refseg_meta_get_height(meta);
+  gsize total = 0;
+  for (guint i = 0; i < n; i++) {
+    const gint32 *b = boxes + 4 * (gsize)i;
+    if (b[2] <= 0 || b[3] <= 0 || b[0] < 0 || b[1] < 0 || b[0] > width - b[2] ||
+        b[1] > height - b[3])
+      return 0;
+    const gsize area = (gsize)b[2] * (gsize)b[3]; /* <= width * height: no overflow */
+    if (area > mask_size - total) return 0;
+    total += area;
+  }
+  if (total != mask_size) return 0;
+  if (boxes_out) *boxes_out = boxes;
+  if (scores_out) *scores_out = scores;
+  if (masks_out) *masks_out = masks;
+  return n;
+}
+
+guint gst_refseg_meta_get_n_proposals(GstCustomMeta *meta) {
+  g_return_val_if_fail(meta != NULL, 0);
+  return consistent_proposals(meta, NULL, NULL, NULL);
+}
+
+gboolean gst_refseg_meta_get_proposal(GstCustomMeta *meta, guint index,
+                                      GstRefSegProposal *proposal) {
+  g_return_val_if_fail(meta != NULL && proposal != NULL, FALSE);
+  const gint32 *boxes = NULL;
+  const gfloat *scores = NULL;
+  const guint8 *masks = NULL;
+  const guint n = consistent_proposals(meta, &boxes, &scores, &masks);
+  if (index >= n) return FALSE;
   gsize offset = 0;
   for (guint i = 0; i < index; i++) offset += (gsize)boxes[4 * i + 2] * boxes[4 * i + 3];
-  const gint32 *b = boxes + 4 * index;
-  if (offset + (gsize)b[2] * b[3] > mask_size) return FALSE;
+  const gint32 *b = boxes + 4 * (gsize)index;
   proposal->box = (GstRefSegBox){b[0], b[1], b[2], b[3]};
   proposal->score = scores[index];
   proposal->mask = masks + offset;
@@ -226,7 +258,11 @@ const gfloat *gst_refseg_meta_get_features(GstCustomMeta *meta, GstRefSegFeature
   gsize size;
   const gfloat *data =
       get_bytes(s, kind == GST_REFSEG_FEATURE_GLOBAL ? "global-features" : "local-features", &size);
-  if (!gst_structure_has_field(s, "feature-dim") || size != sizeof(gfloat) * count * d) {
+  /* count is bounded by the boxes actually stored; d is any guint, so the
+   * product is checked before it is formed. */
+  const gboolean fits = d == 0 || (gsize)count <= G_MAXSIZE / sizeof(gfloat) / d;
+  if (!gst_structure_has_field(s, "feature-dim") || !fits ||
+      size != sizeof(gfloat) * (gsize)count * d) {
     if (n) *n = 0;
     if (dim) *dim = 0;
     return NULL;

@@ -94,6 +94,9 @@ GST_REFSEG_API gboolean gst_refseg_meta_set_proposals(GstCustomMeta *meta, guint
                                                       const GstRefSegBox *boxes,
                                                       const gfloat *scores,
                                                       const guint8 *const *masks);
+/* The structure can be written by anyone: proposals count only when the
+ * fields agree (exactly N boxes and N scores, every box non-empty and inside
+ * the frame, masks of exactly their total area); otherwise N reads as 0. */
 GST_REFSEG_API guint gst_refseg_meta_get_n_proposals(GstCustomMeta *meta);
 /* The returned mask pointer stays valid while the meta is unchanged. */
 GST_REFSEG_API gboolean gst_refseg_meta_get_proposal(GstCustomMeta *meta, guint index,
