@@ -16,22 +16,24 @@ check() {  # description, command...
   if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
 }
 
-# The caps h264parse reads from a file's stream ("" when it has none).
-stream_caps() {
-  gst-launch-1.0 -v filesrc location="$1" ! qtdemux ! h264parse ! fakesink 2>&1 |
-    grep -o 'video/x-h264, .*' | grep 'profile=' | head -1
+# One file decoded with avdec_h264 (gstreamer1.0-libav, from setup.sh):
+# gst-launch's -v caps of the stream and the decoded frames, and a line per
+# frame.
+decode() {
+  gst-launch-1.0 -v filesrc location="$1" ! qtdemux ! avdec_h264 ! fakesink silent=false 2>&1
 }
-# Frames a file decodes to (avdec_h264: gstreamer1.0-libav, from setup.sh).
-decoded_frames() {
-  gst-launch-1.0 -v filesrc location="$1" ! qtdemux ! h264parse ! avdec_h264 ! \
-    video/x-raw,format=I420 ! fakesink silent=false 2>&1 | grep -c 'chain'
-}
-is_420() {  # file: H.264 of a 4:2:0 profile, 8 bits
-  local caps
-  caps=$(stream_caps "$1")
-  echo "$1: $caps"
-  grep -q 'chroma-format=(string)4:2:0' <<<"$caps" &&
-    grep -qE 'profile=\(string\)(constrained-baseline|baseline|main|high)[,;]' <<<"$caps"
+decoded_frames() { decode "$1" | grep -c 'last-message = chain'; }
+# H.264 of a 4:2:0 profile (qtdemux's caps), decoding to I420 (4:4:4 would
+# decode to Y444).
+is_420() {
+  local out stream raw
+  out=$(decode "$1")
+  stream=$(grep -o 'avdec_h264-0.GstPad:sink: caps = video/x-h264, .*' <<<"$out" | head -1)
+  raw=$(grep -o 'avdec_h264-0.GstPad:src: caps = video/x-raw, format=(string)[A-Za-z0-9]*' <<<"$out" |
+    head -1)
+  echo "$1: H.264 $(grep -o 'profile=(string)[a-z0-9:-]*' <<<"$stream") -> ${raw#*caps = }"
+  grep -qE 'profile=\(string\)(constrained-baseline|baseline|main|high)[,;]' <<<"$stream" &&
+    grep -q 'format=(string)I420' <<<"$raw"
 }
 
 # 1. The demo (scripts/demo.sh on this build, as README's first command runs it).
