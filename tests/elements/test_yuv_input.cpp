@@ -229,7 +229,8 @@ GST_START_TEST(test_overlay_accepts_only_what_it_draws_on) {
   gst_object_unref(overlay);
   gst_object_unref(f);
   // The analysis elements take all three.
-  for (const char *name : {"refsegproposals", "refsegencoder", "refsegselector", "refsegbin"}) {
+  for (const char *name :
+       {"refsegproposals", "refsegencoder", "refsegselector", "refsegtracker", "refsegbin"}) {
     GstElement *e = gst_element_factory_make(name, nullptr);
     GstPad *pad = gst_element_get_static_pad(e, "sink");
     GstCaps *accepted = gst_pad_query_caps(pad, nullptr);
