@@ -6,7 +6,8 @@ set -u
 src=$1
 # OpenAI's vocabulary, never committed: $REFSEG_CLIP_VOCAB, ../shared/clip/
 # beside the source tree (CI), or a models directory a download filled.
-candidates=("${REFSEG_CLIP_VOCAB:-}" "$src/../shared/clip/bpe_simple_vocab_16e6.txt.gz")
+# ($REFSEG_SHARED_DIR stands for ../shared: test_plain_clone.sh points it nowhere.)
+candidates=("${REFSEG_CLIP_VOCAB:-}" "${REFSEG_SHARED_DIR:-$src/../shared}/clip/bpe_simple_vocab_16e6.txt.gz")
 IFS=: read -r -a model_dirs <<<"${REFSEG_MODELS_DIR:-}"
 for d in "${model_dirs[@]}" "${XDG_DATA_HOME:-${HOME:-/nonexistent}/.local/share}/gst-refseg/models"; do
   [ -n "$d" ] && candidates+=("$d/bpe_simple_vocab_16e6.txt.gz")

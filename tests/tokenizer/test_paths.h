@@ -2,8 +2,9 @@
 // are OpenAI's and never committed, so a plain clone has none; they are
 // looked for, in order:
 //   the vocabulary: $REFSEG_CLIP_VOCAB, ../shared/clip/ beside the source
-//     tree (CI), then the models directories a download fills
-//     ($REFSEG_MODELS_DIR, $XDG_DATA_HOME or ~/.local/share /gst-refseg/models);
+//     tree (CI; $REFSEG_SHARED_DIR/clip when set), then the models
+//     directories a download fills ($REFSEG_MODELS_DIR, then
+//     $XDG_DATA_HOME or ~/.local/share, /gst-refseg/models);
 //   the expected ids: $REFSEG_CLIP_TOKENIZER_CASES, then ../shared/clip/.
 #pragma once
 
@@ -19,8 +20,11 @@ inline bool have_file(const std::string &path) {
   return std::ifstream(path).good();
 }
 
+// ../shared/clip/ beside the source tree; $REFSEG_SHARED_DIR stands for
+// ../shared (tests/scripts/test_plain_clone.sh points it nowhere).
 inline std::string shared_clip_dir() {
-  return REFSEG_SOURCE_DIR "/../shared/clip";
+  const char *shared = std::getenv("REFSEG_SHARED_DIR");
+  return (shared ? std::string(shared) : std::string(REFSEG_SOURCE_DIR "/../shared")) + "/clip";
 }
 
 // Every place the vocabulary may be, in the order they are tried.
