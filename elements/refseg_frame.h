@@ -43,8 +43,6 @@ class AnalysisImage {
   AnalysisImage &operator=(const AnalysisImage &) = delete;
 
   const ImageView &view() const { return view_; }
-  // Whether the frame had to be converted (not of the RGB family).
-  bool converted() const { return !rgb_.empty(); }
 
  private:
   std::vector<uint8_t> rgb_;
