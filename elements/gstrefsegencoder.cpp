@@ -126,9 +126,9 @@ static GstFlowReturn gst_refseg_encoder_transform_frame_ip(GstVideoFilter *filte
   const std::vector<refseg::RegionMask> proposals = refseg::gst::read_proposals(meta);
   refseg::ClipRuntime &runtime = **self->runtime;
   try {
-    const refseg::EncodedMasks features =
-        runtime.encode_masks(refseg::gst::image_view(frame), proposals, masked_layers, crops,
-                             reuse ? self->reuse : nullptr);
+    const refseg::gst::AnalysisImage image(frame);  // RGB for I420, NV12, GRAY8
+    const refseg::EncodedMasks features = runtime.encode_masks(
+        image.view(), proposals, masked_layers, crops, reuse ? self->reuse : nullptr);
     GST_LOG_OBJECT(self, "%zu proposals, %zu local crops, reused %zu local and %zu global",
                    features.count, features.local_crops, features.reused_local,
                    features.reused_global);

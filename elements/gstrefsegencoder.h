@@ -1,5 +1,5 @@
 // refsegencoder: CLIP global- and local-context features for every proposal
-// in the frame's refseg meta (METHOD.md step 2).
+// in the frame's refseg meta (docs/method.md step 2).
 #pragma once
 
 #include <gst/video/gstvideofilter.h>

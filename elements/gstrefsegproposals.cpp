@@ -49,9 +49,9 @@ GST_ELEMENT_REGISTER_DEFINE(refsegproposals, "refsegproposals", GST_RANK_NONE,
                             GST_TYPE_REFSEG_PROPOSALS);
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
-    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(REFSEG_VIDEO_CAPS));
-static GstStaticPadTemplate src_template =
-    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(REFSEG_VIDEO_CAPS));
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(REFSEG_ANALYSIS_CAPS));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(REFSEG_ANALYSIS_CAPS));
 
 static void gst_refseg_proposals_set_property(GObject *object, guint id, const GValue *value,
                                               GParamSpec *pspec) {
@@ -212,7 +212,8 @@ static GstFlowReturn gst_refseg_proposals_transform_frame_ip(GstVideoFilter *fil
 
   std::vector<refseg::RegionMask> proposals;
   try {
-    proposals = generator->propose(refseg::gst::image_view(frame));
+    const refseg::gst::AnalysisImage image(frame);  // RGB for I420, NV12, GRAY8
+    proposals = generator->propose(image.view());
   } catch (const std::exception &e) {
     GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Mask proposals failed: %s", e.what()), (nullptr));
     return GST_FLOW_ERROR;

@@ -1,4 +1,4 @@
-// refsegproposals: class-agnostic mask proposals for every frame (METHOD.md
+// refsegproposals: class-agnostic mask proposals for every frame (docs/method.md
 // step 1), attached to the frame's refseg meta. Pixels pass unchanged.
 #pragma once
 

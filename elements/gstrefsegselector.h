@@ -1,5 +1,5 @@
 // refsegselector: scores every proposal against one or more referring
-// expressions and selects the best (METHOD.md steps 3-4).
+// expressions and selects the best (docs/method.md steps 3-4).
 #pragma once
 
 #include <gst/video/gstvideofilter.h>

@@ -82,11 +82,11 @@ G_DEFINE_TYPE(GstRefSegTracker, gst_refseg_tracker, GST_TYPE_ELEMENT);
 GST_ELEMENT_REGISTER_DEFINE(refsegtracker, "refsegtracker", GST_RANK_NONE, GST_TYPE_REFSEG_TRACKER);
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
-    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(REFSEG_VIDEO_CAPS));
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(REFSEG_ANALYSIS_CAPS));
 static GstStaticPadTemplate results_template = GST_STATIC_PAD_TEMPLATE(
-    "results", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(REFSEG_VIDEO_CAPS));
-static GstStaticPadTemplate src_template =
-    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(REFSEG_VIDEO_CAPS));
+    "results", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(REFSEG_ANALYSIS_CAPS));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(REFSEG_ANALYSIS_CAPS));
 
 // --- meta <-> tracking types -------------------------------------------------
 
@@ -253,7 +253,17 @@ static GstFlowReturn gst_refseg_tracker_chain(GstPad *, GstObject *parent, GstBu
     }
     const int64_t t =
         GST_CLOCK_TIME_IS_VALID(pts) ? static_cast<int64_t>(pts) : st.tracker.last_timestamp() + 1;
-    st.tracker.advance(refseg::gst::image_view(&frame), t);
+    try {
+      // Motion is read in colour: I420, NV12 and GRAY8 frames are converted.
+      const refseg::gst::AnalysisImage image(&frame);
+      st.tracker.advance(image.view(), t);
+    } catch (const std::exception &e) {
+      gst_video_frame_unmap(&frame);
+      GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Could not track on a frame: %s", e.what()),
+                        (nullptr));
+      gst_buffer_unref(buffer);
+      return GST_FLOW_ERROR;
+    }
     width = GST_VIDEO_FRAME_WIDTH(&frame);
     height = GST_VIDEO_FRAME_HEIGHT(&frame);
     gst_video_frame_unmap(&frame);

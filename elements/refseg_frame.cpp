@@ -1,5 +1,8 @@
 #include "refseg_frame.h"
 
+#include <stdexcept>
+#include <string>
+
 namespace refseg::gst {
 
 std::optional<PixelLayout> pixel_layout(GstVideoFormat format) {
@@ -22,7 +25,7 @@ std::optional<PixelLayout> pixel_layout(GstVideoFormat format) {
 }
 
 void add_video_pad_templates(GstElementClass *klass) {
-  GstCaps *caps = gst_caps_from_string(REFSEG_VIDEO_CAPS);
+  GstCaps *caps = gst_caps_from_string(REFSEG_ANALYSIS_CAPS);
   gst_element_class_add_pad_template(
       klass, gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
   gst_element_class_add_pad_template(
@@ -36,9 +39,67 @@ ImageView image_view(const GstVideoFrame *frame) {
   view.width = GST_VIDEO_FRAME_WIDTH(frame);
   view.height = GST_VIDEO_FRAME_HEIGHT(frame);
   view.stride = GST_VIDEO_FRAME_PLANE_STRIDE(frame, 0);
-  // Caps negotiation only lets the RGB family through.
+  // Callers hand only the RGB family here (AnalysisImage converts the rest).
   view.layout = pixel_layout(GST_VIDEO_FRAME_FORMAT(frame)).value_or(PixelLayout::RGB);
   return view;
+}
+
+namespace {
+
+// Converts `frame` into `rgb` (packed RGB, rows of `stride` bytes).
+// GStreamer's own converter, so that the colour matrix, range and chroma
+// siting are those the caps state, exactly as videoconvert would apply them.
+bool convert_to_rgb(const GstVideoFrame *frame, std::vector<uint8_t> &rgb, int *stride) {
+  const int width = GST_VIDEO_FRAME_WIDTH(frame), height = GST_VIDEO_FRAME_HEIGHT(frame);
+  const GstVideoInfo &in_info = frame->info;
+  // Same rate, pixel aspect and interlacing as the input: the converter
+  // changes format only.
+  GstVideoInfo out_info;
+  if (!gst_video_info_set_interlaced_format(&out_info, GST_VIDEO_FORMAT_RGB,
+                                            GST_VIDEO_INFO_INTERLACE_MODE(&in_info), width, height))
+    return false;
+  out_info.fps_n = in_info.fps_n;
+  out_info.fps_d = in_info.fps_d;
+  out_info.par_n = in_info.par_n;
+  out_info.par_d = in_info.par_d;
+  rgb.assign(GST_VIDEO_INFO_SIZE(&out_info), 0);
+  *stride = GST_VIDEO_INFO_PLANE_STRIDE(&out_info, 0);
+  GstStructure *config =
+      gst_structure_new("GstVideoConverter", GST_VIDEO_CONVERTER_OPT_DITHER_METHOD,
+                        GST_TYPE_VIDEO_DITHER_METHOD, GST_VIDEO_DITHER_NONE, nullptr);
+  GstVideoConverter *converter =
+      gst_video_converter_new(&in_info, &out_info, config);  // takes config
+  if (!converter) return false;
+  GstBuffer *buffer = gst_buffer_new_wrapped_full(static_cast<GstMemoryFlags>(0), rgb.data(),
+                                                  rgb.size(), 0, rgb.size(), nullptr, nullptr);
+  GstVideoFrame out;
+  const bool mapped = gst_video_frame_map(&out, &out_info, buffer, GST_MAP_WRITE);
+  if (mapped) {
+    gst_video_converter_frame(converter, frame, &out);
+    gst_video_frame_unmap(&out);
+  }
+  gst_buffer_unref(buffer);
+  gst_video_converter_free(converter);
+  return mapped;
+}
+
+}  // namespace
+
+AnalysisImage::AnalysisImage(const GstVideoFrame *frame) {
+  if (pixel_layout(GST_VIDEO_FRAME_FORMAT(frame))) {
+    view_ = image_view(frame);
+    return;
+  }
+  int stride = 0;
+  if (!convert_to_rgb(frame, rgb_, &stride))
+    throw std::runtime_error(std::string("cannot convert a ") +
+                             gst_video_format_to_string(GST_VIDEO_FRAME_FORMAT(frame)) +
+                             " frame to RGB for analysis");
+  view_.data = rgb_.data();
+  view_.width = GST_VIDEO_FRAME_WIDTH(frame);
+  view_.height = GST_VIDEO_FRAME_HEIGHT(frame);
+  view_.stride = stride;
+  view_.layout = PixelLayout::RGB;
 }
 
 std::vector<RegionMask> read_proposals(GstCustomMeta *meta) {

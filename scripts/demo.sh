@@ -5,26 +5,33 @@
 #   refsegworldsrc ! refsegbin model=refseg-tiny text=... ! refsegoverlay ! mp4 + PNGs
 #
 # and prints the selection of every frame. Writes out/demo.mp4 (the video
-# with the selection drawn), out/demo.png (a strip of frames) and
+# with the selection drawn; H.264 High profile, 4:2:0, which browsers and
+# players take: RGB straight into x264enc would give 4:4:4), out/demo.png
+# (a strip of frames) and
 # out/frames/*.png. No download: the model is in models/pretrained/.
 #
 #   scripts/demo.sh ["referring expression"]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/build.sh >/dev/null
-build=${BUILD_DIR:-build}
+# DEMO_NO_BUILD=1: use the build as it is (tests/scripts/test_own_video.sh).
+[ -n "${DEMO_NO_BUILD:-}" ] || ./scripts/build.sh >/dev/null
+build=$(cd "${BUILD_DIR:-build}" && pwd)
 out=${OUT_DIR:-out}
 text=${1:-the red circle}
 seed=${DEMO_SEED:-4}
 rm -rf "$out" && mkdir -p "$out/frames"
-export GST_PLUGIN_PATH="$PWD/$build/plugins${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+# The build tree's plugin and the bundled model in the source tree, as
+# `meson devenv` gives them (nothing compiled in points here).
+export GST_PLUGIN_PATH="$build/plugins${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+export REFSEG_MODELS_DIR="$PWD/models/pretrained${REFSEG_MODELS_DIR:+:$REFSEG_MODELS_DIR}"
 
 # examples/refseg_app.cpp embeds the pipeline and prints each selection
 # from the bus; here its sink branches into an mp4 and one PNG per second.
 "$build/examples/refseg_app" --model refseg-tiny \
   --source "refsegworldsrc seed=$seed num-buffers=50 ! video/x-raw,width=320,height=240,framerate=10/1" \
   --sink "tee name=t \
-      t. ! queue ! videoconvert ! x264enc tune=zerolatency ! mp4mux ! filesink location=$out/demo.mp4 \
+      t. ! queue ! videoconvert ! video/x-raw,format=I420 ! x264enc tune=zerolatency ! \
+           mp4mux ! filesink location=$out/demo.mp4 \
       t. ! queue ! videorate drop-only=true ! video/x-raw,framerate=1/1 ! videoconvert ! pngenc ! \
            multifilesink location=$out/frames/frame-%02d.png" \
   "$text" </dev/null

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Fetches OpenAI CLIP models and the BPE vocabulary into the models directory.
 #
-#   scripts/download-models.sh [--dir DIR] [--from URL] NAME...
+#   gst-refseg-download [--dir DIR] [--from URL] NAME...
+#
+# (installed under that name by meson install; scripts/download-models.sh in
+# a source tree).
 #
 # NAME: RN50, ViT-B/32, ViT-B/16, ViT-L/14 or vocab (the vocabulary is fetched
 # with every model anyway). DIR defaults to $REFSEG_MODELS_DIR's first entry,
@@ -27,8 +30,8 @@ declare -A models=(
 vocab_sha=924691ac288e54409236115652ad4aa250f48203de50a9e4722a6ecd48d6804a
 vocab_file=bpe_simple_vocab_16e6.txt.gz
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
-die() { echo "download-models: $*" >&2; exit 1; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
+die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 
 dir=""
 mirror=""

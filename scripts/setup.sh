@@ -12,6 +12,10 @@ packages=(
   # demo and tests use (videotestsrc, videoconvert, pngenc, mp4mux, x264enc)
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
+  # decoders for users' own files (H.264 and the rest of libav: decodebin needs them)
+  gstreamer1.0-libav
+  # a window for autovideosink (README's camera pipelines): ximagesink, xvimagesink
+  gstreamer1.0-x
   # Python access to the metadata (PyGObject alone, no compiled bindings)
   python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
   # inference core

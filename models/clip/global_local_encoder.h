@@ -1,4 +1,4 @@
-// Per-mask visual features of Yu et al. (CVPR 2023), METHOD.md step 2:
+// Per-mask visual features of Yu et al. (CVPR 2023), docs/method.md step 2:
 // a global-context feature (the whole frame seen through the mask in the
 // last k blocks) and a local-context feature (the masked crop on its own).
 // Weighting and scoring happen elsewhere: these stay separate and

@@ -1,4 +1,4 @@
-// The target noun phrase of a referring expression (METHOD.md, text feature
+// The target noun phrase of a referring expression (docs/method.md, text feature
 // t_l): the base noun chunk that holds the head of the expression, e.g.
 // "man in the red shirt on the left" -> "man", "left guy" -> "left guy",
 // "the man in black" -> "the man" (the chunk keeps its determiner, as the

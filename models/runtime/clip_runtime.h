@@ -66,7 +66,7 @@ class ClipRuntime {
   // calibration came with it (read_score_threshold()).
   virtual std::optional<float> calibrated_threshold() const = 0;
 
-  // Global- and local-context features of each mask (METHOD.md step 2),
+  // Global- and local-context features of each mask (docs/method.md step 2),
   // local ones for the masks `crops` picks. With `reuse` (one per stream:
   // it holds that stream's previous analysis), rows of unchanged masks are
   // taken from the previous analysis (feature_reuse.h) and this one is

@@ -51,7 +51,7 @@ std::string locate_vocabulary(const std::string &weights_path) {
   if (!from_env.empty() && is_file(from_env)) return from_env;
   throw ModelError("no BPE vocabulary for " + weights.string() + ": expected " + own.string() +
                    " or " + kOpenAiVocabulary +
-                   " in a models directory (scripts/download-models.sh fetches it)");
+                   " in a models directory (gst-refseg-download vocab fetches it)");
 }
 
 std::vector<std::string> model_directories() {
@@ -65,8 +65,10 @@ std::vector<std::string> model_directories() {
     dirs.push_back(data_home + "/gst-refseg/models");
   else if (!home.empty())
     dirs.push_back(home + "/.local/share/gst-refseg/models");
+  // The installed data directory. A build tree's models/pretrained is
+  // never compiled in: uninstalled runs put it on REFSEG_MODELS_DIR
+  // (meson devenv, the tests, scripts/demo.sh).
   dirs.push_back(std::string(REFSEG_DATADIR) + "/models");
-  dirs.push_back(std::string(REFSEG_SOURCE_DIR) + "/models/pretrained");
   return dirs;
 }
 
@@ -84,7 +86,7 @@ std::string locate_clip_model(const std::string &name_or_path) {
     searched += "\n  " + candidate.string();
   }
   throw ModelError("model '" + name_or_path + "' not found; looked for:" + searched +
-                   "\n(scripts/download-models.sh " + name_or_path + " fetches OpenAI's models)");
+                   "\n(gst-refseg-download " + name_or_path + " fetches OpenAI's models)");
 }
 
 }  // namespace refseg

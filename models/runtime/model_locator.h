@@ -1,8 +1,9 @@
 // Where model files live. A model is named by a path or by a name looked up
 // in the models directories:
 //   $REFSEG_MODELS_DIR (':'-separated), $XDG_DATA_HOME/gst-refseg/models
-//   (~/.local/share/gst-refseg/models), <prefix>/share/gst-refseg/models,
-//   and the source tree's models/ when running from a build tree.
+//   (~/.local/share/gst-refseg/models) and <prefix>/share/gst-refseg/models
+//   (where meson install puts refseg-tiny). A build tree is found only
+//   through REFSEG_MODELS_DIR (meson devenv sets it).
 // OpenAI's names map to their file names: "ViT-B/32" -> "ViT-B-32.pt".
 #pragma once
 

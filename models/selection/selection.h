@@ -1,5 +1,5 @@
 // Choosing the proposal an expression refers to, from stored features
-// (METHOD.md step 4). Plain arrays in, plain arrays out: the selector reads
+// (docs/method.md step 4). Plain arrays in, plain arrays out: the selector reads
 // features from frame metadata and never re-encodes a frame to rescore it.
 #pragma once
 

@@ -1,7 +1,7 @@
 // Measures the whole method on held-out scenes of the synthetic referring
 // world: proposals -> per-mask CLIP features (ClipRuntime::encode_masks) ->
 // the selector's scoring (selection.h), against the world's exact masks.
-// Accuracy figures follow METHOD.md: top-1 (chosen mask IoU >= 0.5 with the
+// Accuracy figures follow docs/method.md: top-1 (chosen mask IoU >= 0.5 with the
 // target), mIoU (mean per-expression IoU) and oIoU (sum of intersections /
 // sum of unions).
 #pragma once

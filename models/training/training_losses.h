@@ -9,7 +9,7 @@
 
 namespace refseg::training {
 
-// Global-context features (METHOD.md step 2) with autograd: the first
+// Global-context features (docs/method.md step 2) with autograd: the first
 // L - masked_layers blocks run once per image; before each of the last
 // `masked_layers` blocks every patch token of mask i's copy is multiplied by
 // its patch-grid mask value (the class token never is).

@@ -1,4 +1,4 @@
-// The target noun phrase (METHOD.md, t_l) on a hand-written corpus of
+// The target noun phrase (docs/method.md, t_l) on a hand-written corpus of
 // RefCOCO-style expressions, plus the inputs an element may pass through
 // from a user: empty, huge, non-ASCII, broken UTF-8, several threads.
 #include <gtest/gtest.h>

@@ -60,7 +60,7 @@ TEST(ModelLocator, AMissingModelSaysWhereItLooked) {
     const std::string message = e.what();
     EXPECT_NE(message.find("'RN50' not found"), std::string::npos) << message;
     EXPECT_NE(message.find((models.dir / "RN50.pt").string()), std::string::npos) << message;
-    EXPECT_NE(message.find("download-models.sh"), std::string::npos) << message;
+    EXPECT_NE(message.find("gst-refseg-download RN50"), std::string::npos) << message;
   }
   EXPECT_THROW(refseg::locate_clip_model(""), refseg::ModelError);
   EXPECT_THROW(refseg::locate_clip_model("/no/such/dir/model.pt"), refseg::ModelError);

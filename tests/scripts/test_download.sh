@@ -4,7 +4,18 @@
 # final name.
 set -u
 src=$1
-vocab=${REFSEG_CLIP_VOCAB:-$src/../shared/clip/bpe_simple_vocab_16e6.txt.gz}
+# OpenAI's vocabulary, never committed: $REFSEG_CLIP_VOCAB, ../shared/clip/
+# beside the source tree (CI), or a models directory a download filled.
+# ($REFSEG_SHARED_DIR stands for ../shared: test_plain_clone.sh points it nowhere.)
+candidates=("${REFSEG_CLIP_VOCAB:-}" "${REFSEG_SHARED_DIR:-$src/../shared}/clip/bpe_simple_vocab_16e6.txt.gz")
+IFS=: read -r -a model_dirs <<<"${REFSEG_MODELS_DIR:-}"
+for d in "${model_dirs[@]}" "${XDG_DATA_HOME:-${HOME:-/nonexistent}/.local/share}/gst-refseg/models"; do
+  [ -n "$d" ] && candidates+=("$d/bpe_simple_vocab_16e6.txt.gz")
+done
+vocab=""
+for c in "${candidates[@]}"; do
+  [ -n "$c" ] && [ -f "$c" ] && { vocab=$c; break; }
+done
 vsha=924691ac288e54409236115652ad4aa250f48203de50a9e4722a6ecd48d6804a
 vit_sha=40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af
 tmp=$(mktemp -d)
@@ -14,9 +25,14 @@ check() {  # description, command...
   local what=$1; shift
   if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
 }
-# OpenAI's vocabulary is never committed: a plain clone has none, and the
-# test is skipped there (77: meson's "skipped"); CI has ../shared/clip/.
-[ -f "$vocab" ] || { echo "SKIP: OpenAI's vocabulary $vocab is not here (put it in ../shared/clip/ or set REFSEG_CLIP_VOCAB)"; exit 77; }
+# A plain clone has none: the test is skipped there (77: meson's "skipped").
+if [ -z "$vocab" ]; then
+  echo "SKIP: OpenAI's BPE vocabulary is not here (never committed); looked for:"
+  printf '  %s\n' "${candidates[@]}" | grep -v '^  $'
+  echo "put OpenAI's files in ../shared/clip/, run scripts/download-models.sh vocab, or set REFSEG_CLIP_VOCAB"
+  exit 77
+fi
+echo "OpenAI's vocabulary: $vocab"
 mkdir -p "$tmp/mirror/$vsha" "$tmp/mirror/$vit_sha"
 cp "$vocab" "$tmp/mirror/$vsha/bpe_simple_vocab_16e6.txt.gz"
 dl() { "$src/scripts/download-models.sh" --from "file://$tmp/mirror" "$@"; }

@@ -1,7 +1,11 @@
 // Ids must equal those of OpenAI's tokenizer (expected values computed with
 // OpenAI's simple_tokenizer.py, in ../shared/clip/tokenizer_cases.json).
+// Its own test program (openai_main.cpp): without OpenAI's vocabulary it is
+// skipped as a whole, which meson reports as skipped.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <thread>
 
@@ -23,8 +27,7 @@ const BpeTokenizer &openai_tokenizer() {
 class OpenAiTokenizer : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!refseg_test::have_file(refseg_test::clip_vocab_path()))
-      GTEST_SKIP() << refseg_test::missing_openai_file(refseg_test::clip_vocab_path());
+    // openai_main.cpp has checked that it is there.
     ASSERT_NO_THROW(openai_tokenizer()) << "cannot load " << refseg_test::clip_vocab_path();
   }
   const BpeTokenizer &tok() const { return openai_tokenizer(); }
@@ -39,7 +42,9 @@ TEST_F(OpenAiTokenizer, VocabularyHasOpenAisShape) {
 
 TEST_F(OpenAiTokenizer, MatchesOpenAiOnSharedCases) {
   const std::string path = refseg_test::tokenizer_cases_path();
-  if (!refseg_test::have_file(path)) GTEST_SKIP() << refseg_test::missing_openai_file(path);
+  // A vocabulary from a download comes without OpenAI's expected ids.
+  if (!refseg_test::have_file(path))
+    GTEST_SKIP() << refseg_test::missing_openai_file("expected ids", {path});
   refseg_test::JsonValue doc;
   ASSERT_NO_THROW(doc = refseg_test::parse_json(refseg_test::read_text_file(path)))
       << "cannot read the expected ids from '" << path << "'";
@@ -146,6 +151,22 @@ TEST_F(OpenAiTokenizer, DecodeMatchesOpenAi) {
   EXPECT_EQ(tok().decode({49406, 1929, 49407}), "<|startoftext|>dog <|endoftext|>");
   EXPECT_THROW(tok().decode({49408}), refseg::ModelError);
   EXPECT_THROW(tok().decode({-1}), refseg::ModelError);
+}
+
+TEST_F(OpenAiTokenizer, ItsFileCutShortIsReported) {
+  std::ifstream in(refseg_test::clip_vocab_path(), std::ios::binary);
+  const std::string gz((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string path =
+      ::testing::TempDir() + "refseg_tok_" + std::to_string(::getpid()) + "_openai_cut.gz";
+  std::ofstream(path, std::ios::binary) << gz.substr(0, gz.size() - 1000);
+  std::string message;
+  try {
+    BpeTokenizer::from_file(path);
+  } catch (const refseg::ModelError &e) {
+    message = e.what();
+  }
+  EXPECT_NE(message.find("truncated"), std::string::npos) << message;
+  std::remove(path.c_str());
 }
 
 TEST_F(OpenAiTokenizer, ConcurrentCallersGetTheSameIds) {
