@@ -45,21 +45,69 @@ Rgb palette_colour(int index) {
   return kPalette[((index % n) + n) % n];
 }
 
+namespace {
+
+// Where labels went in this drawing, so the next one does not cover them.
+class LabelPlacer {
+ public:
+  LabelPlacer(int width, int height) : width_(width), height_(height) {}
+  // A free spot for a w x h label near the box: above it, else inside its
+  // top, then further down in label steps; the first spot if none is free.
+  cv::Rect place(const Box &box, int w, int h) {
+    const int x = std::clamp(box.x, 0, std::max(0, width_ - w));
+    const int above = box.y - h - 1;
+    const int first_y = above >= 0 ? above : std::clamp(box.y + 1, 0, std::max(0, height_ - h));
+    cv::Rect spot(x, first_y, w, h);
+    for (int step = 0; step < 8; ++step) {
+      const int y = std::clamp(first_y + step * (h + 1), 0, std::max(0, height_ - h));
+      const cv::Rect candidate(x, y, w, h);
+      const bool free = std::none_of(placed_.begin(), placed_.end(),
+                                     [&](const cv::Rect &r) { return (r & candidate).area() > 0; });
+      if (free) {
+        spot = candidate;
+        break;
+      }
+    }
+    placed_.push_back(spot);
+    return spot;
+  }
+
+ private:
+  int width_, height_;
+  std::vector<cv::Rect> placed_;
+};
+
+// Darkens a rectangle of the frame: the label's backing, legible on any
+// object colour.
+void darken(cv::Mat &canvas, const cv::Rect &r, double keep) {
+  cv::Mat roi = canvas(r & cv::Rect(0, 0, canvas.cols, canvas.rows));
+  roi.convertTo(roi, -1, keep, 0);
+}
+
+}  // namespace
+
 void draw_labelled_masks(const MutableImageView &frame, const std::vector<LabelledMask> &masks,
                          double opacity) {
   if (frame.data == nullptr || frame.width <= 0 || frame.height <= 0) return;
   opacity = std::clamp(opacity, 0.0, 1.0);
   const int type = bytes_per_pixel(frame.layout) == 3 ? CV_8UC3 : CV_8UC4;
   cv::Mat canvas(frame.height, frame.width, type, frame.data, static_cast<size_t>(frame.stride));
-  // Line width and text size follow the frame so they stay visible on 4K.
+  // Line width and text size follow the frame so they stay visible from
+  // 240p to 4K.
   const int shorter = std::min(frame.width, frame.height);
   const int thickness = std::max(1, shorter / 360);
-  const double font_scale = std::max(0.35, shorter / 720.0);
+  const double font_scale = std::max(0.4, shorter / 600.0);
+  const int text_thickness = std::max(1, shorter / 400);
+  LabelPlacer labels(frame.width, frame.height);
 
   for (const LabelledMask &lm : masks) {
     const MaskRef &m = lm.mask;
     if (m.box.empty() || m.pixels == nullptr) continue;
-    if (opacity > 0) tint(frame, m, lm.colour, opacity);
+    const bool emphasised = lm.weight > 1;
+    // Proposals are context: half the tint of a selection, so that objects
+    // keep their colours.
+    const double tint_opacity = emphasised ? opacity : opacity / 2;
+    if (tint_opacity > 0) tint(frame, m, lm.colour, tint_opacity);
 
     // Pad by one pixel so that masks touching their box edge get closed outlines.
     const cv::Mat crop(m.box.height, m.box.width, CV_8UC1, const_cast<uint8_t *>(m.pixels));
@@ -69,25 +117,37 @@ void draw_labelled_masks(const MutableImageView &frame, const std::vector<Labell
     cv::findContours(padded, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE,
                      cv::Point(m.box.x - 1, m.box.y - 1));
     const cv::Scalar c = frame_colour(lm.colour, frame.layout);
-    // Emphasised masks (selections) get a dark rim under the coloured
-    // outline, so the outline shows even on an object of its own colour.
-    if (lm.weight > 1)
-      cv::polylines(canvas, contours, true, cv::Scalar(0, 0, 0, 255), thickness * (lm.weight + 2),
+    // A selection is ringed black, white, then its colour: one of the three
+    // contrasts with any object and any background.
+    if (emphasised) {
+      cv::polylines(canvas, contours, true, cv::Scalar(0, 0, 0, 255), thickness * (lm.weight + 4),
                     cv::LINE_8);
+      cv::polylines(canvas, contours, true, cv::Scalar(255, 255, 255, 255),
+                    thickness * (lm.weight + 2), cv::LINE_8);
+    }
     cv::polylines(canvas, contours, true, c, thickness * lm.weight, cv::LINE_8);
+  }
 
-    if (lm.label.empty()) continue;
+  // Labels after every mask, so that no later tint or outline covers one.
+  for (const LabelledMask &lm : masks) {
+    const MaskRef &m = lm.mask;
+    if (m.box.empty() || m.pixels == nullptr || lm.label.empty()) continue;
+    const bool emphasised = lm.weight > 1;
+    const cv::Scalar c = frame_colour(lm.colour, frame.layout);
+    // White text on a darkened backing with a swatch of the mask's colour;
+    // proposals' labels smaller than selections'.
+    const double scale = emphasised ? font_scale : 0.8 * font_scale;
     int baseline = 0;
     const cv::Size text =
-        cv::getTextSize(lm.label, cv::FONT_HERSHEY_SIMPLEX, font_scale, thickness, &baseline);
-    const cv::Point at(
-        std::clamp(m.box.x + thickness + 1, 0, std::max(0, frame.width - text.width)),
-        std::clamp(m.box.y + text.height + thickness + 1, text.height,
-                   std::max(text.height, frame.height - 1)));
-    // A dark outline under the coloured text keeps it readable on any background.
-    cv::putText(canvas, lm.label, at, cv::FONT_HERSHEY_SIMPLEX, font_scale,
-                cv::Scalar(0, 0, 0, 255), thickness + 2, cv::LINE_AA);
-    cv::putText(canvas, lm.label, at, cv::FONT_HERSHEY_SIMPLEX, font_scale, c, thickness,
+        cv::getTextSize(lm.label, cv::FONT_HERSHEY_SIMPLEX, scale, text_thickness, &baseline);
+    const int pad = std::max(2, text.height / 4), swatch = text.height;
+    const int w = std::min(frame.width, swatch + 3 * pad + text.width);
+    const int h = std::min(frame.height, text.height + baseline + 2 * pad);
+    const cv::Rect spot = labels.place(m.box, w, h);
+    darken(canvas, spot, 0.3);
+    cv::rectangle(canvas, cv::Rect(spot.x + pad, spot.y + pad, swatch, text.height), c, cv::FILLED);
+    cv::putText(canvas, lm.label, cv::Point(spot.x + swatch + 2 * pad, spot.y + pad + text.height),
+                cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(255, 255, 255, 255), text_thickness,
                 cv::LINE_AA);
   }
 }
