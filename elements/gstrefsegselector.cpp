@@ -1,6 +1,7 @@
 #include "gstrefsegselector.h"
 
 #include <atomic>
+#include <cmath>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -435,14 +436,21 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
     }
     const std::vector<float> &chosen_scores =
         pick.resolution.resolved ? pick.resolution.support : scores;
-    // "Not there" is an answer: a best score under the threshold selects nothing.
+    // "Not there" is an answer: a best score under the threshold selects
+    // nothing. With spatial words resolved, the score that says whether the
+    // described thing is there is its description's ("the red circle" of
+    // "the leftmost red circle"); a generic one ("the second from the
+    // left") is always there.
     std::string below;
     int chosen = pick.resolution.resolved ? pick.resolution.best : best;
-    if (!(scores[best] >= threshold)) {
-      chosen = -1;
-      below = "best score " + std::to_string(scores[best]).substr(0, 5) +
-              " is below the threshold " + std::to_string(threshold).substr(0, 5);
-      published.reason = below.c_str();
+    const float there = pick.resolution.resolved ? pick.resolution.target_best : scores[best];
+    if (!std::isnan(there) || !pick.resolution.resolved) {
+      if (!(there >= threshold)) {
+        chosen = -1;
+        below = "best score " + std::to_string(there).substr(0, 5) +
+                " is below the threshold " + std::to_string(threshold).substr(0, 5);
+        published.reason = below.c_str();
+      }
     }
     published.index = chosen;
     published.score = chosen >= 0 ? chosen_scores[chosen] : scores[best];

@@ -358,6 +358,8 @@ SpatialResolution resolve_spatial(const SpatialExpression &parsed,
     return r;
   }
 
+  for (float s : target_scores)
+    if (std::isfinite(s) && !(s <= r.target_best)) r.target_best = s;
   const std::vector<float> m =
       membership(cues.target_text ? target_scores : std::vector<float>{}, n, settings.temperature);
   const Competition competition = compete(geometry, m, distinctness);

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -83,6 +84,11 @@ struct SpatialResolution {
   std::vector<float> support;  // per proposal, 0..100
   int best = -1;               // highest support (first on ties)
   int anchor = -1;             // relations: the anchor that supports `best` most
+  // The best score of any proposal for the target description: what "is
+  // the described thing there at all" is decided on, since the whole
+  // sentence's score carries words CLIP cannot read ("leftmost"). NaN for a
+  // generic target ("the second one from the left"): nothing to test.
+  float target_best = std::numeric_limits<float>::quiet_NaN();
 };
 
 // target_scores: the proposals' scores against parsed.target (empty when

@@ -3,6 +3,8 @@
 // boxes and masks can single out the target.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "language/spatial_expression.h"
 #include "selection/spatial_resolver.h"
 
@@ -78,6 +80,18 @@ TEST(SpatialResolver, TheDescriptionNarrowsTheGroup) {
   // "the leftmost red one": proposal 0 is leftmost but not red.
   const std::vector<float> red = {-20, 20, 0, 20, 20};
   EXPECT_EQ(resolve("the leftmost red one", kRow, red), 1);
+}
+
+// Whether the described thing is there at all is read off the target
+// description's best score; a generic target has nothing to test.
+TEST(SpatialResolver, ReportsTheTargetDescriptionsBestScore) {
+  const std::vector<float> red = {-20, 20, 0, 35, 20};
+  const SpatialResolution r =
+      resolve_spatial(parse_spatial_expression("the leftmost red one"), kRow, red, {});
+  ASSERT_TRUE(r.resolved);
+  EXPECT_FLOAT_EQ(r.target_best, 35.f);
+  EXPECT_TRUE(std::isnan(
+      resolve_spatial(parse_spatial_expression("the leftmost one"), kRow, {}, {}).target_best));
 }
 
 TEST(SpatialResolver, PartsOfOneObjectDoNotCompete) {
