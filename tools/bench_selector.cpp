@@ -78,22 +78,30 @@ const std::vector<std::string> kNewExpressions = {
     "the bicycle leaning against a wall", "green bottle in front of the bowl",
 };
 
+// One expression's scores of n proposals as refsegselector computes them:
+// phrase, cached text, mix, score_proposals.
+std::vector<float> expression_scores(refseg::ClipRuntime &clip,
+                                     const refseg::NounPhraseExtractor &phrases,
+                                     const std::string &expression,
+                                     const std::vector<float> &global,
+                                     const std::vector<float> &local, size_t n, size_t dim) {
+  const refseg::SelectionWeights weights;
+  const std::string phrase = phrases.target_phrase(expression);
+  const std::vector<float> text = refseg::mix_text_features(
+      clip.encode_text(expression), clip.encode_text(phrase.empty() ? expression : phrase),
+      weights.sentence);
+  return refseg::score_proposals(global.data(), local.data(), n, dim, text, weights.global);
+}
+
 // Per-frame work of refsegselector for each expression (its
-// transform_frame_ip): phrase, cached text, mix, scores, best proposal.
+// transform_frame_ip): scores, best proposal.
 int select_all(refseg::ClipRuntime &clip, const refseg::NounPhraseExtractor &phrases,
                const std::vector<std::string> &expressions, const std::vector<float> &global,
                const std::vector<float> &local, size_t dim, int n = kProposals) {
-  const refseg::SelectionWeights weights;
   int checksum = 0;
-  for (const std::string &expression : expressions) {
-    const std::string phrase = phrases.target_phrase(expression);
-    const std::vector<float> text = refseg::mix_text_features(
-        clip.encode_text(expression), clip.encode_text(phrase.empty() ? expression : phrase),
-        weights.sentence);
-    const std::vector<float> scores =
-        refseg::score_proposals(global.data(), local.data(), n, dim, text, weights.global);
-    checksum += refseg::best_proposal(scores);
-  }
+  for (const std::string &expression : expressions)
+    checksum += refseg::best_proposal(
+        expression_scores(clip, phrases, expression, global, local, static_cast<size_t>(n), dim));
   return checksum;
 }
 
@@ -133,12 +141,8 @@ int select_spatially(refseg::ClipRuntime &clip, const refseg::NounPhraseExtracto
   const std::vector<float> distinctness = refseg::mask_distinctness(masks);
   int checksum = 0;
   for (const std::string &expression : expressions) {
-    const std::string phrase = phrases.target_phrase(expression);
-    const std::vector<float> text = refseg::mix_text_features(
-        clip.encode_text(expression), clip.encode_text(phrase.empty() ? expression : phrase),
-        weights.sentence);
     const std::vector<float> scores =
-        refseg::score_proposals(global.data(), local.data(), n, dim, text, weights.global);
+        expression_scores(clip, phrases, expression, global, local, n, dim);
     const refseg::SpatialChoice choice = refseg::choose_spatially(
         expression, geometry, distinctness, [&](const std::string &description) {
           const std::vector<float> t = clip.encode_text(description);
