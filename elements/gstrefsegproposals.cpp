@@ -225,7 +225,7 @@ static GstFlowReturn gst_refseg_proposals_transform_frame_ip(GstVideoFilter *fil
     return GST_FLOW_ERROR;
   }
   GST_LOG_OBJECT(self, "%zu proposals", proposals.size());
-  refseg::gst::record_processing_time(GST_ELEMENT(self), *self->time, start);
+  refseg::gst::record_processing_time(GST_ELEMENT(self), *self->time, start, pts, GST_CAT_DEFAULT);
   return GST_FLOW_OK;
 }
 
@@ -327,7 +327,7 @@ static void gst_refseg_proposals_class_init(GstRefSegProposalsClass *klass) {
       g_param_spec_string("model", "Proposal model",
                           "TorchScript proposal model file; empty: graph segmentation and "
                           "hierarchical grouping (no weights)",
-                          nullptr,
+                          "",
                           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                    GST_PARAM_MUTABLE_READY)));
 
@@ -340,7 +340,8 @@ static void gst_refseg_proposals_class_init(GstRefSegProposalsClass *klass) {
                         1, G_MAXINT, 1, live));
   gst_element_class_set_static_metadata(
       element_class, "Referring segmentation mask proposals", "Filter/Analyzer/Video",
-      "Attaches class-agnostic mask proposals to every frame's refseg meta", "gst-refseg");
+      "Attaches class-agnostic mask proposals to every frame's refseg meta",
+      REFSEG_ELEMENT_AUTHORS);
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
   element_class->change_state = gst_refseg_proposals_change_state;

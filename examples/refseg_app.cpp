@@ -22,14 +22,14 @@ struct App {
   bool failed = false;
 };
 
-void print_selection(const GstStructure *s) {
+// One expression's entry of a refseg-selections message.
+void print_selection(const GstStructure *s, guint64 ts) {
   const gchar *expression = gst_structure_get_string(s, "expression");
   const gchar *reason = gst_structure_get_string(s, "reason");
   gint index = -1, track = -1;
   gfloat score = 0.f;
-  guint64 ts = GST_CLOCK_TIME_NONE;
   gst_structure_get_int(s, "index", &index);
-  gst_structure_get(s, "score", G_TYPE_FLOAT, &score, "timestamp", G_TYPE_UINT64, &ts, NULL);
+  gst_structure_get(s, "score", G_TYPE_FLOAT, &score, NULL);
   // The tracker (inside refsegbin) names the object by a track id that
   // stays the same across frames; the proposal index is only this frame's.
   if (index >= 0 && gst_structure_get_int(s, "track-id", &track))
@@ -43,12 +43,22 @@ void print_selection(const GstStructure *s) {
             reason ? reason : "no selection");
 }
 
+// A frame's message: its time, then one entry per expression.
+void print_selections(const GstStructure *s) {
+  guint64 ts = GST_CLOCK_TIME_NONE;
+  gst_structure_get_uint64(s, "timestamp", &ts);
+  const GValue *list = gst_structure_get_value(s, "selections");
+  if (!list || !GST_VALUE_HOLDS_ARRAY(list)) return;
+  for (guint i = 0; i < gst_value_array_get_size(list); i++)
+    print_selection(gst_value_get_structure(gst_value_array_get_value(list, i)), ts);
+}
+
 gboolean on_bus_message(GstBus *, GstMessage *message, gpointer data) {
   App *app = static_cast<App *>(data);
   switch (GST_MESSAGE_TYPE(message)) {
     case GST_MESSAGE_ELEMENT: {
       const GstStructure *s = gst_message_get_structure(message);
-      if (s && gst_structure_has_name(s, "refseg-selection")) print_selection(s);
+      if (s && gst_structure_has_name(s, "refseg-selections")) print_selections(s);
       break;
     }
     case GST_MESSAGE_ERROR: {
