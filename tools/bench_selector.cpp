@@ -98,11 +98,10 @@ int select_all(refseg::ClipRuntime &clip, const refseg::NounPhraseExtractor &phr
 }
 
 const std::vector<std::string> kSpatialExpressions = {
-    "the second cup from the left",  "the dog under the table",
-    "leftmost man",                  "the car behind the white truck",
-    "bottom left laptop",            "the third chair from the right",
-    "woman next to the man in black", "the biggest elephant",
-    "the plate on top of the table", "the last bottle on the right",
+    "the second cup from the left",   "the dog under the table", "leftmost man",
+    "the car behind the white truck", "bottom left laptop",      "the third chair from the right",
+    "woman next to the man in black", "the biggest elephant",    "the plate on top of the table",
+    "the last bottle on the right",
 };
 
 // N proposals: random boxes in a 640 x 480 frame, each mask an ellipse
@@ -162,7 +161,12 @@ int main(int argc, char **argv) {
     if (!std::strcmp(argv[i], "--vocab") && has_value) {
       vocab = argv[++i];
     } else if (!std::strcmp(argv[i], "--threads") && has_value) {
-      threads = std::atoi(argv[++i]);
+      try {
+        threads = refseg::bench::parse_count(argv[++i], "--threads", 0);
+      } catch (const std::exception &e) {
+        std::fprintf(stderr, "bench_selector: %s\n", e.what());
+        return 2;
+      }
     } else {
       std::fprintf(stderr, "usage: %s [--vocab PATH] [--threads N]\n", argv[0]);
       return 2;
@@ -270,8 +274,8 @@ int main(int argc, char **argv) {
                         }).wall_ms *
                         1e3);
         off_us.push_back(refseg::bench::time_once([&] {
-                           sink = sink + select_all(*clip, *phrases, kSpatialExpressions, g20,
-                                                    l20, dim, kSpatialProposals);
+                           sink = sink + select_all(*clip, *phrases, kSpatialExpressions, g20, l20,
+                                                    dim, kSpatialProposals);
                          }).wall_ms *
                          1e3);
       }
