@@ -129,7 +129,7 @@ static void gst_refseg_proposals_get_property(GObject *object, guint id, GValue 
       g_value_set_uint(value, static_cast<guint>(s.grouping.processing_size));
       break;
     case PROP_MODEL:
-      g_value_set_string(value, s.model.empty() ? nullptr : s.model.c_str());
+      g_value_set_string(value, s.model.c_str());
       break;
     case PROP_INFERENCE_INTERVAL:
       g_value_set_uint(value, static_cast<guint>(self->schedule->interval()));

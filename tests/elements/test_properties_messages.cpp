@@ -458,6 +458,13 @@ GST_START_TEST(test_inspect_metadata_is_consistent) {
                     name, p->name);
       const gchar *blurb = g_param_spec_get_blurb(p);
       fail_unless(blurb && *blurb, "%s::%s has no blurb", name, p->name);
+      // An unset string reads "" (gst-inspect shows it as the default), never null.
+      if (t == G_TYPE_STRING && (p->flags & G_PARAM_READABLE)) {
+        gchar *v = nullptr;
+        g_object_get(e, p->name, &v, nullptr);
+        fail_unless(v != nullptr, "%s::%s reads null", name, p->name);
+        g_free(v);
+      }
     }
     g_free(specs);
     gst_object_unref(e);
