@@ -302,20 +302,21 @@ static void gst_refseg_proposals_class_init(GstRefSegProposalsClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_IOU_THRESHOLD,
       g_param_spec_double("iou-threshold", "Duplicate IoU",
-                          "A mask whose IoU with a better one reaches this is dropped as a "
-                          "duplicate",
+                          "A mask that overlaps a better one this much (intersection over "
+                          "union, 0.01-1) is dropped as a duplicate",
                           0.01, 1.0, f.iou_threshold, live));
   g_object_class_install_property(
       gobject_class, PROP_SCALE,
       g_param_spec_double("scale", "Segmentation scale",
-                          "Felzenszwalb k of the grouping generator: larger gives larger initial "
-                          "segments",
+                          "How coarse the grouping generator's first segmentation is, 1-100000 "
+                          "(Felzenszwalb's k: larger gives fewer, larger segments)",
                           1.0, 100000.0, g.scale, live));
   g_object_class_install_property(
       gobject_class, PROP_SIGMA,
       g_param_spec_double("sigma", "Smoothing sigma",
-                          "Gaussian smoothing before the grouping generator's segmentation", 0.0,
-                          10.0, g.sigma, live));
+                          "Blur before the grouping generator's segmentation, in pixels "
+                          "(Gaussian sigma, 0-10)",
+                          0.0, 10.0, g.sigma, live));
   g_object_class_install_property(
       gobject_class, PROP_PROCESSING_SIZE,
       g_param_spec_uint("processing-size", "Processing size",

@@ -576,14 +576,15 @@ static void gst_refseg_tracker_class_init(GstRefSegTrackerClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_SWITCH_CONFIRMATIONS,
       g_param_spec_uint("switch-confirmations", "Switch confirmations",
-                        "...or when the same other object has been the best in this many "
-                        "analyses in a row (1 with margin 0: always the best, the paper's rule)",
+                        "An expression's selection also moves to another object once that one "
+                        "has been the best in this many analyses in a row, 1-1000 (1 with "
+                        "switch-margin 0: always the best, the paper's rule)",
                         1, 1000, static_cast<guint>(d.stability.confirmations), live));
   g_object_class_install_property(
       gobject_class, PROP_MATCH_IOU,
       g_param_spec_double("match-iou", "Match IoU",
                           "A new proposal continues a track when their masks overlap this much "
-                          "after motion",
+                          "after motion (intersection over union, 0.01-1)",
                           0.01, 1.0, d.match_iou, live));
   g_object_class_install_property(
       gobject_class, PROP_POST_MESSAGES,
