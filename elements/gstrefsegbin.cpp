@@ -30,6 +30,7 @@ static const ForwardedProperty kForwarded[] = {
     {"model", "model", {false, true, true, false}},
     {"text", "text", {false, false, true, false}},
     {"expressions", "expressions", {false, false, true, false}},
+    {"expression-list", "expression-list", {false, false, true, false}},
     {"global-weight", "global-weight", {false, false, true, false}},
     {"sentence-weight", "sentence-weight", {false, false, true, false}},
     {"threshold", "threshold", {false, false, true, false}},
@@ -147,6 +148,25 @@ static GstPadProbeReturn resolve_liveness(GstPad *pad, GstPadProbeInfo *, gpoint
   return GST_PAD_PROBE_REMOVE;
 }
 
+// The bin's own properties and those it forwards follow a GstController
+// bound to the bin: each frame syncs them before the tee hands it on (the
+// children sync their own bindings as usual).
+static GstPadProbeReturn sync_controlled_values(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  GstEvent *event = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+  if (!buffer || !event) {
+    if (event) gst_event_unref(event);
+    return GST_PAD_PROBE_OK;
+  }
+  const GstSegment *segment = nullptr;
+  gst_event_parse_segment(event, &segment);
+  const GstClockTime t =
+      gst_segment_to_stream_time(segment, GST_FORMAT_TIME, GST_BUFFER_PTS(buffer));
+  gst_event_unref(event);
+  if (GST_CLOCK_TIME_IS_VALID(t)) gst_object_sync_values(GST_OBJECT(data), t);
+  return GST_PAD_PROBE_OK;
+}
+
 static void gst_refseg_bin_set_property(GObject *object, guint id, const GValue *value,
                                         GParamSpec *pspec) {
   GstRefSegBin *bin = GST_REFSEG_BIN(object);
@@ -240,7 +260,7 @@ static void gst_refseg_bin_class_init(GstRefSegBinClass *klass) {
     g_type_class_unref(child_class);
   }
   const auto live = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                             GST_PARAM_MUTABLE_PLAYING);
+                                             GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE);
   g_object_class_install_property(
       gobject_class, PROP_MODE,
       g_param_spec_enum("mode", "Analysis mode",
@@ -262,7 +282,7 @@ static void gst_refseg_bin_class_init(GstRefSegBinClass *klass) {
       element_class, "Referring segmentation", "Filter/Analyzer/Video",
       "Finds the object a sentence refers to in every frame: mask proposals, CLIP global-local "
       "features and text-conditioned selection in one element",
-      "gst-refseg developers");
+      REFSEG_ELEMENT_AUTHORS);
   GST_DEBUG_CATEGORY_INIT(refseg_bin_debug, "refsegbin", 0, "refseg bin");
 }
 
@@ -303,6 +323,7 @@ static void gst_refseg_bin_init(GstRefSegBin *self) {
   gst_element_link_many(self->tee, self->video_queue, self->children[TRACKER], nullptr);
   apply_mode(self);
   GstPad *sink = gst_element_get_static_pad(self->tee, "sink");
+  gst_pad_add_probe(sink, GST_PAD_PROBE_TYPE_BUFFER, sync_controlled_values, self, nullptr);
   GstPad *src = gst_element_get_static_pad(self->children[TRACKER], "src");
   gst_element_add_pad(GST_ELEMENT(self), gst_ghost_pad_new("sink", sink));
   gst_element_add_pad(GST_ELEMENT(self), gst_ghost_pad_new("src", src));

@@ -87,7 +87,7 @@ static gboolean gst_refseg_encoder_start(GstBaseTransform *trans) {
   GST_OBJECT_LOCK(self);
   const refseg::gst::ModelSettings settings = self->settings->model;
   GST_OBJECT_UNLOCK(self);
-  *self->runtime = refseg::gst::acquire_model(GST_ELEMENT(self), settings);
+  *self->runtime = refseg::gst::acquire_model(GST_ELEMENT(self), settings, GST_CAT_DEFAULT);
   self->time->clear();
   self->reuse->forget();
   return *self->runtime != nullptr;
@@ -138,7 +138,8 @@ static GstFlowReturn gst_refseg_encoder_transform_frame_ip(GstVideoFilter *filte
     GST_ELEMENT_ERROR(self, STREAM, FAILED, ("CLIP encoding failed"), ("%s", e.what()));
     return GST_FLOW_ERROR;
   }
-  refseg::gst::record_processing_time(GST_ELEMENT(self), *self->time, start);
+  refseg::gst::record_processing_time(GST_ELEMENT(self), *self->time, start,
+                                      GST_BUFFER_PTS(frame->buffer), GST_CAT_DEFAULT);
   return GST_FLOW_OK;
 }
 
@@ -187,12 +188,13 @@ static void gst_refseg_encoder_class_init(GstRefSegEncoderClass *klass) {
       "(e.g. ViT-B/32, refseg-tiny)");
   g_object_class_install_property(
       gobject_class, PROP_MASKED_LAYERS,
-      g_param_spec_uint("masked-layers", "Masked layers",
-                        "Last image-tower blocks whose patch tokens are masked for the "
-                        "global-context feature (clamped to the model's depth)",
-                        0, 64, kDefaultMaskedLayers,
-                        static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                 GST_PARAM_MUTABLE_PLAYING)));
+      g_param_spec_uint(
+          "masked-layers", "Masked layers",
+          "Last image-tower blocks whose patch tokens are masked for the "
+          "global-context feature (clamped to the model's depth)",
+          0, 64, kDefaultMaskedLayers,
+          static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                   GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE)));
   g_object_class_install_property(
       gobject_class, PROP_LOCAL_CROPS,
       g_param_spec_int(
@@ -202,7 +204,7 @@ static void gst_refseg_encoder_class_init(GstRefSegEncoderClass *klass) {
           "feature weighs 1 - global-weight); -1 = every proposal (the paper's method)",
           -1, 1024, kAllLocalCrops,
           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                   GST_PARAM_MUTABLE_PLAYING)));
+                                   GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE)));
   g_object_class_install_property(
       gobject_class, PROP_REUSE,
       g_param_spec_boolean(
@@ -214,12 +216,12 @@ static void gst_refseg_encoder_class_init(GstRefSegEncoderClass *klass) {
           "(the paper's method)",
           FALSE,
           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                   GST_PARAM_MUTABLE_PLAYING)));
+                                   GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE)));
   refseg::gst::add_video_pad_templates(element_class);
   gst_element_class_set_static_metadata(
       element_class, "Referring segmentation encoder", "Filter/Analyzer/Video",
       "Adds CLIP global- and local-context features of each mask proposal to the refseg meta",
-      "gst-refseg developers");
+      REFSEG_ELEMENT_AUTHORS);
 
   transform_class->start = GST_DEBUG_FUNCPTR(gst_refseg_encoder_start);
   transform_class->stop = GST_DEBUG_FUNCPTR(gst_refseg_encoder_stop);

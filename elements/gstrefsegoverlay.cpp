@@ -26,7 +26,9 @@ GST_ELEMENT_REGISTER_DEFINE(refsegoverlay, "refsegoverlay", GST_RANK_NONE, GST_T
 
 GType gst_refseg_overlay_mode_get_type(void) {
   static gsize type = 0;
+  // The default first: gst-inspect lists them in this order.
   static const GEnumValue values[] = {
+      {GST_REFSEG_OVERLAY_MODE_AUTO, "Selections when the frame has any, else proposals", "auto"},
       {GST_REFSEG_OVERLAY_MODE_PROPOSALS, "Every proposal: tint, outline and index", "proposals"},
       {GST_REFSEG_OVERLAY_MODE_SELECTIONS,
        "Each selection: tint, outline, expression and score, a colour per expression",
@@ -38,7 +40,6 @@ GType gst_refseg_overlay_mode_get_type(void) {
        "alpha"},
       {GST_REFSEG_OVERLAY_MODE_MASK, "The frame becomes the selected masks: 255 inside, 0 outside",
        "mask"},
-      {GST_REFSEG_OVERLAY_MODE_AUTO, "Selections when the frame has any, else proposals", "auto"},
       {0, nullptr, nullptr},
   };
   if (g_once_init_enter(&type))
@@ -195,12 +196,13 @@ static void gst_refseg_overlay_class_init(GstRefSegOverlayClass *klass) {
                         GST_TYPE_REFSEG_OVERLAY_MODE, DEFAULT_MODE, live));
   g_object_class_install_property(
       gobject_class, PROP_OPACITY,
-      g_param_spec_double("opacity", "Opacity", "Strength of the mask tint (0: outlines only)", 0.0,
-                          1.0, DEFAULT_OPACITY, live));
+      g_param_spec_double("opacity", "Opacity",
+                          "Strength of the mask tint, from 0 (outlines only) to 1 (solid colour)",
+                          0.0, 1.0, DEFAULT_OPACITY, live));
 
   gst_element_class_set_static_metadata(
       element_class, "Referring segmentation overlay", "Filter/Effect/Video",
-      "Draws the masks of the frame's refseg meta onto it", "gst-refseg");
+      "Draws the masks of the frame's refseg meta onto it", REFSEG_ELEMENT_AUTHORS);
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
   filter_class->transform_frame_ip = gst_refseg_overlay_transform_frame_ip;

@@ -129,7 +129,7 @@ static void gst_refseg_proposals_get_property(GObject *object, guint id, GValue 
       g_value_set_uint(value, static_cast<guint>(s.grouping.processing_size));
       break;
     case PROP_MODEL:
-      g_value_set_string(value, s.model.empty() ? nullptr : s.model.c_str());
+      g_value_set_string(value, s.model.c_str());
       break;
     case PROP_INFERENCE_INTERVAL:
       g_value_set_uint(value, static_cast<guint>(self->schedule->interval()));
@@ -226,7 +226,7 @@ static GstFlowReturn gst_refseg_proposals_transform_frame_ip(GstVideoFilter *fil
     return GST_FLOW_ERROR;
   }
   GST_LOG_OBJECT(self, "%zu proposals", proposals.size());
-  refseg::gst::record_processing_time(GST_ELEMENT(self), *self->time, start);
+  refseg::gst::record_processing_time(GST_ELEMENT(self), *self->time, start, pts, GST_CAT_DEFAULT);
   return GST_FLOW_OK;
 }
 
@@ -303,20 +303,21 @@ static void gst_refseg_proposals_class_init(GstRefSegProposalsClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_IOU_THRESHOLD,
       g_param_spec_double("iou-threshold", "Duplicate IoU",
-                          "A mask whose IoU with a better one reaches this is dropped as a "
-                          "duplicate",
+                          "A mask that overlaps a better one this much (intersection over "
+                          "union, 0.01-1) is dropped as a duplicate",
                           0.01, 1.0, f.iou_threshold, live));
   g_object_class_install_property(
       gobject_class, PROP_SCALE,
       g_param_spec_double("scale", "Segmentation scale",
-                          "Felzenszwalb k of the grouping generator: larger gives larger initial "
-                          "segments",
+                          "How coarse the grouping generator's first segmentation is, 1-100000 "
+                          "(Felzenszwalb's k: larger gives fewer, larger segments)",
                           1.0, 100000.0, g.scale, live));
   g_object_class_install_property(
       gobject_class, PROP_SIGMA,
       g_param_spec_double("sigma", "Smoothing sigma",
-                          "Gaussian smoothing before the grouping generator's segmentation", 0.0,
-                          10.0, g.sigma, live));
+                          "Blur before the grouping generator's segmentation, in pixels "
+                          "(Gaussian sigma, 0-10)",
+                          0.0, 10.0, g.sigma, live));
   g_object_class_install_property(
       gobject_class, PROP_PROCESSING_SIZE,
       g_param_spec_uint("processing-size", "Processing size",
@@ -328,7 +329,7 @@ static void gst_refseg_proposals_class_init(GstRefSegProposalsClass *klass) {
       g_param_spec_string("model", "Proposal model",
                           "TorchScript proposal model file; empty: graph segmentation and "
                           "hierarchical grouping (no weights)",
-                          nullptr,
+                          "",
                           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                    GST_PARAM_MUTABLE_READY)));
 
@@ -341,7 +342,8 @@ static void gst_refseg_proposals_class_init(GstRefSegProposalsClass *klass) {
                         1, G_MAXINT, 1, live));
   gst_element_class_set_static_metadata(
       element_class, "Referring segmentation mask proposals", "Filter/Analyzer/Video",
-      "Attaches class-agnostic mask proposals to every frame's refseg meta", "gst-refseg");
+      "Attaches class-agnostic mask proposals to every frame's refseg meta",
+      REFSEG_ELEMENT_AUTHORS);
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
   element_class->change_state = gst_refseg_proposals_change_state;

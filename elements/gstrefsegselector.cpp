@@ -12,6 +12,7 @@
 #include "language/spatial_expression.h"
 #include "refseg_analysis_step.h"
 #include "refseg_elements.h"
+#include "refseg_expression_list.h"
 #include "refseg_frame.h"
 #include "refseg_model_settings.h"
 #include "refseg_publish.h"
@@ -34,6 +35,7 @@ enum {
   PROP_THRESHOLD,
   PROP_POST_MESSAGES,
   PROP_SPATIAL,
+  PROP_EXPRESSION_LIST,
 };
 
 // Scores are 100 x cosine, and where present and absent referents part
@@ -154,6 +156,9 @@ static void gst_refseg_selector_set_property(GObject *object, guint id, const GV
           s.expressions.push_back(valid_utf8(g_value_get_string(item)));
       }
       break;
+    case PROP_EXPRESSION_LIST:
+      s.expressions = refseg::gst::split_expression_list(valid_utf8(g_value_get_string(value)));
+      break;
     case PROP_GLOBAL_WEIGHT:
       s.weights.global = g_value_get_float(value);
       break;
@@ -175,10 +180,14 @@ static void gst_refseg_selector_set_property(GObject *object, guint id, const GV
       break;
   }
   const bool asked = s.anything_asked();
+  const bool list = id == PROP_EXPRESSIONS || id == PROP_EXPRESSION_LIST;
   std::vector<std::string> changed;
-  if (id == PROP_TEXT || id == PROP_EXPRESSIONS) changed = s.all_expressions();
+  if (id == PROP_TEXT || list) changed = s.all_expressions();
   GST_OBJECT_UNLOCK(self);
-  if (id == PROP_TEXT || id == PROP_EXPRESSIONS) {
+  // The two are one list: whoever watches either hears of the change.
+  if (id == PROP_EXPRESSIONS) g_object_notify(object, "expression-list");
+  if (id == PROP_EXPRESSION_LIST) g_object_notify(object, "expressions");
+  if (id == PROP_TEXT || list) {
     // Parsing starts now, on the resolver's thread; nothing waits for it.
     for (const std::string &e : changed) self->models->phrases.request(e);
     tell_upstream(self, asked);
@@ -201,6 +210,9 @@ static void gst_refseg_selector_get_property(GObject *object, guint id, GValue *
         g_value_set_string(&item, e.c_str());
         gst_value_array_append_and_take_value(value, &item);
       }
+      break;
+    case PROP_EXPRESSION_LIST:
+      g_value_set_string(value, refseg::gst::join_expression_list(s.expressions).c_str());
       break;
     case PROP_GLOBAL_WEIGHT:
       g_value_set_float(value, s.weights.global);
@@ -231,7 +243,7 @@ static gboolean gst_refseg_selector_start(GstBaseTransform *trans) {
   const refseg::gst::ModelSettings settings = self->settings->model;
   const std::vector<std::string> expressions = self->settings->all_expressions();
   GST_OBJECT_UNLOCK(self);
-  self->models->clip = refseg::gst::acquire_model(GST_ELEMENT(self), settings);
+  self->models->clip = refseg::gst::acquire_model(GST_ELEMENT(self), settings, GST_CAT_DEFAULT);
   if (!self->models->clip) return FALSE;
   refseg::PhraseResolver &phrases = self->models->phrases;
   for (const std::string &e : expressions) phrases.request(e);
@@ -294,11 +306,12 @@ static refseg::SpatialChoice resolve_spatial_words(refseg::ClipRuntime &clip, Gs
 }
 
 // Writes one expression's result into the meta (with its reason when
-// nothing is selected, or a region of interest when something is) and posts
-// it on the bus.
-static void record_selection(GstRefSegSelector *self, GstBuffer *buffer, GstCustomMeta *meta,
+// nothing is selected, or a region of interest when something is) and into
+// the frame's message.
+static void record_selection(GstBuffer *buffer, GstCustomMeta *meta,
                              refseg::gst::PublishedSelection &published,
-                             const std::vector<float> &scores, bool post_messages, int *roi_id) {
+                             const std::vector<float> &scores,
+                             refseg::gst::SelectionsMessage *message, int *roi_id) {
   gst_refseg_meta_add_selection(meta, published.expression, published.phrase, published.index,
                                 published.score, scores.size(),
                                 scores.empty() ? nullptr : scores.data());
@@ -312,9 +325,7 @@ static void record_selection(GstRefSegSelector *self, GstBuffer *buffer, GstCust
   }
   if (published.spatial.summary)
     gst_refseg_meta_set_selection_spatial(meta, added, &published.spatial);
-  if (post_messages)
-    refseg::gst::post_selection_message(GST_ELEMENT(self), &GST_BASE_TRANSFORM(self)->segment,
-                                        buffer, published);
+  message->add(published);
 }
 
 static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filter,
@@ -357,6 +368,7 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
                               ? threshold_setting
                               : clip.calibrated_threshold().value_or(kNoThreshold);
   int roi_id = 0;
+  refseg::gst::SelectionsMessage message;
   std::vector<std::vector<float>> texts;  // what this frame was scored with
   // Filled by the first expression with spatial words.
   std::vector<refseg::ProposalGeometry> geometry;
@@ -371,11 +383,10 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
     refseg::gst::PublishedSelection published;
     published.expression = expression.c_str();
     published.phrase = phrase.c_str();
-    published.n_proposals = n;
     if (n == 0 || !global) {
       published.reason = n == 0 ? "no proposals: nothing to choose from"
                                 : "no features: refsegencoder missing upstream";
-      record_selection(self, buffer, meta, published, {}, post_messages, &roi_id);
+      record_selection(buffer, meta, published, {}, &message, &roi_id);
       continue;
     }
     std::vector<float> text;
@@ -408,7 +419,7 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
                              gst_refseg_meta_get_feature_model(meta)));
       }
       published.reason = "no finite score: features with NaN or infinite values";
-      record_selection(self, buffer, meta, published, scores, post_messages, &roi_id);
+      record_selection(buffer, meta, published, scores, &message, &roi_id);
       continue;
     }
     // Words of place, relation and order pick among the proposals by
@@ -454,7 +465,7 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
     }
     published.index = chosen;
     published.score = chosen >= 0 ? chosen_scores[chosen] : scores[best];
-    record_selection(self, buffer, meta, published, chosen_scores, post_messages, &roi_id);
+    record_selection(buffer, meta, published, chosen_scores, &message, &roi_id);
   }
   // An encoder upstream with local-crops ranks the next frames' proposals
   // by these (refseg-text-features).
@@ -463,7 +474,9 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
                        refseg::gst::new_text_features_event(texts));
     self->models->told_texts = std::move(texts);
   }
-  refseg::gst::record_processing_time(GST_ELEMENT(self), self->models->time, start);
+  if (post_messages) message.post(GST_ELEMENT(self), &GST_BASE_TRANSFORM(self)->segment, buffer, n);
+  refseg::gst::record_processing_time(GST_ELEMENT(self), self->models->time, start,
+                                      GST_BUFFER_PTS(buffer), GST_CAT_DEFAULT);
   return GST_FLOW_OK;
 }
 
@@ -524,37 +537,52 @@ static void gst_refseg_selector_class_init(GstRefSegSelectorClass *klass) {
       gst_param_spec_array(
           "expressions", "Expressions",
           "More referring expressions, each selected separately from the same "
-          "features, e.g. 'expressions=\"<\\\"the dog\\\", \\\"the red car\\\">\"'",
+          "features, e.g. 'expressions=\"<\\\"the dog\\\", \\\"the red car\\\">\"'; "
+          "expression-list is the same list as one string",
           g_param_spec_string("expression", "Expression", "An expression", "", G_PARAM_READWRITE),
+          static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                   GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property(
+      gobject_class, PROP_EXPRESSION_LIST,
+      g_param_spec_string(
+          "expression-list", "Expression list",
+          "The expressions as one string: 'expression-list=\"the dog; the red car\"', separated "
+          "by ';', or by newlines when the string has one (then an expression may contain ';'); "
+          "spaces around each are trimmed, empty ones dropped. Setting it or expressions "
+          "replaces both. May change while playing.",
+          "",
           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                    GST_PARAM_MUTABLE_PLAYING)));
   g_object_class_install_property(
       gobject_class, PROP_GLOBAL_WEIGHT,
       g_param_spec_float("global-weight", "Global weight",
-                         "a in v = a f_global + (1 - a) f_local (0.95 for short expressions, 0.85 "
-                         "for long ones)",
+                         "How much a proposal's view of the whole frame counts against its own "
+                         "crop when scoring, from 0 (only the crop) to 1 (only the whole "
+                         "frame); 0.95 suits short expressions, 0.85 long ones",
                          0.f, 1.f, 0.95f, live));
   g_object_class_install_property(
       gobject_class, PROP_SENTENCE_WEIGHT,
       g_param_spec_float(
           "sentence-weight", "Sentence weight",
-          "b in t = b t_sentence + (1 - b) t_phrase, the target noun phrase's weight "
-          "being 1 - b",
+          "How much the whole expression counts against its target noun phrase "
+          "(\"the man\" of \"the man in the red shirt\") when scoring, from 0 (only the "
+          "phrase) to 1 (only the expression)",
           0.f, 1.f, 0.5f, live));
   g_object_class_install_property(
       gobject_class, PROP_THRESHOLD,
       g_param_spec_float("threshold", "Threshold",
-                         "Best scores (100 x cosine) below this select nothing: index -1 with a "
-                         "reason. -100 always selects the best proposal; -101: the model's "
+                         "Scores run from -100 to 100 (100 times the cosine similarity); a best "
+                         "score below this selects nothing (index -1, with a reason). -100 always "
+                         "selects the best proposal; -101: the model's "
                          "calibrated threshold (a .threshold file beside its weights), or -100 "
                          "for a model without one",
                          kModelThreshold, 100.f, kDefaultThreshold, live));
   g_object_class_install_property(
       gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean("post-messages", "Post messages",
-                           "Post a refseg-selection element message per expression and frame", TRUE,
-                           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                    GST_PARAM_MUTABLE_PLAYING)));
+                           "Post a refseg-selections element message per analysed frame, with "
+                           "every expression's selection and box",
+                           TRUE, live));
   g_object_class_install_property(
       gobject_class, PROP_SPATIAL,
       g_param_spec_boolean(
@@ -570,7 +598,7 @@ static void gst_refseg_selector_class_init(GstRefSegSelectorClass *klass) {
       element_class, "Referring segmentation selector", "Filter/Analyzer/Video",
       "Selects the mask proposal a referring expression refers to, from CLIP features in the "
       "refseg meta; adds the selection, a region-of-interest meta and an element message",
-      "gst-refseg developers");
+      REFSEG_ELEMENT_AUTHORS);
 
   transform_class->start = GST_DEBUG_FUNCPTR(gst_refseg_selector_start);
   transform_class->stop = GST_DEBUG_FUNCPTR(gst_refseg_selector_stop);

@@ -142,6 +142,7 @@ static void write_tracked(GstRefSegTracker *self, GstBuffer *buffer,
   gst_refseg_meta_set_analysed_pts(meta, analysed);
   gst_buffer_foreach_meta(buffer, is_refseg_roi, nullptr);
   int roi_id = 0;
+  refseg::gst::SelectionsMessage message;
   for (const refseg::tracking::TrackedSelection &s : tracked.selections) {
     const bool scored = s.scores.size() == tracked.proposals.size() && !s.scores.empty();
     gst_refseg_meta_add_selection(meta, s.expression.c_str(), s.phrase.c_str(),
@@ -153,8 +154,6 @@ static void write_tracked(GstRefSegTracker *self, GstBuffer *buffer,
     p.phrase = s.phrase.c_str();
     p.index = scored ? s.index : -1;
     p.score = s.score;
-    p.n_proposals = tracked.proposals.size();
-    p.analysed_pts = analysed;
     if (p.index >= 0) {
       p.track_id = s.track_id;
       p.box = {s.box.x, s.box.y, s.box.width, s.box.height};
@@ -174,8 +173,10 @@ static void write_tracked(GstRefSegTracker *self, GstBuffer *buffer,
                    s.spatial.resolved};
       gst_refseg_meta_set_selection_spatial(meta, i, &p.spatial);
     }
-    if (post_messages) refseg::gst::post_selection_message(GST_ELEMENT(self), segment, buffer, p);
+    message.add(p);
   }
+  if (post_messages)
+    message.post(GST_ELEMENT(self), segment, buffer, tracked.proposals.size(), analysed);
 }
 
 // --- the video ---------------------------------------------------------------
@@ -198,6 +199,11 @@ static GstSegment video_segment(GstRefSegTracker *self) {
 static GstFlowReturn gst_refseg_tracker_chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
   GstRefSegTracker *self = GST_REFSEG_TRACKER(parent);
   TrackerState &st = *self->state;
+  // Controlled properties (GstController) take their value for this frame.
+  const GstSegment segment = video_segment(self);
+  const GstClockTime stream_time =
+      gst_segment_to_stream_time(&segment, GST_FORMAT_TIME, GST_BUFFER_PTS(buffer));
+  if (GST_CLOCK_TIME_IS_VALID(stream_time)) gst_object_sync_values(GST_OBJECT(self), stream_time);
   GST_OBJECT_LOCK(self);
   const TrackerSettings settings = *self->settings;
   GST_OBJECT_UNLOCK(self);
@@ -282,13 +288,12 @@ static GstFlowReturn gst_refseg_tracker_chain(GstPad *, GstObject *parent, GstBu
     have = st.tracker.has_results();
     if (have) tracked = st.tracker.current();
   }
-  const GstSegment segment = video_segment(self);
   const bool anything = !tracked.proposals.empty() || !tracked.selections.empty();
   if (have && (anything || gst_buffer_get_refseg_meta(buffer)))
     write_tracked(self, buffer, tracked, width, height, settings.post_messages, &segment);
-  GST_LOG_OBJECT(self, "frame %" GST_TIME_FORMAT ": %.2f ms (%zu tracks)", GST_TIME_ARGS(pts),
-                 (refseg::gst::monotonic_ns() - start) / 1e6, tracked.proposals.size());
-  refseg::gst::record_processing_time(GST_ELEMENT(self), st.time, start);
+  GST_LOG_OBJECT(self, "frame %" GST_TIME_FORMAT ": %zu tracks", GST_TIME_ARGS(pts),
+                 tracked.proposals.size());
+  refseg::gst::record_processing_time(GST_ELEMENT(self), st.time, start, pts, GST_CAT_DEFAULT);
   return gst_pad_push(self->src, buffer);
 }
 
@@ -564,7 +569,7 @@ static void gst_refseg_tracker_class_init(GstRefSegTrackerClass *klass) {
 
   const refseg::tracking::TrackerOptions d;
   const auto live = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                             GST_PARAM_MUTABLE_PLAYING);
+                                             GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE);
   g_object_class_install_property(
       gobject_class, PROP_MODE,
       g_param_spec_enum("mode", "Mode",
@@ -576,25 +581,27 @@ static void gst_refseg_tracker_class_init(GstRefSegTrackerClass *klass) {
       gobject_class, PROP_SWITCH_MARGIN,
       g_param_spec_float("switch-margin", "Switch margin",
                          "An expression's selection moves to another object at once when that "
-                         "one scores this many points (100 x cosine) higher",
+                         "one scores this many points higher (scores run from -100 to 100)",
                          0.f, 100.f, d.stability.margin, live));
   g_object_class_install_property(
       gobject_class, PROP_SWITCH_CONFIRMATIONS,
       g_param_spec_uint("switch-confirmations", "Switch confirmations",
-                        "...or when the same other object has been the best in this many "
-                        "analyses in a row (1 with margin 0: always the best, the paper's rule)",
+                        "An expression's selection also moves to another object once that one "
+                        "has been the best in this many analyses in a row, 1-1000 (1 with "
+                        "switch-margin 0: always the best, the paper's rule)",
                         1, 1000, static_cast<guint>(d.stability.confirmations), live));
   g_object_class_install_property(
       gobject_class, PROP_MATCH_IOU,
       g_param_spec_double("match-iou", "Match IoU",
                           "A new proposal continues a track when their masks overlap this much "
-                          "after motion",
+                          "after motion (intersection over union, 0.01-1)",
                           0.01, 1.0, d.match_iou, live));
   g_object_class_install_property(
       gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean("post-messages", "Post messages",
-                           "Post a refseg-selection element message per expression and frame", TRUE,
-                           live));
+                           "Post a refseg-selections element message per frame, with every "
+                           "expression's selection, box and track id",
+                           TRUE, live));
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &results_template);
@@ -603,7 +610,7 @@ static void gst_refseg_tracker_class_init(GstRefSegTrackerClass *klass) {
       element_class, "Referring segmentation tracker", "Filter/Analyzer/Video",
       "Carries the latest analysis results onto every frame: masks moved by the motion between "
       "frames, track ids kept across analyses, selections that do not flicker",
-      "gst-refseg developers");
+      REFSEG_ELEMENT_AUTHORS);
   GST_DEBUG_CATEGORY_INIT(refseg_tracker_debug, "refsegtracker", 0, "refseg tracker");
 }
 

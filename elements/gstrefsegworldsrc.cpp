@@ -262,7 +262,7 @@ static void gst_refseg_world_src_class_init(GstRefSegWorldSrcClass *klass) {
       element_class, "Synthetic referring world", "Source/Video",
       "Moving coloured shapes on textured backgrounds, the world the bundled tiny CLIP knows "
       "(\"the red circle\", \"the leftmost star\")",
-      "gst-refseg developers");
+      REFSEG_ELEMENT_AUTHORS);
   base_class->fixate = GST_DEBUG_FUNCPTR(gst_refseg_world_src_fixate);
   base_class->set_caps = GST_DEBUG_FUNCPTR(gst_refseg_world_src_set_caps);
   base_class->start = GST_DEBUG_FUNCPTR(gst_refseg_world_src_start);

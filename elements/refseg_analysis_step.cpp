@@ -26,11 +26,15 @@ gboolean query_adding_processing_time(GstBaseTransformClass *parent, GstBaseTran
   return ok;
 }
 
-void record_processing_time(GstElement *element, scheduling::ProcessingTime &time,
-                            gint64 start_ns) {
-  if (time.add(monotonic_ns() - start_ns)) {
-    GST_DEBUG_OBJECT(element, "processing time grew to %" GST_TIME_FORMAT ": asking for latency",
-                     GST_TIME_ARGS(static_cast<GstClockTime>(time.estimate())));
+void record_processing_time(GstElement *element, scheduling::ProcessingTime &time, gint64 start_ns,
+                            GstClockTime pts, GstDebugCategory *category) {
+  const gint64 took = monotonic_ns() - start_ns;
+  GST_CAT_DEBUG_OBJECT(category, element, "frame %" GST_TIME_FORMAT ": %.2f ms", GST_TIME_ARGS(pts),
+                       took / 1e6);
+  if (time.add(took)) {
+    GST_CAT_DEBUG_OBJECT(category, element,
+                         "processing time grew to %" GST_TIME_FORMAT ": asking for latency",
+                         GST_TIME_ARGS(static_cast<GstClockTime>(time.estimate())));
     gst_element_post_message(element, gst_message_new_latency(GST_OBJECT(element)));
   }
 }

@@ -27,8 +27,10 @@ gboolean query_adding_processing_time(GstBaseTransformClass *parent, GstBaseTran
                                       scheduling::ProcessingTime &time);
 
 // Records one step that started at `start_ns` (g_get_monotonic_time() * 1000)
-// and posts a latency message when the estimate grew.
-void record_processing_time(GstElement *element, scheduling::ProcessingTime &time, gint64 start_ns);
+// on the frame with timestamp `pts`, logs its time at DEBUG in `category`
+// (the element's), and posts a latency message when the estimate grew.
+void record_processing_time(GstElement *element, scheduling::ProcessingTime &time, gint64 start_ns,
+                            GstClockTime pts, GstDebugCategory *category);
 
 gint64 monotonic_ns();
 

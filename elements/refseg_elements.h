@@ -3,6 +3,9 @@
 
 #include <gst/gst.h>
 
+// The author string of every refseg element (gst-inspect's "Author").
+#define REFSEG_ELEMENT_AUTHORS "gst-refseg developers"
+
 G_BEGIN_DECLS
 
 GST_ELEMENT_REGISTER_DECLARE(refsegworldsrc);

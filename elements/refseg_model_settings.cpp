@@ -27,14 +27,16 @@ void install_model_properties(GObjectClass *klass, ModelPropertyIds ids, const c
   g_object_class_install_property(
       klass, ids.threads,
       g_param_spec_int("threads", "Threads",
-                       "LibTorch threads of the model's worker (0 = every core; the first "
+                       "LibTorch threads of the model's worker, 0-1024 (0: before each "
+                       "analysis, as many as the cores other processes leave idle; the first "
                        "element to load a model sets it)",
                        0, 1024, 0, ready_only));
   g_object_class_install_property(
       klass, ids.device,
       g_param_spec_string("device", "Device",
-                          "Where inference runs: cpu, cuda or cuda:N (CUDA needs a LibTorch built "
-                          "with it)",
+                          "Where inference runs: cpu, cuda or cuda:N, in any case; gpu and gpu:N "
+                          "mean cuda and cuda:N (CUDA needs a LibTorch built with it). Reads back "
+                          "as cpu, cuda or cuda:N",
                           "cpu", ready_only));
   g_object_class_install_property(
       klass, ids.precision,
@@ -49,6 +51,18 @@ void install_model_properties(GObjectClass *klass, ModelPropertyIds ids, const c
 static std::string string_or(const GValue *value, const char *fallback) {
   const gchar *s = g_value_get_string(value);
   return s ? s : fallback;
+}
+
+// "CPU", "Cuda:1", "gpu", "GPU:0": what people type. LibTorch only knows
+// lower-case "cpu" and "cuda[:N]"; anything else is left for the start to
+// refuse by name.
+static std::string normalized_device(const std::string &device) {
+  gchar *lower = g_ascii_strdown(device.c_str(), -1);
+  std::string d = lower;
+  g_free(lower);
+  if (d.empty()) return "cpu";
+  if (d == "gpu" || d.rfind("gpu:", 0) == 0) d = "cuda" + d.substr(3);
+  return d;
 }
 
 bool set_model_property(GstElement *element, ModelSettings &settings, ModelPropertyIds ids,
@@ -66,7 +80,7 @@ bool set_model_property(GstElement *element, ModelSettings &settings, ModelPrope
   else if (id == ids.threads)
     settings.threads = g_value_get_int(value);
   else if (id == ids.device)
-    settings.device = string_or(value, "cpu");
+    settings.device = normalized_device(string_or(value, "cpu"));
   else if (id == ids.precision)
     settings.precision = static_cast<clip::Precision>(g_value_get_enum(value));
   else
@@ -89,13 +103,20 @@ bool get_model_property(const ModelSettings &settings, ModelPropertyIds ids, gui
   return true;
 }
 
-std::shared_ptr<ClipRuntime> acquire_model(GstElement *element, const ModelSettings &settings) {
+std::shared_ptr<ClipRuntime> acquire_model(GstElement *element, const ModelSettings &settings,
+                                           GstDebugCategory *category) {
   try {
     auto runtime = acquire_clip_runtime(settings.model,
                                         {settings.threads, settings.device, settings.precision});
-    GST_INFO_OBJECT(element, "model %s: embed dim %d, %d image-tower layers, precision %s",
-                    runtime->weights_path().c_str(), runtime->embed_dim(), runtime->layers(),
-                    clip::precision_name(runtime->precision()));
+    // Threads and precision are the first loader's when the model is shared.
+    GST_CAT_INFO_OBJECT(category, element,
+                        "model '%s': file %s, device %s, precision %s (asked %s), threads %d%s, "
+                        "embed dim %d, %d image-tower layers",
+                        settings.model.c_str(), runtime->weights_path().c_str(),
+                        settings.device.c_str(), clip::precision_name(runtime->precision()),
+                        clip::precision_name(settings.precision), settings.threads,
+                        settings.threads == 0 ? " (the cores other processes leave idle)" : "",
+                        runtime->embed_dim(), runtime->layers());
     const std::string note = runtime->claim_precision_note();
     if (!note.empty())
       GST_ELEMENT_WARNING(element, RESOURCE, SETTINGS, ("%s", note.c_str()),

@@ -39,10 +39,13 @@ bool set_model_property(GstElement *element, ModelSettings &settings, ModelPrope
 bool get_model_property(const ModelSettings &settings, ModelPropertyIds ids, guint id,
                         GValue *value);
 
-// Loads (or shares) the model; on failure posts an error naming the model
-// and the problem on `element`'s bus and returns null. When the precision
-// will be slow on this machine, the first element to load the model posts
-// a warning saying why (once per loaded model).
-std::shared_ptr<ClipRuntime> acquire_model(GstElement *element, const ModelSettings &settings);
+// Loads (or shares) the model and logs at INFO in `category` (the
+// element's) the model file, device, precision and threads; on failure
+// posts an error naming the model and the problem on `element`'s bus and
+// returns null. When the precision will be slow on this machine, the first
+// element to load the model posts a warning saying why (once per loaded
+// model).
+std::shared_ptr<ClipRuntime> acquire_model(GstElement *element, const ModelSettings &settings,
+                                           GstDebugCategory *category);
 
 }  // namespace refseg::gst

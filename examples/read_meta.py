@@ -69,7 +69,8 @@ def main():
     parser.add_argument("--model", default="refseg-tiny")
     parser.add_argument("--text", default="the red circle")
     parser.add_argument("--frames", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=1)
+    # Seed 4 is the README demo's world: it has a red circle to find.
+    parser.add_argument("--seed", type=int, default=4)
     parser.add_argument("--save-mask", help="write the last selected mask as a PGM file")
     args = parser.parse_args()
 

@@ -10,7 +10,6 @@
 #include <gst/gst.h>
 
 #include <cstdio>
-#include <cstring>
 #include <string>
 
 namespace {
@@ -22,14 +21,14 @@ struct App {
   bool failed = false;
 };
 
-void print_selection(const GstStructure *s) {
+// One expression's entry of a refseg-selections message.
+void print_selection(const GstStructure *s, guint64 ts) {
   const gchar *expression = gst_structure_get_string(s, "expression");
   const gchar *reason = gst_structure_get_string(s, "reason");
   gint index = -1, track = -1;
   gfloat score = 0.f;
-  guint64 ts = GST_CLOCK_TIME_NONE;
   gst_structure_get_int(s, "index", &index);
-  gst_structure_get(s, "score", G_TYPE_FLOAT, &score, "timestamp", G_TYPE_UINT64, &ts, NULL);
+  gst_structure_get(s, "score", G_TYPE_FLOAT, &score, NULL);
   // The tracker (inside refsegbin) names the object by a track id that
   // stays the same across frames; the proposal index is only this frame's.
   if (index >= 0 && gst_structure_get_int(s, "track-id", &track))
@@ -43,12 +42,22 @@ void print_selection(const GstStructure *s) {
             reason ? reason : "no selection");
 }
 
+// A frame's message: its time, then one entry per expression.
+void print_selections(const GstStructure *s) {
+  guint64 ts = GST_CLOCK_TIME_NONE;
+  gst_structure_get_uint64(s, "timestamp", &ts);
+  const GValue *list = gst_structure_get_value(s, "selections");
+  if (!list || !GST_VALUE_HOLDS_ARRAY(list)) return;
+  for (guint i = 0; i < gst_value_array_get_size(list); i++)
+    print_selection(gst_value_get_structure(gst_value_array_get_value(list, i)), ts);
+}
+
 gboolean on_bus_message(GstBus *, GstMessage *message, gpointer data) {
   App *app = static_cast<App *>(data);
   switch (GST_MESSAGE_TYPE(message)) {
     case GST_MESSAGE_ELEMENT: {
       const GstStructure *s = gst_message_get_structure(message);
-      if (s && gst_structure_has_name(s, "refseg-selection")) print_selection(s);
+      if (s && gst_structure_has_name(s, "refseg-selections")) print_selections(s);
       break;
     }
     case GST_MESSAGE_ERROR: {
@@ -90,24 +99,44 @@ gboolean on_stdin(GIOChannel *channel, GIOCondition, gpointer data) {
 }  // namespace
 
 int main(int argc, char **argv) {
-  gst_init(&argc, &argv);
-  std::string model = "refseg-tiny",
-              source = "refsegworldsrc num-buffers=300 ! video/x-raw,framerate=10/1",
-              sink = "autovideosink", text;
-  for (int i = 1; i < argc; i++) {
-    if (!std::strcmp(argv[i], "--model") && i + 1 < argc)
-      model = argv[++i];
-    else if (!std::strcmp(argv[i], "--source") && i + 1 < argc)
-      source = argv[++i];
-    else if (!std::strcmp(argv[i], "--sink") && i + 1 < argc)
-      sink = argv[++i];
-    else if (!std::strcmp(argv[i], "--help")) {
-      g_print(
-          "usage: refseg_app [--model NAME] [--source DESC] [--sink DESC] [TEXT]\n"
-          "Reads new expressions from stdin, one per line, while the video plays.\n");
-      return 0;
-    } else
-      text = argv[i];
+  // GOption with GStreamer's own group: --help lists every option,
+  // --gst-debug and friends work, and gst_init happens in the parse.
+  gchar *model_arg = nullptr, *source_arg = nullptr, *sink_arg = nullptr, **texts = nullptr;
+  const GOptionEntry entries[] = {
+      {"model", 0, 0, G_OPTION_ARG_FILENAME, &model_arg,
+       "CLIP model name or path (default refseg-tiny)", "NAME"},
+      {"source", 0, 0, G_OPTION_ARG_STRING, &source_arg,
+       "gst-launch description of the video source (default: the synthetic world)", "DESC"},
+      {"sink", 0, 0, G_OPTION_ARG_STRING, &sink_arg, "Video sink (default autovideosink)", "DESC"},
+      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &texts, nullptr, "[TEXT]"},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  GOptionContext *context = g_option_context_new("[TEXT] - referring segmentation of a video");
+  g_option_context_set_summary(context,
+                               "Reads new expressions from stdin, one per line, while the "
+                               "video plays, and prints each frame's selections.");
+  g_option_context_add_main_entries(context, entries, nullptr);
+  g_option_context_add_group(context, gst_init_get_option_group());
+  GError *parse_error = nullptr;
+  if (!g_option_context_parse(context, &argc, &argv, &parse_error)) {
+    g_printerr("refseg_app: %s (see --help)\n", parse_error->message);
+    g_clear_error(&parse_error);
+    g_option_context_free(context);
+    return 2;
+  }
+  g_option_context_free(context);
+  const std::string model = model_arg ? model_arg : "refseg-tiny";
+  const std::string source =
+      source_arg ? source_arg : "refsegworldsrc num-buffers=300 ! video/x-raw,framerate=10/1";
+  const std::string sink = sink_arg ? sink_arg : "autovideosink";
+  const std::string text = texts && texts[0] ? texts[0] : "";
+  const bool extra = texts && texts[0] && texts[1];
+  g_free(model_arg);
+  g_free(source_arg);
+  g_free(sink_arg);
+  g_strfreev(texts);
+  if (extra) {
+    g_printerr("refseg_app: one TEXT at most (quote an expression of several words)\n");
+    return 2;
   }
 
   App app;

@@ -154,17 +154,22 @@ Figures measure(const Input &input, refseg::PhraseResolver &resolver) {
 int main(int argc, char **argv) {
   int budget_ms = 1000, random_n = 0;
   unsigned seed = 1;
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--budget") && i + 1 < argc) {
-      budget_ms = std::atoi(argv[++i]);
-    } else if (!std::strcmp(argv[i], "--random") && i + 1 < argc) {
-      random_n = std::atoi(argv[++i]);
-    } else if (!std::strcmp(argv[i], "--seed") && i + 1 < argc) {
-      seed = static_cast<unsigned>(std::strtoul(argv[++i], nullptr, 10));
-    } else {
-      std::fprintf(stderr, "usage: bench_phrases [--budget MS] [--random N] [--seed S]\n");
-      return 2;
+  try {
+    for (int i = 1; i < argc; ++i) {
+      if (!std::strcmp(argv[i], "--budget") && i + 1 < argc) {
+        budget_ms = refseg::bench::parse_count(argv[++i], "--budget", 0);
+      } else if (!std::strcmp(argv[i], "--random") && i + 1 < argc) {
+        random_n = refseg::bench::parse_count(argv[++i], "--random", 0);
+      } else if (!std::strcmp(argv[i], "--seed") && i + 1 < argc) {
+        seed = static_cast<unsigned>(refseg::bench::parse_count(argv[++i], "--seed", 0));
+      } else {
+        std::fprintf(stderr, "usage: bench_phrases [--budget MS] [--random N] [--seed S]\n");
+        return 2;
+      }
     }
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "bench_phrases: %s\n", e.what());
+    return 2;
   }
   refseg::bench::print_environment(stdout);
   refseg::PhraseResolverOptions options;

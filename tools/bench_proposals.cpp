@@ -27,6 +27,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/core/utility.hpp>
 
+#include <stdexcept>
+
 #include "bench_report.h"
 #include "proposals/grouping_generator.h"
 #include "proposals/proposal_filter.h"
@@ -168,14 +170,28 @@ double bench_element(int width, int height, int frames) {
 int main(int argc, char **argv) {
   int runs = 15, strategies = 2, scenes = 80, processing_size = -1, threads = -1;
   std::vector<cv::Size> sizes = {{640, 480}, {1280, 720}, {1920, 1080}, {3840, 2160}};
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--runs")) runs = std::max(1, std::atoi(argv[i + 1]));
-    if (!std::strcmp(argv[i], "--strategies"))
-      strategies = std::clamp(std::atoi(argv[i + 1]), 1, 2);
-    if (!std::strcmp(argv[i], "--scenes")) scenes = std::max(0, std::atoi(argv[i + 1]));
-    if (!std::strcmp(argv[i], "--sizes")) sizes = parse_sizes(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--processing-size")) processing_size = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--threads")) threads = std::max(1, std::atoi(argv[i + 1]));
+  try {
+    using refseg::bench::parse_count;
+    for (int i = 1; i < argc; i += 2) {
+      const char *value = i + 1 < argc ? argv[i + 1] : "";
+      if (!std::strcmp(argv[i], "--runs"))
+        runs = parse_count(value, "--runs", 1);
+      else if (!std::strcmp(argv[i], "--strategies"))
+        strategies = std::min(parse_count(value, "--strategies", 1), 2);
+      else if (!std::strcmp(argv[i], "--scenes"))
+        scenes = parse_count(value, "--scenes", 0);
+      else if (!std::strcmp(argv[i], "--sizes"))
+        sizes = parse_sizes(value);
+      else if (!std::strcmp(argv[i], "--processing-size"))
+        processing_size = parse_count(value, "--processing-size", 16);
+      else if (!std::strcmp(argv[i], "--threads"))
+        threads = parse_count(value, "--threads", 1);
+      else
+        throw std::invalid_argument(std::string("unknown argument '") + argv[i] + "'");
+    }
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "bench_proposals: %s\n", e.what());
+    return 2;
   }
 #ifdef REFSEG_BENCH_GST
   gst_init(&argc, &argv);

@@ -165,7 +165,12 @@ int main(int argc, char **argv) {
     if (!std::strcmp(argv[i], "--vocab") && has_value) {
       vocab = argv[++i];
     } else if (!std::strcmp(argv[i], "--threads") && has_value) {
-      threads = std::atoi(argv[++i]);
+      try {
+        threads = refseg::bench::parse_count(argv[++i], "--threads", 0);
+      } catch (const std::exception &e) {
+        std::fprintf(stderr, "bench_selector: %s\n", e.what());
+        return 2;
+      }
     } else {
       std::fprintf(stderr, "usage: %s [--vocab PATH] [--threads N]\n", argv[0]);
       return 2;

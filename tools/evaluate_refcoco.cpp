@@ -162,7 +162,10 @@ int main(int argc, char **argv) {
 
   try {
     const auto result = refseg::refcoco::evaluate_refcoco(o, progress_bar);
-    const std::string json = refseg::refcoco::refcoco_json(o, result).dump(2);
+    // Invalid UTF-8 (a sentence as the annotations wrote it) becomes U+FFFD
+    // rather than an exception after the whole evaluation.
+    const std::string json = refseg::refcoco::refcoco_json(o, result).dump(
+        2, ' ', false, nlohmann::json::error_handler_t::replace);
     std::cout << json << "\n";
     if (!json_path.empty()) {
       std::ofstream file(json_path);

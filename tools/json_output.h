@@ -1,64 +1,29 @@
-// JSON pieces the command-line tools write: strings (escaped, always valid
-// UTF-8) and float arrays that read back as the same float32 values.
+// The JSON the command-line tools write: nlohmann-json documents, keys in
+// the order they are set, numbers as float32 (a feature written is the
+// float32 the program computed: nlohmann writes the shortest text that
+// reads back as the same float32), NaN and infinity as null, and text that
+// is not UTF-8 repaired (each invalid byte becomes U+FFFD), so any parser
+// accepts the output.
 #pragma once
 
-#include <cmath>
-#include <cstdio>
-#include <limits>
-#include <ostream>
-#include <sstream>
+#include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
-#include <type_traits>
-
-#include "tokenizer/unicode_props.h"
+#include <vector>
 
 namespace refseg::tools {
 
-// A JSON string literal. Bytes that are not UTF-8 become U+FFFD (as the
-// tokenizer reads them), so any parser accepts the output.
-inline std::string json_string(const std::string &text) {
-  const std::string utf8 = unicode::encode_utf8(unicode::decode_utf8(text));
-  std::string out = "\"";
-  for (unsigned char c : utf8) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c == 0x7F) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + '"';
-}
+using Json = nlohmann::basic_json<nlohmann::ordered_map, std::vector, std::string, bool,
+                                  std::int64_t, std::uint64_t, float>;
 
-// A float written with 9 significant digits (max_digits10): parsing the
-// text gives back the same float32, so features can be compared exactly.
-// JSON has no NaN or infinity: those are written as null.
-inline void write_float(std::ostream &out, float value) {
-  if (!std::isfinite(value)) {
-    out << "null";
-    return;
-  }
-  std::ostringstream s;
-  s.precision(std::numeric_limits<float>::max_digits10);
-  s << value;
-  out << s.str();
+// One line, or `indent` spaces per level when >= 0.
+inline std::string dump_json(const Json &document, int indent = -1) {
+  return document.dump(indent, ' ', false, Json::error_handler_t::replace);
 }
 
 template <typename T>
-void write_array(std::ostream &out, const T *values, std::size_t n) {
-  out << '[';
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i) out << ',';
-    if constexpr (std::is_floating_point_v<T>)
-      write_float(out, static_cast<float>(values[i]));
-    else
-      out << values[i];
-  }
-  out << ']';
+Json json_array(const T *values, std::size_t n) {
+  return Json(std::vector<T>(values, values + n));
 }
 
 }  // namespace refseg::tools

@@ -3,7 +3,8 @@
 // Proposals come from mask PNGs (--mask, repeatable) or from the grouping
 // generator refsegproposals uses. Each proposal's global- and local-context
 // CLIP features are written; with --text (repeatable) also every proposal's
-// score and the selection, and with --out-mask the chosen mask as a PNG.
+// score and the selection, with --out-mask the chosen mask as a PNG, and
+// with --draw the image with the selections drawn as refsegoverlay draws.
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -12,47 +13,38 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "json_output.h"
 #include "language/noun_phrase.h"
 #include "proposals/grouping_generator.h"
+#include "proposals/proposal_overlay.h"
 #include "runtime/clip_runtime.h"
 #include "selection/selection.h"
+#include "tool_options.h"
 
 namespace {
 
-const char *kUsage =
-    "usage: refseg_image --model NAME|PATH --image IMAGE [options]\n"
-    "\n"
-    "  --model M            CLIP model: a name in the models directories (ViT-B/32,\n"
-    "                       refseg-tiny) or a path to an OpenAI .pt archive\n"
-    "  --image F            the image (any format OpenCV reads)\n"
-    "  --mask F             a proposal as a mask image of the same size (non-zero = inside);\n"
-    "                       repeatable; without it the grouping generator proposes masks\n"
-    "  --max-proposals N    grouping generator: at most N proposals (default 20)\n"
-    "  --text T             a referring expression; repeatable\n"
-    "  --global-weight A    a in v = a f_global + (1-a) f_local (default 0.95)\n"
-    "  --sentence-weight B  b in t = b t_sentence + (1-b) t_phrase (default 0.5)\n"
-    "  --masked-layers K    image-tower blocks masked for the global feature (default 3)\n"
-    "  --threads N          LibTorch threads (default: every core)\n"
-    "  --precision P        fp32 (default, the method exactly), bf16, int8 or auto\n"
-    "                       (docs/accuracy.md gives each mode's accuracy cost)\n"
-    "  --json F             write the JSON to F instead of stdout\n"
-    "  --out-mask F         write the chosen mask of the first text to F (PNG, 0/255); the\n"
-    "                       i-th further text's goes to F with -i before the extension\n"
+constexpr const char *kTool = "refseg_image";
+
+const char *kDescription =
+    "Proposals come from --mask images or from the grouping generator refsegproposals\n"
+    "uses. Each proposal's global- and local-context CLIP features are written; with\n"
+    "--text also every proposal's score and the selection.\n"
     "\n"
     "JSON: {image, width, height, model, masked_layers, proposals: [{index, box: [x,y,w,h],\n"
     "score, area, global: [D floats], local: [D floats]}], selections: [{text, phrase,\n"
     "index (-1: none), score, scores: [one per proposal], sentence_feature, phrase_feature,\n"
     "text_feature: [D floats] (t_sentence, t_phrase and t = b t_sentence + (1-b) t_phrase)}]}.\n"
-    "Features are unnormalized; floats have 9 significant digits (they read back as the\n"
-    "same float32). refseg_text shows the phrase and token ids without a model.\n";
+    "Features are unnormalized; each float is the shortest text that reads back as the\n"
+    "same float32. Text that is not UTF-8 is written with U+FFFD for each invalid byte.\n"
+    "refseg_text shows the phrase and token ids without a model.\n"
+    "\n"
+    "Exit status: 0 done, 1 the work failed (a file, the model), 2 bad arguments.\n";
 
 struct Options {
-  std::string model, image, json, out_mask;
+  std::string model, image, json, out_mask, draw;
   std::vector<std::string> masks, texts;
   int max_proposals = 20, masked_layers = 3, threads = 0;
   refseg::clip::Precision precision = refseg::clip::Precision::kFp32;
@@ -60,71 +52,101 @@ struct Options {
 };
 
 [[noreturn]] void fail(const std::string &message) {
-  std::fprintf(stderr, "refseg_image: %s\n", message.c_str());
-  std::exit(1);
+  refseg::tools::exit_with(kTool, message, refseg::tools::kFailure);
 }
 
-// Numbers as a whole argument; "--threads four" or "--global-weight 0.9x"
-// is refused instead of read as 0.
-int whole_number(const std::string &option, const std::string &value) {
-  char *end = nullptr;
-  const long n = std::strtol(value.c_str(), &end, 10);
-  if (value.empty() || *end != '\0' || n < 0 || n > 1000000)
-    fail(option + " needs a whole number, got '" + value + "'");
-  return static_cast<int>(n);
-}
-
-float real_number(const std::string &option, const std::string &value) {
-  char *end = nullptr;
-  const float x = std::strtof(value.c_str(), &end);
-  if (value.empty() || *end != '\0' || !(x >= 0.f && x <= 1.f))
-    fail(option + " needs a number from 0 to 1, got '" + value + "'");
-  return x;
+// --text keeps its bytes as given (GOption would refuse text that is not
+// valid in the locale's encoding): the JSON repairs them, as the selector
+// does.
+gboolean add_text(const gchar *, const gchar *value, gpointer data, GError **) {
+  static_cast<std::vector<std::string> *>(data)->push_back(value);
+  return TRUE;
 }
 
 Options parse(int argc, char **argv) {
   Options o;
-  for (int i = 1; i < argc; i++) {
-    const std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) fail(arg + " needs a value (see --help)");
-      return argv[++i];
-    };
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kUsage, stdout);
-      std::exit(0);
-    } else if (arg == "--model")
-      o.model = value();
-    else if (arg == "--image")
-      o.image = value();
-    else if (arg == "--mask")
-      o.masks.push_back(value());
-    else if (arg == "--text")
-      o.texts.push_back(value());
-    else if (arg == "--json")
-      o.json = value();
-    else if (arg == "--out-mask")
-      o.out_mask = value();
-    else if (arg == "--max-proposals")
-      o.max_proposals = whole_number(arg, value());
-    else if (arg == "--masked-layers")
-      o.masked_layers = whole_number(arg, value());
-    else if (arg == "--threads")
-      o.threads = whole_number(arg, value());
-    else if (arg == "--precision") {
-      try {
-        o.precision = refseg::clip::parse_precision(value());
-      } catch (const std::exception &e) {
-        fail(e.what());
-      }
-    } else if (arg == "--global-weight")
-      o.weights.global = real_number(arg, value());
-    else if (arg == "--sentence-weight")
-      o.weights.sentence = real_number(arg, value());
-    else
-      fail("unknown argument " + arg + " (see --help)");
+  gchar *model = nullptr, *image = nullptr, *json = nullptr, *out_mask = nullptr, *draw = nullptr,
+        *precision = nullptr;
+  gchar **masks = nullptr;
+  gint max_proposals = o.max_proposals, masked_layers = o.masked_layers, threads = 0;
+  gdouble global_weight = o.weights.global, sentence_weight = o.weights.sentence;
+  const GOptionEntry entries[] = {
+      {"model", 0, 0, G_OPTION_ARG_FILENAME, &model,
+       "CLIP model: a name in the models directories (ViT-B/32, refseg-tiny) or a path to an "
+       "OpenAI .pt archive (required)",
+       "M"},
+      {"image", 0, 0, G_OPTION_ARG_FILENAME, &image,
+       "The image, any format OpenCV reads (required)", "F"},
+      {"mask", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &masks,
+       "A proposal as a mask image of the image's size (non-zero = inside); repeatable; "
+       "without it the grouping generator proposes masks",
+       "F"},
+      {"max-proposals", 0, 0, G_OPTION_ARG_INT, &max_proposals,
+       "Grouping generator: at most N proposals, 0-1000 (default 20)", "N"},
+      {"text", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
+       reinterpret_cast<gpointer>(add_text), "A referring expression; repeatable", "T"},
+      {"global-weight", 0, 0, G_OPTION_ARG_DOUBLE, &global_weight,
+       "How much a proposal's view of the whole image counts against its crop, 0-1: a in "
+       "v = a f_global + (1-a) f_local (default 0.95)",
+       "A"},
+      {"sentence-weight", 0, 0, G_OPTION_ARG_DOUBLE, &sentence_weight,
+       "How much the whole expression counts against its noun phrase, 0-1: b in "
+       "t = b t_sentence + (1-b) t_phrase (default 0.5)",
+       "B"},
+      {"masked-layers", 0, 0, G_OPTION_ARG_INT, &masked_layers,
+       "Image-tower blocks masked for the global feature, 0-64 (default 3)", "K"},
+      {"threads", 0, 0, G_OPTION_ARG_INT, &threads,
+       "LibTorch threads, 0-1024 (default 0: every core)", "N"},
+      {"precision", 0, 0, G_OPTION_ARG_STRING, &precision,
+       "fp32 (default, the method exactly), bf16, int8 or auto (docs/accuracy.md gives each "
+       "mode's accuracy cost)",
+       "P"},
+      {"json", 0, 0, G_OPTION_ARG_FILENAME, &json, "Write the JSON to F instead of stdout", "F"},
+      {"out-mask", 0, 0, G_OPTION_ARG_FILENAME, &out_mask,
+       "Write the chosen mask of the first text to F (PNG, 0/255); the i-th further text's "
+       "goes to F with -i before the extension",
+       "F"},
+      {"draw", 0, 0, G_OPTION_ARG_FILENAME, &draw,
+       "Write the image with the selections drawn as refsegoverlay draws them (each text's "
+       "mask tinted, outlined and labelled with the text and score), or the proposals when "
+       "there is no --text, to F (any format OpenCV writes, e.g. out.png)",
+       "F"},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  refseg::tools::parse_options(kTool, "- referring segmentation of one image, as JSON",
+                               "--model and --image are required.", kDescription, entries, &o.texts,
+                               &argc, &argv);
+  auto take = [](gchar *s) {
+    std::string out = s ? s : "";
+    g_free(s);
+    return out;
+  };
+  o.model = take(model);
+  o.image = take(image);
+  o.json = take(json);
+  o.out_mask = take(out_mask);
+  o.draw = take(draw);
+  o.masks = refseg::tools::take_strings(masks);
+  using refseg::tools::int_in_range;
+  using refseg::tools::real_in_range;
+  o.max_proposals = int_in_range(kTool, "--max-proposals", max_proposals, 0, 1000);
+  o.masked_layers = int_in_range(kTool, "--masked-layers", masked_layers, 0, 64);
+  o.threads = int_in_range(kTool, "--threads", threads, 0, 1024);
+  o.weights.global =
+      static_cast<float>(real_in_range(kTool, "--global-weight", global_weight, 0, 1));
+  o.weights.sentence =
+      static_cast<float>(real_in_range(kTool, "--sentence-weight", sentence_weight, 0, 1));
+  if (precision) {
+    const std::string p = take(precision);
+    try {
+      o.precision = refseg::clip::parse_precision(p);
+    } catch (const std::exception &e) {
+      refseg::tools::usage_error(kTool, std::string("--precision: ") + e.what());
+    }
   }
-  if (o.model.empty() || o.image.empty()) fail("--model and --image are required (see --help)");
+  if (argc > 1)
+    refseg::tools::usage_error(kTool, std::string("unexpected argument '") + argv[1] + "'");
+  if (o.model.empty() || o.image.empty())
+    refseg::tools::usage_error(kTool, "--model and --image are required");
   return o;
 }
 
@@ -146,14 +168,6 @@ refseg::RegionMask mask_from_png(const std::string &path, const cv::Size &size) 
   return region;
 }
 
-std::string quoted(const std::string &s) {
-  return refseg::tools::json_string(s);
-}
-
-void floats(std::ostream &out, const float *v, size_t n) {
-  refseg::tools::write_array(out, v, n);
-}
-
 std::string numbered(const std::string &path, size_t i) {
   if (i == 0) return path;
   const size_t dot = path.rfind('.');
@@ -167,6 +181,42 @@ void write_mask(const std::string &path, const refseg::RegionMask &region, const
     std::memcpy(full.ptr<uint8_t>(region.box.y + y) + region.box.x,
                 region.pixels.data() + static_cast<size_t>(y) * region.box.width, region.box.width);
   if (!cv::imwrite(path, full)) fail("cannot write " + path);
+}
+
+// The label refsegoverlay writes: the expression and its score. The text
+// is drawn byte by byte: bytes that are not UTF-8 become '?'.
+std::string selection_label(const std::string &text, float score) {
+  gchar *valid = g_utf8_make_valid(text.c_str(), -1);
+  char number[32];
+  std::snprintf(number, sizeof number, " (%.1f)", score);
+  std::string label = std::string(valid) + number;
+  g_free(valid);
+  return label;
+}
+
+// The image as refsegoverlay's default (auto) mode draws it: the
+// selections when there are texts, the proposals otherwise.
+void draw(const std::string &path, const cv::Mat &bgr,
+          const std::vector<refseg::RegionMask> &proposals,
+          const std::vector<refseg::LabelledMask> &selected, bool no_texts) {
+  cv::Mat canvas = bgr.clone();
+  const refseg::MutableImageView out{canvas.data, canvas.cols, canvas.rows,
+                                     static_cast<int>(canvas.step), refseg::PixelLayout::BGR};
+  constexpr double kOpacity = 0.4;  // refsegoverlay's default
+  if (no_texts) {
+    std::vector<refseg::MaskRef> refs;
+    for (const refseg::RegionMask &p : proposals) refs.push_back({p.box, p.pixels.data()});
+    refseg::draw_proposals(out, refs, kOpacity);
+  } else {
+    refseg::draw_labelled_masks(out, selected, kOpacity);
+  }
+  bool written = false;
+  try {
+    written = cv::imwrite(path, canvas);
+  } catch (const cv::Exception &e) {
+    fail("cannot write " + path + ": " + e.what());
+  }
+  if (!written) fail("cannot write " + path);
 }
 
 }  // namespace
@@ -192,22 +242,29 @@ int main(int argc, char **argv) {
     const refseg::EncodedMasks features = clip->encode_masks(view, proposals, o.masked_layers);
     refseg::NounPhraseExtractor phrases;
 
-    std::ostringstream json;
-    json.precision(9);  // float32 round trip (max_digits10)
-    json << "{\"image\":" << quoted(o.image) << ",\"width\":" << bgr.cols
-         << ",\"height\":" << bgr.rows << ",\"model\":" << quoted(o.model)
-         << ",\"masked_layers\":" << o.masked_layers << ",\"proposals\":[";
+    using refseg::tools::Json;
+    using refseg::tools::json_array;
+    Json doc;
+    doc["image"] = o.image;
+    doc["width"] = bgr.cols;
+    doc["height"] = bgr.rows;
+    doc["model"] = o.model;
+    doc["masked_layers"] = o.masked_layers;
+    doc["proposals"] = Json::array();
     for (size_t i = 0; i < proposals.size(); i++) {
       const refseg::Box &b = proposals[i].box;
-      json << (i ? "," : "") << "{\"index\":" << i << ",\"box\":[" << b.x << "," << b.y << ","
-           << b.width << "," << b.height << "],\"score\":" << proposals[i].score
-           << ",\"area\":" << proposals[i].area() << ",\"global\":";
-      floats(json, features.global.data() + i * features.dim, features.dim);
-      json << ",\"local\":";
-      floats(json, features.local.data() + i * features.dim, features.dim);
-      json << '}';
+      Json p;
+      p["index"] = i;
+      p["box"] = {b.x, b.y, b.width, b.height};
+      p["score"] = proposals[i].score;
+      p["area"] = proposals[i].area();
+      p["global"] = json_array(features.global.data() + i * features.dim, features.dim);
+      p["local"] = json_array(features.local.data() + i * features.dim, features.dim);
+      doc["proposals"].push_back(std::move(p));
     }
-    json << "],\"selections\":[";
+    doc["selections"] = Json::array();
+    std::vector<refseg::LabelledMask> drawn;
+    std::vector<std::string> labels;
     for (size_t t = 0; t < o.texts.size(); t++) {
       const std::string phrase = phrases.target_phrase(o.texts[t]);
       const std::vector<float> sentence = clip->encode_text(o.texts[t]);
@@ -219,26 +276,33 @@ int main(int argc, char **argv) {
           refseg::score_proposals(features.global.data(), features.local.data(), features.count,
                                   features.dim, text, o.weights.global);
       const int best = refseg::best_proposal(scores);
-      json << (t ? "," : "") << "{\"text\":" << quoted(o.texts[t])
-           << ",\"phrase\":" << quoted(phrase) << ",\"index\":" << best
-           << ",\"score\":" << (best >= 0 ? scores[best] : 0.f) << ",\"scores\":";
-      floats(json, scores.data(), scores.size());
-      json << ",\"sentence_feature\":";
-      floats(json, sentence.data(), sentence.size());
-      json << ",\"phrase_feature\":";
-      floats(json, phrase_feature.data(), phrase_feature.size());
-      json << ",\"text_feature\":";
-      floats(json, text.data(), text.size());
-      json << '}';
+      Json sel;
+      sel["text"] = o.texts[t];
+      sel["phrase"] = phrase;
+      sel["index"] = best;
+      sel["score"] = best >= 0 ? scores[best] : 0.f;
+      sel["scores"] = scores;
+      sel["sentence_feature"] = sentence;
+      sel["phrase_feature"] = phrase_feature;
+      sel["text_feature"] = text;
+      doc["selections"].push_back(std::move(sel));
       if (!o.out_mask.empty() && best >= 0)
         write_mask(numbered(o.out_mask, t), proposals[best], bgr.size());
+      if (best >= 0) {
+        const refseg::RegionMask &m = proposals[best];
+        drawn.push_back({{m.box, m.pixels.data()},
+                         refseg::palette_colour(static_cast<int>(t)),
+                         selection_label(o.texts[t], scores[best]),
+                         2});
+      }
     }
-    json << "]}\n";
+    if (!o.draw.empty()) draw(o.draw, bgr, proposals, drawn, o.texts.empty());
+    const std::string json = refseg::tools::dump_json(doc) + "\n";
     if (o.json.empty()) {
-      std::cout << json.str();
+      std::cout << json;
     } else {
       std::ofstream file(o.json);
-      file << json.str();
+      file << json;
       if (!file) fail("cannot write " + o.json);
     }
   } catch (const std::exception &e) {

@@ -17,31 +17,29 @@
 #include "tokenizer/bpe_tokenizer.h"
 #include "tokenizer/text_cleaning.h"
 #include "tokenizer/unicode_props.h"
+#include "tool_options.h"
 
 namespace {
 
 constexpr const char *kOpenAiVocabulary = "bpe_simple_vocab_16e6.txt.gz";
 
-const char *kUsage =
-    "usage: refseg_text [options] TEXT...\n"
-    "\n"
+constexpr const char *kTool = "refseg_text";
+
+const char *kDescription =
     "For each referring expression: the text as the tokenizer cleans it (ftfy's fixes,\n"
     "HTML entities, whitespace, lower case), the target noun phrase the selector\n"
     "uses, and the token ids of sentence and phrase ([SOT, ids..., EOT], truncated to\n"
     "the context length as the text tower gets them, padding left out).\n"
     "\n"
-    "  --vocab F     BPE vocabulary (gzip merges). Default: OpenAI's\n"
-    "                bpe_simple_vocab_16e6.txt.gz in the models directories, else\n"
-    "                $REFSEG_CLIP_VOCAB\n"
-    "  --model M     the vocabulary and context length of this CLIP model (a name such\n"
-    "                as refseg-tiny, or a .pt path); reads the archive\n"
-    "  --context N   context length (default 77, OpenAI's; with --model the model's)\n"
-    "  --json        JSON instead of text: {vocabulary, context_length, parser,\n"
-    "                texts: [{text, cleaned, phrase, phrase_cleaned, sentence_ids,\n"
-    "                phrase_ids, sentence_truncated}]}\n"
+    "JSON (--json): {vocabulary, context_length, parser, texts: [{text, cleaned, phrase,\n"
+    "phrase_cleaned, sentence_ids, phrase_ids, sentence_truncated}]}. Text that is not\n"
+    "UTF-8 is written with U+FFFD for each invalid byte, as the tokenizer reads it.\n"
     "\n"
     "The phrase is a span of the text as written; when it is empty (blank text) the\n"
-    "selector encodes the whole text, and phrase_ids are those of the whole text.\n";
+    "selector encodes the whole text, and phrase_ids are those of the whole text.\n"
+    "A text starting with '-' goes after --.\n"
+    "\n"
+    "Exit status: 0 done, 1 the work failed (a file, the model), 2 bad arguments.\n";
 
 struct Options {
   std::string vocab, model;
@@ -51,48 +49,45 @@ struct Options {
 };
 
 [[noreturn]] void fail(const std::string &message) {
-  std::fprintf(stderr, "refseg_text: %s\n", message.c_str());
-  std::exit(1);
-}
-
-int parse_context(const std::string &value) {
-  char *end = nullptr;
-  const long n = std::strtol(value.c_str(), &end, 10);
-  if (value.empty() || *end != '\0' || n < 2 || n > 100000)
-    fail("--context needs a whole number from 2 (SOT and EOT) up, got '" + value + "'");
-  return static_cast<int>(n);
+  refseg::tools::exit_with(kTool, message, refseg::tools::kFailure);
 }
 
 Options parse(int argc, char **argv) {
   Options o;
-  bool options_done = false;
-  for (int i = 1; i < argc; i++) {
-    const std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) fail(arg + " needs a value (see --help)");
-      return argv[++i];
-    };
-    if (options_done || arg.empty() || arg[0] != '-') {
-      o.texts.push_back(arg);
-    } else if (arg == "--") {
-      options_done = true;  // what follows is text, even "-left"
-    } else if (arg == "--help" || arg == "-h") {
-      std::fputs(kUsage, stdout);
-      std::exit(0);
-    } else if (arg == "--vocab") {
-      o.vocab = value();
-    } else if (arg == "--model") {
-      o.model = value();
-    } else if (arg == "--context") {
-      o.context = parse_context(value());
-    } else if (arg == "--json") {
-      o.json = true;
-    } else {
-      fail("unknown argument " + arg + " (see --help; a text starting with '-' goes after --)");
-    }
-  }
-  if (o.texts.empty()) fail("no text given (see --help)");
-  if (!o.vocab.empty() && !o.model.empty()) fail("give --vocab or --model, not both");
+  gchar *vocab = nullptr, *model = nullptr;
+  gint context = G_MININT;  // not given
+  gboolean json = FALSE;
+  gchar **texts = nullptr;  // as given, bytes and all (no locale conversion)
+  const GOptionEntry entries[] = {
+      {"vocab", 0, 0, G_OPTION_ARG_FILENAME, &vocab,
+       "BPE vocabulary (gzip merges). Default: OpenAI's bpe_simple_vocab_16e6.txt.gz in the "
+       "models directories, else $REFSEG_CLIP_VOCAB",
+       "F"},
+      {"model", 0, 0, G_OPTION_ARG_FILENAME, &model,
+       "The vocabulary and context length of this CLIP model (a name such as refseg-tiny, or a "
+       ".pt path); reads the archive",
+       "M"},
+      {"context", 0, 0, G_OPTION_ARG_INT, &context,
+       "Context length, 2 (SOT and EOT) to 100000 (default 77, OpenAI's; with --model the "
+       "model's)",
+       "N"},
+      {"json", 0, 0, G_OPTION_ARG_NONE, &json, "JSON instead of text (below)", nullptr},
+      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &texts, nullptr, "TEXT..."},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  refseg::tools::parse_options(kTool, "TEXT... - what the selector does with an expression",
+                               "No image or model weights are involved.", kDescription, entries,
+                               nullptr, &argc, &argv);
+  o.vocab = vocab ? vocab : "";
+  o.model = model ? model : "";
+  g_free(vocab);
+  g_free(model);
+  o.json = json;
+  o.texts = refseg::tools::take_strings(texts);
+  if (context != G_MININT)
+    o.context = refseg::tools::int_in_range(kTool, "--context", context, 2, 100000);
+  if (o.texts.empty()) refseg::tools::usage_error(kTool, "no text given");
+  if (!o.vocab.empty() && !o.model.empty())
+    refseg::tools::usage_error(kTool, "give --vocab or --model, not both");
   return o;
 }
 
@@ -111,7 +106,7 @@ std::string default_vocabulary() {
   }
   if (const char *env = std::getenv("REFSEG_CLIP_VOCAB"); env && *env) return env;
   fail(std::string("no BPE vocabulary: ") + kOpenAiVocabulary + " is in none of" + searched +
-       "\nand $REFSEG_CLIP_VOCAB is not set (scripts/download-models.sh fetches it; or give "
+       "\nand $REFSEG_CLIP_VOCAB is not set (gst-refseg-download fetches it; or give "
        "--vocab F or --model M)");
 }
 
@@ -150,11 +145,11 @@ int main(int argc, char **argv) {
     const refseg::NounPhraseExtractor phrases;
 
     std::ostringstream out;
-    using refseg::tools::json_string;
-    if (o.json)
-      out << "{\"vocabulary\":" << json_string(vocab) << ",\"context_length\":" << context
-          << ",\"parser\":" << json_string(phrases.has_parser() ? "link-grammar" : "heuristic")
-          << ",\"texts\":[";
+    refseg::tools::Json doc;
+    doc["vocabulary"] = vocab;
+    doc["context_length"] = context;
+    doc["parser"] = phrases.has_parser() ? "link-grammar" : "heuristic";
+    doc["texts"] = refseg::tools::Json::array();
     for (std::size_t t = 0; t < o.texts.size(); ++t) {
       const std::string &text = o.texts[t];
       const std::string phrase = phrases.target_phrase(text);
@@ -163,15 +158,15 @@ int main(int argc, char **argv) {
       const std::vector<int64_t> sentence_ids = token_ids(tok, text, context, &truncated);
       const std::vector<int64_t> phrase_ids = token_ids(tok, encoded_phrase, context, nullptr);
       if (o.json) {
-        out << (t ? "," : "") << "{\"text\":" << json_string(text)
-            << ",\"cleaned\":" << json_string(cleaned(text))
-            << ",\"phrase\":" << json_string(phrase)
-            << ",\"phrase_cleaned\":" << json_string(cleaned(encoded_phrase))
-            << ",\"sentence_ids\":";
-        refseg::tools::write_array(out, sentence_ids.data(), sentence_ids.size());
-        out << ",\"phrase_ids\":";
-        refseg::tools::write_array(out, phrase_ids.data(), phrase_ids.size());
-        out << ",\"sentence_truncated\":" << (truncated ? "true" : "false") << '}';
+        refseg::tools::Json entry;
+        entry["text"] = text;
+        entry["cleaned"] = cleaned(text);
+        entry["phrase"] = phrase;
+        entry["phrase_cleaned"] = cleaned(encoded_phrase);
+        entry["sentence_ids"] = sentence_ids;
+        entry["phrase_ids"] = phrase_ids;
+        entry["sentence_truncated"] = truncated;
+        doc["texts"].push_back(std::move(entry));
       } else {
         if (t) out << '\n';
         out << "text:         " << text << "\ncleaned:      " << cleaned(text)
@@ -183,8 +178,8 @@ int main(int argc, char **argv) {
         out << '\n';
       }
     }
-    if (o.json) out << "]}";
-    std::cout << out.str() << (o.json ? "\n" : "");
+    if (o.json) out << refseg::tools::dump_json(doc) << '\n';
+    std::cout << out.str();
   } catch (const std::exception &e) {
     fail(e.what());
   }

@@ -26,6 +26,8 @@
 #include <thread>
 #include <vector>
 
+#include "tool_options.h"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -102,32 +104,42 @@ double seconds_since(Clock::time_point t0) {
 }  // namespace
 
 int main(int argc, char **argv) {
-  gst_init(&argc, &argv);
-  int cycles = 50, storm_rate = 1000;
-  double storm_seconds = 10;
-  long frames = 2000;
+  constexpr const char *kTool = "soak_refseg";
+  gint cycles = 50, storm_rate = 1000;
+  gdouble storm_seconds = 10;
+  gint64 frames = 2000;
+  gchar *model_arg = nullptr, *size_arg = nullptr;
+  const GOptionEntry entries[] = {
+      {"cycles", 0, 0, G_OPTION_ARG_INT, &cycles, "NULL-PLAYING-NULL cycles, 0-100000 (default 50)",
+       "N"},
+      {"storm-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &storm_seconds,
+       "How long the text storm lasts, 0-3600 s (default 10)", "S"},
+      {"storm-rate", 0, 0, G_OPTION_ARG_INT, &storm_rate,
+       "Text changes per second in the storm, 1-1000000 (default 1000)", "R"},
+      {"frames", 0, 0, G_OPTION_ARG_INT64, &frames,
+       "Frames of the long run, 0-100000000 (default 2000)", "F"},
+      {"model", 0, 0, G_OPTION_ARG_FILENAME, &model_arg,
+       "CLIP model (default: the source tree's refseg-tiny)", "PATH"},
+      {"size", 0, 0, G_OPTION_ARG_STRING, &size_arg, "World frame size (default 160x120)", "WxH"},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  // GStreamer's own options (--gst-debug...) too; gst_init happens here.
+  refseg::tools::parse_options(kTool, "- state cycles, a text storm and a long run of refsegbin",
+                               "RSS is sampled along the way.", nullptr, entries, nullptr, &argc,
+                               &argv, gst_init_get_option_group());
   std::string model = REFSEG_SOURCE_DIR "/models/pretrained/refseg-tiny.pt", size = "160x120";
-  for (int i = 1; i < argc; ++i) {
-    const bool v = i + 1 < argc;
-    if (!std::strcmp(argv[i], "--cycles") && v) {
-      cycles = std::atoi(argv[++i]);
-    } else if (!std::strcmp(argv[i], "--storm-seconds") && v) {
-      storm_seconds = std::atof(argv[++i]);
-    } else if (!std::strcmp(argv[i], "--storm-rate") && v) {
-      storm_rate = std::atoi(argv[++i]);
-    } else if (!std::strcmp(argv[i], "--frames") && v) {
-      frames = std::atol(argv[++i]);
-    } else if (!std::strcmp(argv[i], "--model") && v) {
-      model = argv[++i];
-    } else if (!std::strcmp(argv[i], "--size") && v) {
-      size = argv[++i];
-    } else {
-      std::fprintf(stderr,
-                   "usage: soak_refseg [--cycles N] [--storm-seconds S] [--storm-rate R] "
-                   "[--frames F] [--model PATH] [--size WxH]\n");
-      return 2;
-    }
-  }
+  if (model_arg) model = model_arg;
+  if (size_arg) size = size_arg;
+  g_free(model_arg);
+  g_free(size_arg);
+  using refseg::tools::int_in_range;
+  cycles = int_in_range(kTool, "--cycles", cycles, 0, 100000);
+  storm_rate = int_in_range(kTool, "--storm-rate", storm_rate, 1, 1000000);
+  storm_seconds = refseg::tools::real_in_range(kTool, "--storm-seconds", storm_seconds, 0, 3600);
+  if (frames < 0 || frames > 100000000)
+    refseg::tools::usage_error(
+        kTool, "--frames must be from 0 to 100000000, got '" + std::to_string(frames) + "'");
+  if (argc > 1)
+    refseg::tools::usage_error(kTool, std::string("unexpected argument '") + argv[1] + "'");
   std::printf("soak_refseg: refsegbin mode=every-frame, %s, world %s\n", model.c_str(),
               size.c_str());
   std::printf("RSS at start: %.1f MB\n", rss_mb());

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 
 #include "clip/inference_threads.h"
@@ -60,13 +61,32 @@ int main(int argc, char **argv) {
         if (i + 1 >= argc) throw refseg::ModelError("missing value after " + arg);
         return argv[++i];
       };
-      auto number = [&]() { return std::stoi(value()); };
+      // The whole argument must be the number: "12abc" is refused, not 12.
+      auto whole = [&](auto parse) {
+        const std::string v = value();
+        std::size_t used = 0;
+        try {
+          const auto n = parse(v, &used);
+          if (used == v.size()) return n;
+        } catch (const std::logic_error &) {
+        }
+        throw refseg::ModelError(arg + " needs a number, got '" + v + "'");
+      };
+      auto number = [&]() {
+        return whole([](const std::string &v, std::size_t *used) { return std::stoi(v, used); });
+      };
+      auto real = [&]() {
+        return whole([](const std::string &v, std::size_t *used) { return std::stod(v, used); });
+      };
       if (arg == "--out")
         out = value();
       else if (arg == "--steps")
         o.steps = number();
       else if (arg == "--seed")
-        o.seed = std::stoull(value());
+        o.seed = whole([](const std::string &v, std::size_t *used) {
+          if (!v.empty() && v[0] == '-') throw std::invalid_argument(v);
+          return std::stoull(v, used);
+        });
       else if (arg == "--scenes-per-step")
         o.scenes_per_step = number();
       else if (arg == "--expressions-per-scene")
@@ -76,19 +96,19 @@ int main(int argc, char **argv) {
       else if (arg == "--masked-layers")
         o.masked_layers = number();
       else if (arg == "--lr")
-        o.learning_rate = std::stod(value());
+        o.learning_rate = real();
       else if (arg == "--warmup")
         o.warmup_steps = number();
       else if (arg == "--all-attribute-expressions")
         o.all_attribute_expressions = true;
       else if (arg == "--global-weight")
-        o.selection_global_weight = std::stod(value());
+        o.selection_global_weight = real();
       else if (arg == "--global-weight-spread")
-        o.global_weight_spread = std::stod(value());
+        o.global_weight_spread = real();
       else if (arg == "--description-weight")
-        o.description_weight = std::stod(value());
+        o.description_weight = real();
       else if (arg == "--global-description-share")
-        o.global_description_share = std::stod(value());
+        o.global_description_share = real();
       else if (arg == "--merges")
         o.bpe_merges = number();
       else if (arg == "--vocabulary-scenes")
@@ -120,7 +140,10 @@ int main(int argc, char **argv) {
       else if (arg == "--init")
         o.init_weights = value();
       else if (arg == "--first-scene")
-        o.first_scene = std::stoull(value());
+        o.first_scene = whole([](const std::string &v, std::size_t *used) {
+          if (!v.empty() && v[0] == '-') throw std::invalid_argument(v);
+          return std::stoull(v, used);
+        });
       else if (arg == "--help" || arg == "-h")
         return usage(), 0;
       else

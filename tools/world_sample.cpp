@@ -1,5 +1,5 @@
 // world_sample --seed S --out DIR [--count N] [--video FRAMES] [--width W]
-//              [--height H] [--noise SIGMA] [--blur SIGMA] [--plain]
+//              [--height H] [--noise SIGMA] [--blur SIGMA] [--plain] (--help)
 //
 // Writes scenes of the synthetic referring world for inspection: for each
 // scene (seeds S..S+N-1) or video frame, NAME.png (the image), NAME_masks.png
@@ -11,60 +11,51 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 
 #include "common/model_error.h"
+#include "json_output.h"
+#include "tool_options.h"
 #include "world/referring_world.h"
 
 namespace {
 
 using namespace refseg::world;
 
-std::string json_string(const std::string &s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
 std::string scene_json(const Scene &scene, const std::string &id) {
-  std::ostringstream j;
-  j << "{\n  \"id\": " << json_string(id) << ",\n  \"width\": " << scene.image.cols
-    << ", \"height\": " << scene.image.rows
-    << ",\n  \"background\": " << json_string(background_name(scene.background))
-    << ",\n  \"caption\": " << json_string(caption(scene)) << ",\n  \"objects\": [";
+  using refseg::tools::Json;
+  Json doc;
+  doc["id"] = id;
+  doc["width"] = scene.image.cols;
+  doc["height"] = scene.image.rows;
+  doc["background"] = background_name(scene.background);
+  doc["caption"] = caption(scene);
+  doc["objects"] = Json::array();
   for (size_t i = 0; i < scene.objects.size(); ++i) {
     const Object &o = scene.objects[i];
-    j << (i ? "," : "") << "\n    {\"index\": " << i
-      << ", \"shape\": " << json_string(shape_name(o.shape))
-      << ", \"colour\": " << json_string(colour_name(o.colour))
-      << ", \"big\": " << (o.big ? "true" : "false") << ", \"centre\": [" << o.centre.x << ", "
-      << o.centre.y << "], \"radius\": " << o.radius << ", \"rotation\": " << o.rotation
-      << ", \"rgb\": [" << int(o.rgb[0]) << ", " << int(o.rgb[1]) << ", " << int(o.rgb[2])
-      << "], \"box\": [" << o.box.x << ", " << o.box.y << ", " << o.box.width << ", "
-      << o.box.height << "], \"visible_area\": " << o.visible_area
-      << ", \"full_area\": " << o.full_area
-      << ", \"description\": " << json_string(describe(o, true)) << "}";
+    Json j;
+    j["index"] = i;
+    j["shape"] = shape_name(o.shape);
+    j["colour"] = colour_name(o.colour);
+    j["big"] = o.big;
+    j["centre"] = {o.centre.x, o.centre.y};
+    j["radius"] = o.radius;
+    j["rotation"] = o.rotation;
+    j["rgb"] = {int(o.rgb[0]), int(o.rgb[1]), int(o.rgb[2])};
+    j["box"] = {o.box.x, o.box.y, o.box.width, o.box.height};
+    j["visible_area"] = o.visible_area;
+    j["full_area"] = o.full_area;
+    j["description"] = describe(o, true);
+    doc["objects"].push_back(std::move(j));
   }
-  j << "\n  ],\n  \"expressions\": [";
-  for (size_t i = 0; i < scene.expressions.size(); ++i) {
-    const Expression &e = scene.expressions[i];
-    j << (i ? "," : "") << "\n    {\"text\": " << json_string(e.text)
-      << ", \"target\": " << e.target << ", \"type\": " << json_string(expression_type_name(e.type))
-      << ", \"anchor\": " << e.anchor << "}";
-  }
-  j << "\n  ]\n}\n";
-  return j.str();
+  doc["expressions"] = Json::array();
+  for (const Expression &e : scene.expressions)
+    doc["expressions"].push_back({{"text", e.text},
+                                  {"target", e.target},
+                                  {"type", expression_type_name(e.type)},
+                                  {"anchor", e.anchor}});
+  return refseg::tools::dump_json(doc, 2) + "\n";
 }
 
 // The image with each visible mask tinted in a distinct hue, outlined, and
@@ -109,60 +100,57 @@ void write_scene(const Scene &scene, const std::filesystem::path &dir, const std
   if (!out) throw std::runtime_error("cannot write " + json.string());
 }
 
-int usage(const char *why) {
-  std::fprintf(stderr,
-               "world_sample: %s\nusage: world_sample --seed S --out DIR [--count N] "
-               "[--video FRAMES] [--width W] [--height H] [--noise SIGMA] [--blur SIGMA] "
-               "[--plain]\n",
-               why);
-  return 2;
-}
-
 }  // namespace
 
 int main(int argc, char **argv) {
-  uint64_t seed = 0;
-  bool have_seed = false;
-  std::string out;
-  long count = 1, video = 0;
+  constexpr const char *kTool = "world_sample";
+  gint64 seed = -1;
+  gchar *out_dir = nullptr;
+  gint count = 1, video = 0;
   WorldOptions options;
-  try {
-    for (int i = 1; i < argc; ++i) {
-      const std::string arg = argv[i];
-      if (arg == "--plain") {
-        options.textured = false;
-        continue;
-      }
-      if (i + 1 >= argc) return usage(("missing value after " + arg).c_str());
-      const std::string value = argv[++i];
-      if (arg == "--seed")
-        seed = std::stoull(value), have_seed = true;
-      else if (arg == "--out")
-        out = value;
-      else if (arg == "--count")
-        count = std::stol(value);
-      else if (arg == "--video")
-        video = std::stol(value);
-      else if (arg == "--width")
-        options.width = std::stoi(value);
-      else if (arg == "--height")
-        options.height = std::stoi(value);
-      else if (arg == "--noise")
-        options.noise = std::stod(value);
-      else if (arg == "--blur")
-        options.blur = std::stod(value);
-      else
-        return usage(("unknown option " + arg).c_str());
-    }
-  } catch (const std::logic_error &) {  // stoul & co: not a number or out of range
-    return usage("option values must be numbers");
-  }
-  if (!have_seed || out.empty()) return usage("--seed and --out are required");
-  if (count < 1 || video < 0) return usage("--count must be >= 1 and --video >= 0");
+  gint width = options.width, height = options.height;
+  gboolean plain = FALSE;
+  const GOptionEntry entries[] = {
+      {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "First scene's (or the video's) seed (required)",
+       "S"},
+      {"out", 0, 0, G_OPTION_ARG_FILENAME, &out_dir, "Directory to write into (required)", "DIR"},
+      {"count", 0, 0, G_OPTION_ARG_INT, &count, "Scenes with seeds S..S+N-1, 1-100000 (default 1)",
+       "N"},
+      {"video", 0, 0, G_OPTION_ARG_INT, &video,
+       "Instead of scenes, the first FRAMES frames of the world video of seed S, 0-100000",
+       "FRAMES"},
+      {"width", 0, 0, G_OPTION_ARG_INT, &width, "Image width, 64-8192 (default 320)", "W"},
+      {"height", 0, 0, G_OPTION_ARG_INT, &height, "Image height, 64-8192 (default 240)", "H"},
+      {"noise", 0, 0, G_OPTION_ARG_DOUBLE, &options.noise,
+       "Max standard deviation of per-pixel noise, 0-255 (default 0)", "SIGMA"},
+      {"blur", 0, 0, G_OPTION_ARG_DOUBLE, &options.blur,
+       "Max Gaussian blur sigma in pixels, 0-64 (default 0)", "SIGMA"},
+      {"plain", 0, 0, G_OPTION_ARG_NONE, &plain, "Plain backgrounds instead of textured ones",
+       nullptr},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  refseg::tools::parse_options(
+      kTool, "- scenes of the synthetic referring world, for inspection",
+      "For each scene or video frame: NAME.png (the image), NAME_masks.png (every visible mask "
+      "tinted, outlined and numbered) and NAME.json (objects, caption, expressions).",
+      "Exit status: 0 done, 1 writing failed, 2 bad arguments.\n", entries, nullptr, &argc, &argv);
+  const std::string out = out_dir ? out_dir : "";
+  g_free(out_dir);
+  if (argc > 1)
+    refseg::tools::usage_error(kTool, std::string("unexpected argument '") + argv[1] + "'");
+  if (seed < 0 || out.empty())
+    refseg::tools::usage_error(kTool, "--seed (0 or more) and --out are required");
+  using refseg::tools::int_in_range;
+  count = int_in_range(kTool, "--count", count, 1, 100000);
+  video = int_in_range(kTool, "--video", video, 0, 100000);
+  options.width = int_in_range(kTool, "--width", width, 64, 8192);
+  options.height = int_in_range(kTool, "--height", height, 64, 8192);
+  options.noise = refseg::tools::real_in_range(kTool, "--noise", options.noise, 0, 255);
+  options.blur = refseg::tools::real_in_range(kTool, "--blur", options.blur, 0, 64);
+  if (plain) options.textured = false;
   try {
     std::filesystem::create_directories(out);
     if (video > 0) {
-      const WorldVideo world(seed, options);
+      const WorldVideo world(static_cast<uint64_t>(seed), options);
       for (long t = 0; t < video; ++t) {
         char name[64];
         std::snprintf(name, sizeof name, "video_%llu_frame_%04ld",
@@ -171,14 +159,13 @@ int main(int argc, char **argv) {
       }
     } else {
       for (long k = 0; k < count; ++k) {
-        const uint64_t s = seed + static_cast<uint64_t>(k);
+        const uint64_t s = static_cast<uint64_t>(seed) + static_cast<uint64_t>(k);
         write_scene(make_scene(s, options), out,
                     "scene_" + std::to_string(static_cast<unsigned long long>(s)));
       }
     }
   } catch (const std::exception &e) {
-    std::fprintf(stderr, "world_sample: %s\n", e.what());
-    return 1;
+    refseg::tools::exit_with(kTool, e.what(), refseg::tools::kFailure);
   }
   return 0;
 }

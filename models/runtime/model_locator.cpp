@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/model_error.h"
+#include "runtime/model_names.h"
 
 namespace fs = std::filesystem;
 
@@ -80,13 +81,14 @@ std::string locate_clip_model(const std::string &name_or_path) {
       name_or_path.find(".pt") != std::string::npos && name_or_path.find('/') != std::string::npos;
   if (looks_like_path) throw ModelError("model file " + name_or_path + " does not exist");
   std::string searched;
-  for (const std::string &dir : model_directories()) {
+  const std::vector<std::string> directories = model_directories();
+  for (const std::string &dir : directories) {
     const fs::path candidate = fs::path(dir) / file_name_for(name_or_path);
     if (is_file(candidate)) return candidate.string();
     searched += "\n  " + candidate.string();
   }
   throw ModelError("model '" + name_or_path + "' not found; looked for:" + searched +
-                   "\n(gst-refseg-download " + name_or_path + " fetches OpenAI's models)");
+                   model_not_found_hint(name_or_path, directories));
 }
 
 }  // namespace refseg

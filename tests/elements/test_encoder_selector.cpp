@@ -251,14 +251,20 @@ static void teardown_with_bus(GstHarness *h, GstBus *bus) {
   gst_harness_teardown(h);
 }
 
-// Reads the next refseg-selection element message from the harness's bus.
+// The first expression's entry of the next refseg-selections element
+// message on the harness's bus.
 static GstStructure *next_selection_message(GstBus *bus) {
   for (;;) {
     GstMessage *msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ELEMENT);
     if (!msg) return nullptr;
     const GstStructure *s = gst_message_get_structure(msg);
+    const GValue *list = gst_structure_has_name(s, "refseg-selections")
+                             ? gst_structure_get_value(s, "selections")
+                             : nullptr;
     GstStructure *copy =
-        gst_structure_has_name(s, "refseg-selection") ? gst_structure_copy(s) : nullptr;
+        list && gst_value_array_get_size(list) > 0
+            ? gst_structure_copy(gst_value_get_structure(gst_value_array_get_value(list, 0)))
+            : nullptr;
     gst_message_unref(msg);
     if (copy) return copy;
   }

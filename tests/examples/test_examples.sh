@@ -50,4 +50,13 @@ rc=$?
 check "refseg_app fails on a missing model" test $rc -ne 0
 check "and says which model" grep -q "no-such-model" <<<"$out"
 
+# Its options: GOption with GStreamer's group.
+out=$("$app" --frobnicate 2>&1 </dev/null)
+rc=$?
+check "refseg_app refuses an unknown option with status 2" test $rc -eq 2
+check "and names it" grep -q -- "--frobnicate" <<<"$out"
+out=$("$app" --help 2>&1 </dev/null)
+check "refseg_app --help lists its options" grep -q -- "--source=DESC" <<<"$out"
+check "and GStreamer's" grep -q -- "--help-gst" <<<"$out"
+
 [ $failures -eq 0 ] || { echo "$failures check(s) failed"; exit 1; }

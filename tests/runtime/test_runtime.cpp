@@ -14,6 +14,7 @@
 #include "runtime/feature_reuse.h"
 #include "runtime/inference_worker.h"
 #include "runtime/model_locator.h"
+#include "runtime/model_names.h"
 
 namespace fs = std::filesystem;
 
@@ -64,6 +65,60 @@ TEST(ModelLocator, AMissingModelSaysWhereItLooked) {
   }
   EXPECT_THROW(refseg::locate_clip_model(""), refseg::ModelError);
   EXPECT_THROW(refseg::locate_clip_model("/no/such/dir/model.pt"), refseg::ModelError);
+}
+
+// A typo names the installed model it is nearest to, and never sends the
+// user to a download script that does not know the name.
+TEST(ModelLocator, AMisspelledModelListsTheInstalledOnesAndSuggestsTheNearest) {
+  ModelsDir models("my-model.pt");
+  try {
+    refseg::locate_clip_model("My_Modle");
+    FAIL() << "no error";
+  } catch (const refseg::ModelError &e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("installed models: my-model"), std::string::npos) << message;
+    EXPECT_NE(message.find("did you mean 'my-model'?"), std::string::npos) << message;
+    EXPECT_EQ(message.find("gst-refseg-download My_Modle"), std::string::npos) << message;
+  }
+  try {
+    refseg::locate_clip_model("vit-b/23");
+    FAIL() << "no error";
+  } catch (const refseg::ModelError &e) {
+    // OpenAI's name, not installed: the suggestion says how to fetch it.
+    const std::string message = e.what();
+    EXPECT_NE(message.find("did you mean 'ViT-B/32'? (not installed: gst-refseg-download "
+                           "ViT-B/32 fetches it)"),
+              std::string::npos)
+        << message;
+  }
+  try {
+    refseg::locate_clip_model("banana");
+    FAIL() << "no error";
+  } catch (const refseg::ModelError &e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.find("did you mean"), std::string::npos) << message;
+    EXPECT_NE(message.find("OpenAI's models (RN50, ViT-B/32, ViT-B/16, ViT-L/14)"),
+              std::string::npos)
+        << message;
+  }
+}
+
+TEST(ModelNames, NearestIgnoresCaseAndSeparatorsAndRefusesFarNames) {
+  const std::vector<std::string> names = {"refseg-tiny", "ViT-B/32", "RN50"};
+  EXPECT_EQ(refseg::nearest_model_name("refseg_tiny", names), "refseg-tiny");
+  EXPECT_EQ(refseg::nearest_model_name("REFSEG-TINY.pt", names), "refseg-tiny");
+  EXPECT_EQ(refseg::nearest_model_name("vit-b-32", names), "ViT-B/32");
+  EXPECT_EQ(refseg::nearest_model_name("rn5", names), "RN50");
+  EXPECT_EQ(refseg::nearest_model_name("resnet101", names), "");
+  EXPECT_EQ(refseg::nearest_model_name("x", {}), "");
+}
+
+TEST(ModelNames, InstalledNamesAreTheFilesAsTheyAreGiven) {
+  ModelsDir models("ViT-B-32.pt");
+  std::ofstream(models.dir / "notes.txt") << "not a model";
+  const std::vector<std::string> names = refseg::installed_model_names({models.dir.string()});
+  EXPECT_EQ(names, std::vector<std::string>{"ViT-B/32"});
+  EXPECT_TRUE(refseg::installed_model_names({"/no/such/dir"}).empty());
 }
 
 TEST(ModelLocator, AModelWithoutVocabularyIsRefused) {

@@ -67,7 +67,7 @@ inline std::string missing_openai_file(const std::string &what,
   std::string message = "OpenAI's " + what + " is not here (never committed); looked for:";
   for (const std::string &path : looked_in) message += "\n  " + path;
   message +=
-      "\nput OpenAI's files in ../shared/clip/, run scripts/download-models.sh vocab, or set "
+      "\nput OpenAI's files in ../shared/clip/, run gst-refseg-download vocab, or set "
       "REFSEG_CLIP_VOCAB / REFSEG_CLIP_TOKENIZER_CASES to run it";
   return message;
 }

@@ -3,6 +3,7 @@
 import json
 import math
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -84,15 +85,22 @@ with tempfile.TemporaryDirectory() as tmp:
           all(abs(s["scores"][i] - 100 * cosine([0.95 * g + 0.05 * l for g, l in zip(p["global"], p["local"])],
                                                   s["text_feature"])) < 1e-3
               for s in sels for i, p in enumerate(doc["proposals"])))
-    # Every float is written with 9 significant digits: reading it as a
-    # float32 and writing that again with 9 digits gives the same text.
+    # Every float is the shortest text that reads back as the float32 the
+    # tool computed (nlohmann-json's float output): parsing it as float32 and
+    # finding the shortest %g text that gives that float32 back gives as
+    # many significant digits.
     raw = json.loads(open(out_json).read(), parse_float=lambda t: t)
     texts = [t for p in raw["proposals"] for t in p["global"] + p["local"]]
     texts += [t for s in raw["selections"] for t in s["text_feature"] + s["scores"]]
-    check("floats round-trip through float32 at 9 significant digits",
-          all("%.9g" % f32(float(t)) == t for t in texts))
-    check("9 significant digits are used", sum(len(t.lstrip("-0.").replace(".", "").split("e")[0]) == 9
-                                               for t in texts) > len(texts) // 2)
+
+    def digits(t):
+        return len(t.lower().split("e")[0].replace("-", "").replace(".", "").lstrip("0"))
+
+    def shortest(x):
+        return next("%.*g" % (d, x) for d in range(1, 10) if f32(float("%.*g" % (d, x))) == x)
+
+    check("floats read back as float32, written with the fewest digits that do",
+          all(digits(t) == digits(shortest(f32(float(t)))) for t in texts))
     chosen = left if sels[0]["index"] == 0 else right
     pixels = lambda path: open(path, "rb").read()[-96 * 48:]  # PGM headers differ in spacing
     check("the chosen mask is written", pixels(out_mask) == pixels(chosen))
@@ -112,12 +120,74 @@ with tempfile.TemporaryDirectory() as tmp:
     check("a missing image is refused by name", r.returncode != 0 and "none.png" in r.stderr)
     r = run("--model", "/no/such/model.pt", "--image", image)
     check("a missing model is refused by name", r.returncode != 0 and "/no/such/model.pt" in r.stderr)
-    for option, value in (("--threads", "four"), ("--max-proposals", "-1"), ("--masked-layers", "3x"),
-                          ("--global-weight", "1.5"), ("--sentence-weight", "half")):
+    # Argument errors: exit status 2, a message naming the option and value.
+    for option, value in (("--threads", "four"), ("--max-proposals", "-1"), ("--max-proposals", "abc"),
+                          ("--masked-layers", "3x"), ("--global-weight", "1.5"),
+                          ("--sentence-weight", "half"), ("--threads", "99999999999")):
         r = run("--model", model, "--image", image, option, value)
-        check("%s %s is refused, naming option and value" % (option, value),
-              r.returncode != 0 and option in r.stderr and "'%s'" % value in r.stderr)
+        check("%s %s is refused with status 2, naming option and value" % (option, value),
+              r.returncode == 2 and option in r.stderr and re.search("['\u201c]%s['\u201d]" % re.escape(value), r.stderr))
+    r = run("--model", model, "--image", image, "--frobnicate")
+    check("an unknown option is refused by name with status 2",
+          r.returncode == 2 and "--frobnicate" in r.stderr and "--help" in r.stderr)
+    r = run("--model", model, "--image", image, "--threads")
+    check("an option without its value is refused with status 2",
+          r.returncode == 2 and "--threads" in r.stderr)
+    r = run("--image", image)
+    check("--model is required", r.returncode == 2 and "--model" in r.stderr)
+    r = run("--model", model, "--image", image, "stray")
+    check("a stray argument is refused", r.returncode == 2 and "stray" in r.stderr)
+    r = run("--model", model, "--image", image, "--precision", "fp64")
+    check("an unknown precision is refused", r.returncode == 2 and "fp64" in r.stderr)
+
+    # Text that is not UTF-8: the JSON is still valid, each bad byte U+FFFD.
+    r = subprocess.run([tool, "--model", model, "--image", image, "--mask", left, "--mask", right,
+                        "--text", b"the \xff red \xc3 square", "--text", b"\xc0\xaf"],
+                       capture_output=True)
+    try:
+        doc = json.loads(r.stdout.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        doc = None
+        print(e, r.stdout[:200], r.stderr.decode(errors="replace"))
+    check("invalid UTF-8 in --text gives JSON that Python reads", r.returncode == 0 and doc is not None)
+    if doc:
+        got = [s["text"] for s in doc["selections"]]
+        check("invalid bytes become U+FFFD", got[0] == "the \ufffd red \ufffd square"
+              and set(got[1]) == {"\ufffd"})
+
+    # --draw: the selection drawn as refsegoverlay draws it.
+    drawn = os.path.join(tmp, "drawn.ppm")
+    r = run("--model", model, "--image", image, "--mask", left, "--mask", right,
+            "--text", "the red square", "--draw", drawn)
+    doc = json.loads(r.stdout) if r.returncode == 0 else None
+    check("--draw exits 0", doc is not None)
+    if doc:
+        def pixels_of(path):
+            data = open(path, "rb").read()
+            return data[-96 * 48 * 3:]
+        before, after = pixels_of(image), pixels_of(drawn)
+        changed = {(i // 3) % 96 for i in range(len(before)) if before[i] != after[i]}
+        rows = {(i // 3) // 96 for i in range(len(before)) if before[i] != after[i]}
+        x0 = 8 if doc["selections"][0]["index"] == 0 else 56
+        check("--draw changes the picture", len(changed) > 0)
+        centre = 3 * (28 * 96 + x0 + 16)
+        check("--draw tints the selected object", before[centre:centre + 3] != after[centre:centre + 3])
+        other = 56 if x0 == 8 else 8
+        check("--draw leaves the other object's lower part alone",
+              all(before[3 * (y * 96 + x) + c] == after[3 * (y * 96 + x) + c]
+                  for y in range(30, 38) for x in range(other + 4, other + 28) for c in range(3)))
+    png = os.path.join(tmp, "drawn.png")
+    r = run("--model", model, "--image", image, "--max-proposals", "5", "--draw", png)
+    check("--draw without --text draws the proposals into a PNG",
+          r.returncode == 0 and open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n")
+    r = run("--model", model, "--image", image, "--draw", os.path.join(tmp, "no", "such", "dir.png"))
+    check("--draw to a place it cannot write fails with status 1, naming it",
+          r.returncode == 1 and "dir.png" in r.stderr)
     r = run("--help")
     check("--help documents the JSON", r.returncode == 0 and "selections" in r.stdout)
+    check("--help lists every option",
+          all(o in r.stdout for o in ("--model", "--image", "--mask", "--max-proposals", "--text",
+                                      "--global-weight", "--sentence-weight", "--masked-layers",
+                                      "--threads", "--precision", "--json", "--out-mask", "--draw")))
 
 sys.exit(1 if failures else 0)

@@ -3,6 +3,7 @@
 and token ids of expressions, without an image; bad arguments refused."""
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -81,13 +82,33 @@ else:
 r = run()
 check("no text is refused", r.returncode != 0 and "no text given" in r.stderr)
 r = run("--model", model, "--frobnicate", "x")
-check("an unknown option is refused by name", r.returncode != 0 and "--frobnicate" in r.stderr)
-for bad in ("x", "1", "-3", "12abc", ""):
+check("an unknown option is refused by name with status 2",
+      r.returncode == 2 and "--frobnicate" in r.stderr)
+for bad in ("x", "1", "-3", "0", "12abc", "", "99999999999"):
     r = run("--model", model, "--context", bad, "x")
-    check("--context '%s' is refused" % bad,
-          r.returncode != 0 and "--context" in r.stderr and "'%s'" % bad in r.stderr)
+    check("--context '%s' is refused with status 2, naming the value" % bad,
+          r.returncode == 2 and "--context" in r.stderr
+          and re.search("['\u201c]%s['\u201d]" % re.escape(bad), r.stderr))
 r = run("--model", model, "x", "--context")
-check("an option without its value is refused", r.returncode != 0 and "--context needs a value" in r.stderr)
+check("an option without its value is refused with status 2",
+      r.returncode == 2 and "--context" in r.stderr)
+r = run("--model", model, "-left guy")
+check("a text starting with '-' before -- is an unknown option", r.returncode == 2)
+
+# Text that is not UTF-8: the JSON is still valid, each bad byte U+FFFD.
+r = subprocess.run([tool, "--json", "--model", model, b"the \xff man \xc3", b"\xed\xa0\x80 ok"],
+                   capture_output=True)
+try:
+    doc = json.loads(r.stdout.decode("utf-8"))
+except (UnicodeDecodeError, ValueError) as e:
+    doc = None
+    print(e, r.stdout[:200], r.stderr.decode(errors="replace"))
+check("invalid UTF-8 in a text gives JSON that Python reads", r.returncode == 0 and doc is not None)
+if doc:
+    first, second = doc["texts"]
+    check("invalid bytes become U+FFFD in text and phrase",
+          first["text"] == "the \ufffd man \ufffd" and "\ufffd" in second["text"]
+          and second["text"].endswith(" ok"))
 r = run("--vocab", "/no/such/vocab.txt.gz", "x")
 check("a missing vocabulary is refused by name", r.returncode != 0 and "/no/such/vocab.txt.gz" in r.stderr)
 r = run("--model", "/no/such/model.pt", "x")
@@ -109,5 +130,7 @@ with tempfile.TemporaryDirectory() as home:
               "bpe_simple_vocab_16e6.txt.gz" in r.stderr and home in r.stderr and "--vocab" in r.stderr)
 r = run("--help")
 check("--help documents the JSON", r.returncode == 0 and "phrase_ids" in r.stdout)
+check("--help lists every option",
+      all(o in r.stdout for o in ("--vocab", "--model", "--context", "--json", "TEXT")))
 
 sys.exit(1 if failures else 0)
