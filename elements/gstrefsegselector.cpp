@@ -9,13 +9,14 @@
 
 #include "language/phrase_resolver.h"
 #include "language/spatial_expression.h"
-#include "selection/spatial_resolver.h"
 #include "refseg_analysis_step.h"
 #include "refseg_elements.h"
 #include "refseg_frame.h"
 #include "refseg_model_settings.h"
 #include "refseg_publish.h"
 #include "selection/selection.h"
+#include "selection/spatial_resolver.h"
+#include "tokenizer/reference_text.h"
 
 GST_DEBUG_CATEGORY_STATIC(refseg_selector_debug);
 #define GST_CAT_DEFAULT refseg_selector_debug
@@ -30,6 +31,7 @@ enum {
   PROP_THREADS,
   PROP_DEVICE,
   PROP_PRECISION,
+  PROP_PREPROCESS,
   PROP_THRESHOLD,
   PROP_POST_MESSAGES,
   PROP_SPATIAL,
@@ -45,7 +47,7 @@ constexpr float kModelThreshold = -101.f;
 constexpr float kDefaultThreshold = kModelThreshold;
 
 constexpr refseg::gst::ModelPropertyIds kModelProperties{PROP_MODEL, PROP_THREADS, PROP_DEVICE,
-                                                         PROP_PRECISION};
+                                                         PROP_PRECISION, PROP_PREPROCESS};
 
 // How long an expression may go without its target noun phrase: the phrase
 // is parsed on the resolver's worker thread when the text is set, frames
@@ -75,6 +77,20 @@ struct SelectorSettings {
     std::vector<std::string> all;
     if (!text.empty()) all.push_back(text);
     all.insert(all.end(), expressions.begin(), expressions.end());
+    return all;
+  }
+  // An expression as the text tower and the phrase parser see it: with
+  // preprocess=reference, lower-cased and re-joined from its tokens as the
+  // authors' loop does (tokenizer/reference_text.h); the meta and messages
+  // keep the expression as set.
+  std::string prepared(const std::string &expression) const {
+    return model.preprocess == refseg::clip::Preprocess::kReference
+               ? refseg::text::reference_sentence(expression)
+               : expression;
+  }
+  std::vector<std::string> all_prepared() const {
+    std::vector<std::string> all = all_expressions();
+    for (std::string &e : all) e = prepared(e);
     return all;
   }
   bool anything_asked() const;
@@ -175,7 +191,7 @@ static void gst_refseg_selector_set_property(GObject *object, guint id, const GV
   }
   const bool asked = s.anything_asked();
   std::vector<std::string> changed;
-  if (id == PROP_TEXT || id == PROP_EXPRESSIONS) changed = s.all_expressions();
+  if (id == PROP_TEXT || id == PROP_EXPRESSIONS) changed = s.all_prepared();
   GST_OBJECT_UNLOCK(self);
   if (id == PROP_TEXT || id == PROP_EXPRESSIONS) {
     // Parsing starts now, on the resolver's thread; nothing waits for it.
@@ -228,7 +244,7 @@ static gboolean gst_refseg_selector_start(GstBaseTransform *trans) {
   GstRefSegSelector *self = GST_REFSEG_SELECTOR(trans);
   GST_OBJECT_LOCK(self);
   const refseg::gst::ModelSettings settings = self->settings->model;
-  const std::vector<std::string> expressions = self->settings->all_expressions();
+  const std::vector<std::string> expressions = self->settings->all_prepared();
   GST_OBJECT_UNLOCK(self);
   self->models->clip = refseg::gst::acquire_model(GST_ELEMENT(self), settings);
   if (!self->models->clip) return FALSE;
@@ -263,11 +279,13 @@ static gboolean gst_refseg_selector_stop(GstBaseTransform *trans) {
 
 // An expression's spatial words resolved over this frame's proposals;
 // geometry and distinctness are read from the meta once per frame.
-static refseg::SpatialChoice resolve_spatial_words(
-    refseg::ClipRuntime &clip, GstCustomMeta *meta, const std::string &expression,
-    const gfloat *global, const gfloat *local, guint rows, guint dim,
-    const refseg::SelectionWeights &weights, std::vector<refseg::ProposalGeometry> *geometry,
-    std::vector<float> *distinctness) {
+static refseg::SpatialChoice resolve_spatial_words(refseg::ClipRuntime &clip, GstCustomMeta *meta,
+                                                   const std::string &expression,
+                                                   const gfloat *global, const gfloat *local,
+                                                   guint rows, guint dim,
+                                                   const refseg::SelectionWeights &weights,
+                                                   std::vector<refseg::ProposalGeometry> *geometry,
+                                                   std::vector<float> *distinctness) {
   if (geometry->empty()) {
     std::vector<refseg::Box> boxes;
     std::vector<const uint8_t *> masks;
@@ -319,6 +337,7 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
   GstRefSegSelector *self = GST_REFSEG_SELECTOR(filter);
   GST_OBJECT_LOCK(self);
   const std::vector<std::string> expressions = self->settings->all_expressions();
+  const std::vector<std::string> prepared = self->settings->all_prepared();
   const bool asked = self->settings->anything_asked();
   const refseg::SelectionWeights weights = self->settings->weights;
   const float threshold_setting = self->settings->threshold;
@@ -358,13 +377,14 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
   // Filled by the first expression with spatial words.
   std::vector<refseg::ProposalGeometry> geometry;
   std::vector<float> distinctness;
-  for (const std::string &expression : expressions) {
+  for (size_t which = 0; which < expressions.size(); ++which) {
+    const std::string &expression = expressions[which];
     if (is_blank(expression)) continue;
+    const std::string &sentence = prepared[which];  // what the towers and the parser see
     // Never waits for a parse: until the phrase is resolved the sentence
     // is used alone (the phrase used is the whole expression).
-    const std::optional<refseg::ResolvedPhrase> resolved =
-        self->models->phrases.try_get(expression);
-    const std::string phrase = resolved ? resolved->phrase : expression;
+    const std::optional<refseg::ResolvedPhrase> resolved = self->models->phrases.try_get(sentence);
+    const std::string phrase = resolved ? resolved->phrase : sentence;
     refseg::gst::PublishedSelection published;
     published.expression = expression.c_str();
     published.phrase = phrase.c_str();
@@ -377,8 +397,8 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
     }
     std::vector<float> text;
     try {
-      text = refseg::mix_text_features(clip.encode_text(expression),
-                                       clip.encode_text(phrase.empty() ? expression : phrase),
+      text = refseg::mix_text_features(clip.encode_text(sentence),
+                                       clip.encode_text(phrase.empty() ? sentence : phrase),
                                        weights.sentence);
     } catch (const std::exception &e) {
       GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Text encoding failed"), ("%s", e.what()));
@@ -414,7 +434,7 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
     refseg::SpatialChoice pick;
     if (spatial) {
       try {
-        pick = resolve_spatial_words(clip, meta, expression, global, local, rows, dim, weights,
+        pick = resolve_spatial_words(clip, meta, sentence, global, local, rows, dim, weights,
                                      &geometry, &distinctness);
       } catch (const std::exception &e) {
         GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Text encoding failed"), ("%s", e.what()));

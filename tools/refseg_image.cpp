@@ -21,6 +21,7 @@
 #include "proposals/grouping_generator.h"
 #include "runtime/clip_runtime.h"
 #include "selection/selection.h"
+#include "tokenizer/reference_text.h"
 
 namespace {
 
@@ -40,11 +41,14 @@ const char *kUsage =
     "  --threads N          LibTorch threads (default: every core)\n"
     "  --precision P        fp32 (default, the method exactly), bf16, int8 or auto\n"
     "                       (docs/accuracy.md gives each mode's accuracy cost)\n"
+    "  --preprocess P       clip (default, METHOD.md) or reference (the authors' released\n"
+    "                       code: image chain and lower-cased, re-joined text; docs/method.md)\n"
     "  --json F             write the JSON to F instead of stdout\n"
     "  --out-mask F         write the chosen mask of the first text to F (PNG, 0/255); the\n"
     "                       i-th further text's goes to F with -i before the extension\n"
     "\n"
-    "JSON: {image, width, height, model, masked_layers, proposals: [{index, box: [x,y,w,h],\n"
+    "JSON: {image, width, height, model, masked_layers, preprocess, proposals: [{index, box: "
+    "[x,y,w,h],\n"
     "score, area, global: [D floats], local: [D floats]}], selections: [{text, phrase,\n"
     "index (-1: none), score, scores: [one per proposal], sentence_feature, phrase_feature,\n"
     "text_feature: [D floats] (t_sentence, t_phrase and t = b t_sentence + (1-b) t_phrase)}]}.\n"
@@ -56,6 +60,7 @@ struct Options {
   std::vector<std::string> masks, texts;
   int max_proposals = 20, masked_layers = 3, threads = 0;
   refseg::clip::Precision precision = refseg::clip::Precision::kFp32;
+  refseg::clip::Preprocess preprocess = refseg::clip::Preprocess::kClip;
   refseg::SelectionWeights weights;
 };
 
@@ -114,6 +119,12 @@ Options parse(int argc, char **argv) {
     else if (arg == "--precision") {
       try {
         o.precision = refseg::clip::parse_precision(value());
+      } catch (const std::exception &e) {
+        fail(e.what());
+      }
+    } else if (arg == "--preprocess") {
+      try {
+        o.preprocess = refseg::clip::parse_preprocess(value());
       } catch (const std::exception &e) {
         fail(e.what());
       }
@@ -188,7 +199,8 @@ int main(int argc, char **argv) {
   }
 
   try {
-    auto clip = refseg::acquire_clip_runtime(o.model, {o.threads, "cpu", o.precision});
+    auto clip =
+        refseg::acquire_clip_runtime(o.model, {o.threads, "cpu", o.precision, o.preprocess});
     const refseg::EncodedMasks features = clip->encode_masks(view, proposals, o.masked_layers);
     refseg::NounPhraseExtractor phrases;
 
@@ -196,7 +208,9 @@ int main(int argc, char **argv) {
     json.precision(9);  // float32 round trip (max_digits10)
     json << "{\"image\":" << quoted(o.image) << ",\"width\":" << bgr.cols
          << ",\"height\":" << bgr.rows << ",\"model\":" << quoted(o.model)
-         << ",\"masked_layers\":" << o.masked_layers << ",\"proposals\":[";
+         << ",\"masked_layers\":" << o.masked_layers
+         << ",\"preprocess\":" << quoted(refseg::clip::preprocess_name(o.preprocess))
+         << ",\"proposals\":[";
     for (size_t i = 0; i < proposals.size(); i++) {
       const refseg::Box &b = proposals[i].box;
       json << (i ? "," : "") << "{\"index\":" << i << ",\"box\":[" << b.x << "," << b.y << ","
@@ -209,10 +223,14 @@ int main(int argc, char **argv) {
     }
     json << "],\"selections\":[";
     for (size_t t = 0; t < o.texts.size(); t++) {
-      const std::string phrase = phrases.target_phrase(o.texts[t]);
-      const std::vector<float> sentence = clip->encode_text(o.texts[t]);
+      // reference: the towers and the parser see the re-joined lower-case sentence.
+      const std::string prepared = o.preprocess == refseg::clip::Preprocess::kReference
+                                       ? refseg::text::reference_sentence(o.texts[t])
+                                       : o.texts[t];
+      const std::string phrase = phrases.target_phrase(prepared);
+      const std::vector<float> sentence = clip->encode_text(prepared);
       const std::vector<float> phrase_feature =
-          clip->encode_text(phrase.empty() ? o.texts[t] : phrase);
+          clip->encode_text(phrase.empty() ? prepared : phrase);
       const std::vector<float> text =
           refseg::mix_text_features(sentence, phrase_feature, o.weights.sentence);
       const std::vector<float> scores =
