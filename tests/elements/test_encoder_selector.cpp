@@ -621,6 +621,36 @@ GST_START_TEST(test_preprocess_reference_is_its_own_input_chain) {
 }
 GST_END_TEST;
 
+// The expression and scores of the first selection made by a selector with
+// `properties` after a plain encoder.
+static std::pair<std::string, std::vector<float>> first_selection(const std::string &properties) {
+  const std::string model = test_model();
+  GstHarness *h = harness("refsegencoder model=" + model + " ! refsegselector model=" + model +
+                          " threshold=-100 " + properties);
+  GstBuffer *out = gst_harness_push_and_pull(h, frame_with_proposals());
+  GstRefSegSelection sel;
+  fail_unless(gst_refseg_meta_get_selection(gst_buffer_get_refseg_meta(out), 0, &sel));
+  std::pair<std::string, std::vector<float>> got(sel.expression,
+                                                 {sel.scores, sel.scores + sel.n_scores});
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+  return got;
+}
+
+GST_START_TEST(test_selector_preprocess_reference_rejoins_the_expression) {
+  // sentence-weight=1: the sentence feature alone, so that when the phrase
+  // is resolved does not matter.
+  const auto reference =
+      first_selection("sentence-weight=1 preprocess=reference text=\"Don't take the RED square\"");
+  const auto rejoined = first_selection("sentence-weight=1 text=\"do n't take the red square\"");
+  const auto as_typed = first_selection("sentence-weight=1 text=\"Don't take the RED square\"");
+  fail_unless(reference.first == "Don't take the RED square", "%s", reference.first.c_str());
+  fail_unless(reference.second == rejoined.second,
+              "reference should score the lower-cased, re-joined sentence");
+  fail_if(reference.second == as_typed.second, "clip should score the sentence as typed");
+}
+GST_END_TEST;
+
 // The local rows of a buffer's features that differ from its global rows
 // (proposals that had a crop pass), with their values.
 static std::vector<std::vector<float>> cropped_local_rows(GstBuffer *buffer,
@@ -685,6 +715,7 @@ static Suite *encoder_selector_suite() {
   tcase_add_test(tc, test_local_crops_follow_the_selectors_expression);
   tcase_add_test(tc, test_a_precision_the_device_cannot_run_is_a_named_error);
   tcase_add_test(tc, test_preprocess_reference_is_its_own_input_chain);
+  tcase_add_test(tc, test_selector_preprocess_reference_rejoins_the_expression);
   return s;
 }
 
