@@ -178,6 +178,31 @@ TEST(PreprocessMode, EmptyBoxGivesTheGreyEverywhere) {
   EXPECT_FLOAT_EQ(local[0][2].max().item<float>(), 0.406f);
 }
 
+// End to end: the encoder in reference mode gives the features of the
+// authors' pipeline (their preprocessing, CLIPViTFM's token masking from
+// block layers - 3, the plain tower on the crops), computed by the script
+// with the same tiny_vit weights.
+TEST(ReferenceEncoder, FeaturesAreTheAuthorsPipelines) {
+  const Entries e = read_fixture("tiny_vit_features");
+  const auto &size = entry(e, "frame");
+  const SyntheticFrame frame(static_cast<int>(size[0]), static_cast<int>(size[1]));
+  const auto masks = fixture_masks(e);
+  ASSERT_EQ(masks.size(), 3u);
+  GlobalLocalEncoder encoder(load_openai_clip(fixtures::fixture_path("tiny_vit.pt")), 3,
+                             Preprocess::kReference);
+  const MaskFeatures f = encoder.encode(frame.view(), masks);
+  for (size_t i = 0; i < masks.size(); ++i)
+    for (const auto &[name, features] :
+         {std::pair<std::string, at::Tensor>{"global", f.global}, {"local", f.local}}) {
+      const auto &expected = entry(e, name + std::to_string(i));
+      ASSERT_EQ(features.size(1), static_cast<int64_t>(expected.size()));
+      for (size_t j = 0; j < expected.size(); ++j)
+        ASSERT_NEAR(features[static_cast<int64_t>(i)][static_cast<int64_t>(j)].item<double>(),
+                    expected[j], 1e-5)  // measured: within 1e-6
+            << name << " feature of mask " << i << ", component " << j;
+    }
+}
+
 // The encoder in reference mode feeds the towers exactly these inputs.
 TEST(ReferenceEncoder, FeaturesAreTheTowersOnTheReferenceInputs) {
   auto model = load_openai_clip(fixtures::fixture_path("tiny_vit.pt"));
