@@ -26,7 +26,7 @@ GType preprocess_get_type() {
        "clip: METHOD.md's preprocessing (CLIP's normalisation, mean pixel outside the mask)",
        "clip"},
       {static_cast<gint>(clip::Preprocess::kReference),
-       "reference: the authors' released code step by step (docs/method.md), for comparing "
+       "reference: the authors' released code step by step (docs/models.md), for comparing "
        "with the published table",
        "reference"},
       {0, nullptr, nullptr}};
@@ -65,7 +65,7 @@ void install_model_properties(GObjectClass *klass, ModelPropertyIds ids, const c
       g_param_spec_enum("preprocess", "Preprocess",
                         "How frames, masks (refsegencoder) and expressions (refsegselector) "
                         "become CLIP inputs: clip (METHOD.md) or reference (the authors' released "
-                        "code, docs/method.md); encoder and selector should agree",
+                        "code, docs/models.md); encoder and selector should agree",
                         preprocess_get_type(), static_cast<gint>(clip::Preprocess::kClip),
                         ready_only));
 }

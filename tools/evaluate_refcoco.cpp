@@ -29,7 +29,7 @@ const char *kUsage =
     "  --threads N           LibTorch threads (default: the idle cores)\n"
     "  --precision P         fp32 (default), bf16, int8, fp16, auto\n"
     "  --preprocess P        clip (default, METHOD.md) or reference (the authors' released\n"
-    "                        code's image chain and re-joined lower-case text; docs/method.md)\n"
+    "                        code's image chain and re-joined lower-case text; docs/models.md)\n"
     "proposals (default: the project's grouping generator):\n"
     "  --proposal-model F    a TorchScript proposal model (docs/models.md)\n"
     "  --proposal-input-size N   its input's long side (default: the image size)\n"

@@ -42,7 +42,7 @@ const char *kUsage =
     "  --precision P        fp32 (default, the method exactly), bf16, int8 or auto\n"
     "                       (docs/accuracy.md gives each mode's accuracy cost)\n"
     "  --preprocess P       clip (default, METHOD.md) or reference (the authors' released\n"
-    "                       code: image chain and lower-cased, re-joined text; docs/method.md)\n"
+    "                       code: image chain and lower-cased, re-joined text; docs/models.md)\n"
     "  --json F             write the JSON to F instead of stdout\n"
     "  --out-mask F         write the chosen mask of the first text to F (PNG, 0/255); the\n"
     "                       i-th further text's goes to F with -i before the extension\n"

@@ -1,7 +1,7 @@
 // How a frame and its masks become CLIP inputs: `clip` is METHOD.md's text
 // (CLIP's normalisation, the mean pixel outside the mask, the mask's own
 // box); `reference` reproduces the authors' released code step by step
-// (reference_preprocess.h, docs/method.md), the protocol that produced the
+// (reference_preprocess.h, docs/models.md), the protocol that produced the
 // published numbers.
 #pragma once
 

@@ -1,7 +1,7 @@
 // The image side of the authors' released code (github Seonghoon-Yu/
 // Zero-shot-RIS, Our_method_with_free_solo.py and data/dataset_refer_bert.py
 // with torchvision 0.11 and Pillow), rebuilt step by step so that a user can
-// compare with the published table. docs/method.md lists each step with the
+// compare with the published table. docs/models.md lists each step with the
 // line it follows; tests/clip/test_reference_preprocess.cpp checks each one
 // against values written by scripts/make_reference_fixtures.py.
 //

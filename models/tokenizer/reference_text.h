@@ -6,7 +6,7 @@
 //
 // spaCy's English tokenizer is not reproduced in full; what is, is every
 // split that changes CLIP's tokens or the words the parser sees in typical
-// referring expressions (docs/method.md): whitespace, leading and trailing
+// referring expressions (docs/models.md): whitespace, leading and trailing
 // punctuation, the clitics 's 're 've 'll 'd 'm and n't (so "don't" ->
 // "do n't", "can't" -> "ca n't", "won't" -> "wo n't"), "cannot" -> "can not",
 // "gonna"/"gotta"/"wanna" -> "gon na"/"got ta"/"wan na", hyphens or
