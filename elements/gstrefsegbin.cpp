@@ -41,6 +41,7 @@ static const ForwardedProperty kForwarded[] = {
     {"threads", "threads", {false, true, true, false}},
     {"device", "device", {false, true, true, false}},
     {"precision", "precision", {false, true, true, false}},
+    {"preprocess", "preprocess", {false, true, true, false}},
     {"max-proposals", "max-proposals", {true, false, false, false}},
     {"min-area", "min-area", {true, false, false, false}},
     {"proposals-model", "model", {true, false, false, false}},

@@ -21,6 +21,7 @@ enum {
   PROP_THREADS,
   PROP_DEVICE,
   PROP_PRECISION,
+  PROP_PREPROCESS,
   PROP_LOCAL_CROPS,
   PROP_REUSE
 };
@@ -29,7 +30,7 @@ constexpr guint kDefaultMaskedLayers = 3;
 constexpr gint kAllLocalCrops = -1;  // the paper's method
 
 constexpr refseg::gst::ModelPropertyIds kModelProperties{PROP_MODEL, PROP_THREADS, PROP_DEVICE,
-                                                         PROP_PRECISION};
+                                                         PROP_PRECISION, PROP_PREPROCESS};
 
 struct EncoderSettings {
   refseg::gst::ModelSettings model;

@@ -18,6 +18,7 @@
 #include "refseg_publish.h"
 #include "selection/selection.h"
 #include "selection/spatial_resolver.h"
+#include "tokenizer/reference_text.h"
 
 GST_DEBUG_CATEGORY_STATIC(refseg_selector_debug);
 #define GST_CAT_DEFAULT refseg_selector_debug
@@ -32,6 +33,7 @@ enum {
   PROP_THREADS,
   PROP_DEVICE,
   PROP_PRECISION,
+  PROP_PREPROCESS,
   PROP_THRESHOLD,
   PROP_POST_MESSAGES,
   PROP_SPATIAL,
@@ -48,7 +50,7 @@ constexpr float kModelThreshold = -101.f;
 constexpr float kDefaultThreshold = kModelThreshold;
 
 constexpr refseg::gst::ModelPropertyIds kModelProperties{PROP_MODEL, PROP_THREADS, PROP_DEVICE,
-                                                         PROP_PRECISION};
+                                                         PROP_PRECISION, PROP_PREPROCESS};
 
 // How long an expression may go without its target noun phrase: the phrase
 // is parsed on the resolver's worker thread when the text is set, frames
@@ -78,6 +80,20 @@ struct SelectorSettings {
     std::vector<std::string> all;
     if (!text.empty()) all.push_back(text);
     all.insert(all.end(), expressions.begin(), expressions.end());
+    return all;
+  }
+  // An expression as the text tower and the phrase parser see it: with
+  // preprocess=reference, lower-cased and re-joined from its tokens as the
+  // authors' loop does (tokenizer/reference_text.h); the meta and messages
+  // keep the expression as set.
+  std::string prepared(const std::string &expression) const {
+    return model.preprocess == refseg::clip::Preprocess::kReference
+               ? refseg::text::reference_sentence(expression)
+               : expression;
+  }
+  std::vector<std::string> all_prepared() const {
+    std::vector<std::string> all = all_expressions();
+    for (std::string &e : all) e = prepared(e);
     return all;
   }
   bool anything_asked() const;
@@ -182,7 +198,7 @@ static void gst_refseg_selector_set_property(GObject *object, guint id, const GV
   const bool asked = s.anything_asked();
   const bool list = id == PROP_EXPRESSIONS || id == PROP_EXPRESSION_LIST;
   std::vector<std::string> changed;
-  if (id == PROP_TEXT || list) changed = s.all_expressions();
+  if (id == PROP_TEXT || list) changed = s.all_prepared();
   GST_OBJECT_UNLOCK(self);
   // The two are one list: whoever watches either hears of the change.
   if (id == PROP_EXPRESSIONS) g_object_notify(object, "expression-list");
@@ -241,7 +257,7 @@ static gboolean gst_refseg_selector_start(GstBaseTransform *trans) {
   GstRefSegSelector *self = GST_REFSEG_SELECTOR(trans);
   GST_OBJECT_LOCK(self);
   const refseg::gst::ModelSettings settings = self->settings->model;
-  const std::vector<std::string> expressions = self->settings->all_expressions();
+  const std::vector<std::string> expressions = self->settings->all_prepared();
   GST_OBJECT_UNLOCK(self);
   self->models->clip = refseg::gst::acquire_model(GST_ELEMENT(self), settings, GST_CAT_DEFAULT);
   if (!self->models->clip) return FALSE;
@@ -333,6 +349,7 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
   GstRefSegSelector *self = GST_REFSEG_SELECTOR(filter);
   GST_OBJECT_LOCK(self);
   const std::vector<std::string> expressions = self->settings->all_expressions();
+  const std::vector<std::string> prepared = self->settings->all_prepared();
   const bool asked = self->settings->anything_asked();
   const refseg::SelectionWeights weights = self->settings->weights;
   const float threshold_setting = self->settings->threshold;
@@ -373,13 +390,14 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
   // Filled by the first expression with spatial words.
   std::vector<refseg::ProposalGeometry> geometry;
   std::vector<float> distinctness;
-  for (const std::string &expression : expressions) {
+  for (size_t which = 0; which < expressions.size(); ++which) {
+    const std::string &expression = expressions[which];
     if (is_blank(expression)) continue;
+    const std::string &sentence = prepared[which];  // what the towers and the parser see
     // Never waits for a parse: until the phrase is resolved the sentence
     // is used alone (the phrase used is the whole expression).
-    const std::optional<refseg::ResolvedPhrase> resolved =
-        self->models->phrases.try_get(expression);
-    const std::string phrase = resolved ? resolved->phrase : expression;
+    const std::optional<refseg::ResolvedPhrase> resolved = self->models->phrases.try_get(sentence);
+    const std::string phrase = resolved ? resolved->phrase : sentence;
     refseg::gst::PublishedSelection published;
     published.expression = expression.c_str();
     published.phrase = phrase.c_str();
@@ -391,8 +409,8 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
     }
     std::vector<float> text;
     try {
-      text = refseg::mix_text_features(clip.encode_text(expression),
-                                       clip.encode_text(phrase.empty() ? expression : phrase),
+      text = refseg::mix_text_features(clip.encode_text(sentence),
+                                       clip.encode_text(phrase.empty() ? sentence : phrase),
                                        weights.sentence);
     } catch (const std::exception &e) {
       GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Text encoding failed"), ("%s", e.what()));
@@ -428,7 +446,7 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
     refseg::SpatialChoice pick;
     if (spatial) {
       try {
-        pick = resolve_spatial_words(clip, meta, expression, global, local, rows, dim, weights,
+        pick = resolve_spatial_words(clip, meta, sentence, global, local, rows, dim, weights,
                                      &geometry, &distinctness);
       } catch (const std::exception &e) {
         GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Text encoding failed"), ("%s", e.what()));

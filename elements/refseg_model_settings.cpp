@@ -19,6 +19,22 @@ GType precision_get_type() {
   return type;
 }
 
+GType preprocess_get_type() {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {static_cast<gint>(clip::Preprocess::kClip),
+       "clip: METHOD.md's preprocessing (CLIP's normalisation, mean pixel outside the mask)",
+       "clip"},
+      {static_cast<gint>(clip::Preprocess::kReference),
+       "reference: the authors' released code step by step (docs/models.md), for comparing "
+       "with the published table",
+       "reference"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type))
+    g_once_init_leave(&type, g_enum_register_static("GstRefSegPreprocess", values));
+  return type;
+}
+
 void install_model_properties(GObjectClass *klass, ModelPropertyIds ids, const char *model_blurb) {
   const auto ready_only = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                    GST_PARAM_MUTABLE_READY);
@@ -46,6 +62,14 @@ void install_model_properties(GObjectClass *klass, ModelPropertyIds ids, const c
                         "one copy)",
                         precision_get_type(), static_cast<gint>(clip::Precision::kFp32),
                         ready_only));
+  g_object_class_install_property(
+      klass, ids.preprocess,
+      g_param_spec_enum("preprocess", "Preprocess",
+                        "How frames, masks (refsegencoder) and expressions (refsegselector) "
+                        "become CLIP inputs: clip (METHOD.md) or reference (the authors' released "
+                        "code, docs/models.md); encoder and selector should agree",
+                        preprocess_get_type(), static_cast<gint>(clip::Preprocess::kClip),
+                        ready_only));
 }
 
 static std::string string_or(const GValue *value, const char *fallback) {
@@ -67,12 +91,14 @@ static std::string normalized_device(const std::string &device) {
 
 bool set_model_property(GstElement *element, ModelSettings &settings, ModelPropertyIds ids,
                         guint id, const GValue *value) {
-  const bool ours = id == ids.model || id == ids.threads || id == ids.device || id == ids.precision;
+  const bool ours = id == ids.model || id == ids.threads || id == ids.device ||
+                    id == ids.precision || id == ids.preprocess;
   if (ours &&
       (GST_STATE(element) > GST_STATE_READY || GST_STATE_PENDING(element) > GST_STATE_READY)) {
-    GST_WARNING_OBJECT(element,
-                       "model, threads, device and precision can only be changed in the "
-                       "NULL or READY state: ignored");
+    GST_WARNING_OBJECT(
+        element,
+        "model, threads, device, precision and preprocess can only be changed in the "
+        "NULL or READY state: ignored");
     return true;
   }
   if (id == ids.model)
@@ -83,6 +109,8 @@ bool set_model_property(GstElement *element, ModelSettings &settings, ModelPrope
     settings.device = normalized_device(string_or(value, "cpu"));
   else if (id == ids.precision)
     settings.precision = static_cast<clip::Precision>(g_value_get_enum(value));
+  else if (id == ids.preprocess)
+    settings.preprocess = static_cast<clip::Preprocess>(g_value_get_enum(value));
   else
     return false;
   return true;
@@ -98,6 +126,8 @@ bool get_model_property(const ModelSettings &settings, ModelPropertyIds ids, gui
     g_value_set_string(value, settings.device.c_str());
   else if (id == ids.precision)
     g_value_set_enum(value, static_cast<gint>(settings.precision));
+  else if (id == ids.preprocess)
+    g_value_set_enum(value, static_cast<gint>(settings.preprocess));
   else
     return false;
   return true;
@@ -106,15 +136,16 @@ bool get_model_property(const ModelSettings &settings, ModelPropertyIds ids, gui
 std::shared_ptr<ClipRuntime> acquire_model(GstElement *element, const ModelSettings &settings,
                                            GstDebugCategory *category) {
   try {
-    auto runtime = acquire_clip_runtime(settings.model,
-                                        {settings.threads, settings.device, settings.precision});
+    auto runtime = acquire_clip_runtime(settings.model, {settings.threads, settings.device,
+                                                         settings.precision, settings.preprocess});
     // Threads and precision are the first loader's when the model is shared.
     GST_CAT_INFO_OBJECT(category, element,
-                        "model '%s': file %s, device %s, precision %s (asked %s), threads %d%s, "
-                        "embed dim %d, %d image-tower layers",
+                        "model '%s': file %s, device %s, precision %s (asked %s), preprocess %s, "
+                        "threads %d%s, embed dim %d, %d image-tower layers",
                         settings.model.c_str(), runtime->weights_path().c_str(),
                         settings.device.c_str(), clip::precision_name(runtime->precision()),
-                        clip::precision_name(settings.precision), settings.threads,
+                        clip::precision_name(settings.precision),
+                        clip::preprocess_name(settings.preprocess), settings.threads,
                         settings.threads == 0 ? " (the cores other processes leave idle)" : "",
                         runtime->embed_dim(), runtime->layers());
     const std::string note = runtime->claim_precision_note();

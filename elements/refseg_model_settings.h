@@ -1,5 +1,5 @@
 // The CLIP model properties refsegencoder and refsegselector share (model,
-// threads, device, precision), and loading the model they name at start(): one
+// threads, device, precision, preprocess), and loading the model they name at start(): one
 // definition of their ranges, blurbs and error messages.
 #pragma once
 
@@ -17,16 +17,22 @@ struct ModelSettings {
   gint threads = 0;
   std::string device = "cpu";
   clip::Precision precision = clip::Precision::kFp32;
+  // reference: the encoder prepares frames and masks, the selector
+  // expressions, as the authors' released code does (clip/preprocess_mode.h).
+  clip::Preprocess preprocess = clip::Preprocess::kClip;
 };
 
-// The property ids an element gave the four properties.
+// The property ids an element gave the five properties.
 struct ModelPropertyIds {
-  guint model, threads, device, precision;
+  guint model, threads, device, precision, preprocess;
 };
 
 // GstRefSegPrecision: the enum type of the precision property (nicks fp32,
 // bf16, int8, fp16, auto; values are clip::Precision's).
 GType precision_get_type();
+// GstRefSegPreprocess: the enum type of the preprocess property (nicks clip,
+// reference; values are clip::Preprocess's).
+GType preprocess_get_type();
 
 void install_model_properties(GObjectClass *klass, ModelPropertyIds ids, const char *model_blurb);
 

@@ -28,6 +28,8 @@ const char *kUsage =
     "  --device D            cpu (default), cuda, cuda:N\n"
     "  --threads N           LibTorch threads (default: the idle cores)\n"
     "  --precision P         fp32 (default), bf16, int8, fp16, auto\n"
+    "  --preprocess P        clip (default, METHOD.md) or reference (the authors' released\n"
+    "                        code's image chain and re-joined lower-case text; docs/models.md)\n"
     "proposals (default: the project's grouping generator):\n"
     "  --proposal-model F    a TorchScript proposal model (docs/models.md)\n"
     "  --proposal-input-size N   its input's long side (default: the image size)\n"
@@ -118,6 +120,8 @@ int main(int argc, char **argv) {
         o.threads = static_cast<int>(whole(value(), arg, 1));
       } else if (arg == "--precision") {
         o.precision = refseg::clip::parse_precision(value());
+      } else if (arg == "--preprocess") {
+        o.preprocess = refseg::clip::parse_preprocess(value());
       } else if (arg == "--proposal-model") {
         o.proposal_model = value();
       } else if (arg == "--proposal-input-size") {

@@ -1,14 +1,16 @@
 // Accuracy of the method on held-out scenes of the synthetic referring world:
 //   evaluate_refseg --model NAME --seed S --scenes N [--proposals grouping|ground-truth]
 //                   [--global-weight a[,a...]] [--sentence-weight b[,b...]]
-//                   [--masked-layers k] [--threads N] [--precision P] [--local-crops K] [--absent
-//                   N] [--spatial off,on,no-position,...] [--json out.json]
+//                   [--masked-layers k] [--threads N] [--precision P] [--preprocess P]
+//                   [--local-crops K] [--absent N] [--spatial off,on,no-position,...]
+//                   [--json out.json]
 // Several weights (comma-separated) are scored from the same features, every
 // a with every b, each with every --spatial mode (off: the paper's method;
 // on: place, relation and order words resolved over the proposals'
 // geometry; no-<cue>: on with one cue switched off). --absent N also scores N expressions per scene
 // whose object is absent and reports how the best score separates present from absent (ROC AUC,
-// balanced-accuracy threshold).
+// balanced-accuracy threshold). --preprocess reference prepares frames, masks and expressions as
+// the authors' released code does (clip/preprocess_mode.h; the default clip is METHOD.md's text).
 //
 // On moving video, through the result tracker (training/video_evaluation.h):
 //   evaluate_refseg --video --model NAME --seed S --videos K [--frames F]
@@ -35,7 +37,8 @@ void usage() {
       << "usage: evaluate_refseg --model NAME --seed S --scenes N\n"
          "         [--proposals grouping|ground-truth] [--global-weight a[,a...]]\n"
          "         [--sentence-weight b[,b...]] [--masked-layers k] [--threads N] [--precision P]\n"
-         "         [--local-crops K] [--absent N] [--spatial off,on,no-position,...]\n"
+         "         [--preprocess clip|reference] [--local-crops K] [--absent N] [--spatial "
+         "off,on,no-position,...]\n"
          "         [--json out.json]\n"
          "       evaluate_refseg --video --model NAME --seed S --videos K [--frames F]\n"
          "         [--modes every-frame,interval-N,latest-L,...] [--motion both|moving|still]\n"
@@ -166,6 +169,9 @@ int main(int argc, char **argv) {
         o.threads = count(value(), arg, 1);
       } else if (arg == "--precision") {
         o.precision = refseg::clip::parse_precision(value());
+      } else if (arg == "--preprocess") {
+        o.preprocess = refseg::clip::parse_preprocess(value());
+        still_only.push_back(arg);
       } else if (arg == "--local-crops") {
         o.local_crops = count(value(), arg, 0);
       } else if (arg == "--json") {

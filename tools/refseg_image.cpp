@@ -22,6 +22,7 @@
 #include "proposals/proposal_overlay.h"
 #include "runtime/clip_runtime.h"
 #include "selection/selection.h"
+#include "tokenizer/reference_text.h"
 #include "tool_options.h"
 
 namespace {
@@ -33,7 +34,8 @@ const char *kDescription =
     "uses. Each proposal's global- and local-context CLIP features are written; with\n"
     "--text also every proposal's score and the selection.\n"
     "\n"
-    "JSON: {image, width, height, model, masked_layers, proposals: [{index, box: [x,y,w,h],\n"
+    "JSON: {image, width, height, model, masked_layers, preprocess, proposals: [{index, box: "
+    "[x,y,w,h],\n"
     "score, area, global: [D floats], local: [D floats]}], selections: [{text, phrase,\n"
     "index (-1: none), score, scores: [one per proposal], sentence_feature, phrase_feature,\n"
     "text_feature: [D floats] (t_sentence, t_phrase and t = b t_sentence + (1-b) t_phrase)}]}.\n"
@@ -48,6 +50,7 @@ struct Options {
   std::vector<std::string> masks, texts;
   int max_proposals = 20, masked_layers = 3, threads = 0;
   refseg::clip::Precision precision = refseg::clip::Precision::kFp32;
+  refseg::clip::Preprocess preprocess = refseg::clip::Preprocess::kClip;
   refseg::SelectionWeights weights;
 };
 
@@ -66,7 +69,7 @@ gboolean add_text(const gchar *, const gchar *value, gpointer data, GError **) {
 Options parse(int argc, char **argv) {
   Options o;
   gchar *model = nullptr, *image = nullptr, *json = nullptr, *out_mask = nullptr, *draw = nullptr,
-        *precision = nullptr;
+        *precision = nullptr, *preprocess = nullptr;
   gchar **masks = nullptr;
   gint max_proposals = o.max_proposals, masked_layers = o.masked_layers, threads = 0;
   gdouble global_weight = o.weights.global, sentence_weight = o.weights.sentence;
@@ -100,6 +103,10 @@ Options parse(int argc, char **argv) {
       {"precision", 0, 0, G_OPTION_ARG_STRING, &precision,
        "fp32 (default, the method exactly), bf16, int8 or auto (docs/accuracy.md gives each "
        "mode's accuracy cost)",
+       "P"},
+      {"preprocess", 0, 0, G_OPTION_ARG_STRING, &preprocess,
+       "clip (default, the paper's text) or reference (the authors' released code: image "
+       "chain and lower-cased, re-joined text; docs/models.md)",
        "P"},
       {"json", 0, 0, G_OPTION_ARG_FILENAME, &json, "Write the JSON to F instead of stdout", "F"},
       {"out-mask", 0, 0, G_OPTION_ARG_FILENAME, &out_mask,
@@ -141,6 +148,14 @@ Options parse(int argc, char **argv) {
       o.precision = refseg::clip::parse_precision(p);
     } catch (const std::exception &e) {
       refseg::tools::usage_error(kTool, std::string("--precision: ") + e.what());
+    }
+  }
+  if (preprocess) {
+    const std::string p = take(preprocess);
+    try {
+      o.preprocess = refseg::clip::parse_preprocess(p);
+    } catch (const std::exception &e) {
+      refseg::tools::usage_error(kTool, std::string("--preprocess: ") + e.what());
     }
   }
   if (argc > 1)
@@ -238,7 +253,8 @@ int main(int argc, char **argv) {
   }
 
   try {
-    auto clip = refseg::acquire_clip_runtime(o.model, {o.threads, "cpu", o.precision});
+    auto clip =
+        refseg::acquire_clip_runtime(o.model, {o.threads, "cpu", o.precision, o.preprocess});
     const refseg::EncodedMasks features = clip->encode_masks(view, proposals, o.masked_layers);
     refseg::NounPhraseExtractor phrases;
 
@@ -250,6 +266,7 @@ int main(int argc, char **argv) {
     doc["height"] = bgr.rows;
     doc["model"] = o.model;
     doc["masked_layers"] = o.masked_layers;
+    doc["preprocess"] = refseg::clip::preprocess_name(o.preprocess);
     doc["proposals"] = Json::array();
     for (size_t i = 0; i < proposals.size(); i++) {
       const refseg::Box &b = proposals[i].box;
@@ -266,10 +283,14 @@ int main(int argc, char **argv) {
     std::vector<refseg::LabelledMask> drawn;
     std::vector<std::string> labels;
     for (size_t t = 0; t < o.texts.size(); t++) {
-      const std::string phrase = phrases.target_phrase(o.texts[t]);
-      const std::vector<float> sentence = clip->encode_text(o.texts[t]);
+      // reference: the towers and the parser see the re-joined lower-case sentence.
+      const std::string prepared = o.preprocess == refseg::clip::Preprocess::kReference
+                                       ? refseg::text::reference_sentence(o.texts[t])
+                                       : o.texts[t];
+      const std::string phrase = phrases.target_phrase(prepared);
+      const std::vector<float> sentence = clip->encode_text(prepared);
       const std::vector<float> phrase_feature =
-          clip->encode_text(phrase.empty() ? o.texts[t] : phrase);
+          clip->encode_text(phrase.empty() ? prepared : phrase);
       const std::vector<float> text =
           refseg::mix_text_features(sentence, phrase_feature, o.weights.sentence);
       const std::vector<float> scores =

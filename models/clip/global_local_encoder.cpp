@@ -7,6 +7,7 @@
 
 #include "clip/clip_model.h"
 #include "clip/image_preprocess.h"
+#include "clip/reference_preprocess.h"
 #include "common/model_error.h"
 
 namespace refseg::clip {
@@ -38,8 +39,9 @@ std::vector<int64_t> batch_buckets(int64_t n) {
   return out;
 }
 
-GlobalLocalEncoder::GlobalLocalEncoder(std::shared_ptr<ClipModel> model, int masked_layers)
-    : model_(std::move(model)) {
+GlobalLocalEncoder::GlobalLocalEncoder(std::shared_ptr<ClipModel> model, int masked_layers,
+                                       Preprocess preprocess)
+    : model_(std::move(model)), preprocess_(preprocess) {
   if (!model_) throw ModelError("GlobalLocalEncoder: no model");
   const int layers = model_->config().vision_is_vit ? model_->config().vision_layers : 1;
   masked_layers_ = std::clamp(masked_layers, 0, layers);
@@ -49,13 +51,20 @@ int GlobalLocalEncoder::embed_dim() const {
   return model_->config().embed_dim;
 }
 
-at::Tensor GlobalLocalEncoder::global_features(const at::Tensor &frame,
+at::Tensor GlobalLocalEncoder::prepared_frame(const ImageView &frame) const {
+  return preprocess_ == Preprocess::kReference ? reference_frame(frame) : normalized_frame(frame);
+}
+
+at::Tensor GlobalLocalEncoder::global_features(const at::Tensor &frame, int W, int H,
                                                const std::vector<RegionMask> &masks) const {
   const auto &c = model_->config();
   const int64_t N = static_cast<int64_t>(masks.size());
-  const int H = static_cast<int>(frame.size(2)), W = static_cast<int>(frame.size(3));
   const auto device = model_->device();
-  auto image = resize_square(frame, c.image_resolution).to(device);  // [1, 3, R, R]
+  // [1, 3, R, R]; the masks reach the grid from the frame's size in both modes.
+  auto image =
+      (preprocess_ == Preprocess::kReference ? reference_global_image(frame, c.image_resolution)
+                                             : resize_square(frame, c.image_resolution))
+          .to(device);
   std::vector<at::Tensor> parts;
   size_t first = 0;
 
@@ -92,15 +101,19 @@ at::Tensor GlobalLocalEncoder::global_features(const at::Tensor &frame,
   return at::cat(parts, 0).to(at::kCPU);
 }
 
-at::Tensor GlobalLocalEncoder::local_features(const at::Tensor &frame,
+at::Tensor GlobalLocalEncoder::local_features(const at::Tensor &frame, int W, int H,
                                               const std::vector<RegionMask> &masks) const {
   const int64_t R = model_->config().image_resolution;
+  const bool reference = preprocess_ == Preprocess::kReference;
+  // reference: the 800-image back at the frame's size, where masks and boxes live.
+  const at::Tensor source = reference && !masks.empty() ? resize_no_antialias(frame, H, W) : frame;
   std::vector<at::Tensor> parts;
   size_t first = 0;
   for (int64_t n : batch_buckets(static_cast<int64_t>(masks.size()))) {
     std::vector<at::Tensor> crops;
     for (int64_t i = 0; i < n; ++i)
-      crops.push_back(local_context_image(frame, masks[first + i], R));
+      crops.push_back(reference ? reference_local_image(source, masks[first + i], R)
+                                : local_context_image(source, masks[first + i], R));
     parts.push_back(model_->encode_image(at::cat(crops, 0)));
     first += static_cast<size_t>(n);
   }
@@ -116,9 +129,9 @@ MaskFeatures GlobalLocalEncoder::encode(const ImageView &frame,
   MaskFeatures f;
   {
     c10::InferenceMode guard;
-    const auto normalized = normalized_frame(frame);
-    f.global = global_features(normalized, masks);
-    f.local = local_features(normalized, masks);
+    const auto prepared = prepared_frame(frame);
+    f.global = global_features(prepared, frame.width, frame.height, masks);
+    f.local = local_features(prepared, frame.width, frame.height, masks);
   }
   return {f.global.to(at::kFloat).clone(), f.local.to(at::kFloat).clone()};
 }
@@ -129,7 +142,7 @@ at::Tensor GlobalLocalEncoder::encode_global(const ImageView &frame,
   at::Tensor out;
   {
     c10::InferenceMode guard;
-    out = global_features(normalized_frame(frame), masks);
+    out = global_features(prepared_frame(frame), frame.width, frame.height, masks);
   }
   return out.to(at::kFloat).clone();
 }
@@ -140,7 +153,7 @@ at::Tensor GlobalLocalEncoder::encode_local(const ImageView &frame,
   at::Tensor out;
   {
     c10::InferenceMode guard;
-    out = local_features(normalized_frame(frame), masks);
+    out = local_features(prepared_frame(frame), frame.width, frame.height, masks);
   }
   return out.to(at::kFloat).clone();
 }

@@ -14,6 +14,7 @@
 #include "refcoco/refer_dataset.h"
 #include "runtime/clip_runtime.h"
 #include "selection/selection.h"
+#include "tokenizer/reference_text.h"
 #include "tokenizer/unicode_props.h"
 
 namespace refseg::refcoco {
@@ -49,7 +50,9 @@ std::unique_ptr<ProposalGenerator> make_proposals(const RefcocoOptions &o) {
 }
 
 // A float option as the user typed it (0.95, not 0.949999988).
-double shown(float v) { return std::round(static_cast<double>(v) * 1e6) / 1e6; }
+double shown(float v) {
+  return std::round(static_cast<double>(v) * 1e6) / 1e6;
+}
 
 std::string lower(const std::string &text) {
   return unicode::encode_utf8(unicode::to_lower(unicode::decode_utf8(text)));
@@ -97,7 +100,7 @@ RefcocoResult evaluate_refcoco(const RefcocoOptions &o,
   const int64_t total =
       o.limit > 0 ? std::min(o.limit, result.split_sentences) : result.split_sentences;
 
-  auto runtime = acquire_clip_runtime(o.model, {o.threads, o.device, o.precision});
+  auto runtime = acquire_clip_runtime(o.model, {o.threads, o.device, o.precision, o.preprocess});
   const std::unique_ptr<ProposalGenerator> proposer = make_proposals(o);
   NounPhraseExtractor phrases;
 
@@ -123,7 +126,9 @@ RefcocoResult evaluate_refcoco(const RefcocoOptions &o,
       SentenceResult r;
       r.ref_id = ref->ref_id;
       r.sent_id = sentence.sent_id;
-      r.text = o.lower_case ? lower(sentence.raw) : sentence.raw;
+      r.text = o.preprocess == clip::Preprocess::kReference ? text::reference_sentence(sentence.raw)
+               : o.lower_case                               ? lower(sentence.raw)
+                                                            : sentence.raw;
       if (proposals.empty()) {
         // The released loop `continue`s before its sentence loop.
         result.tally.add_unanswered(target_area);
@@ -164,6 +169,7 @@ nlohmann::ordered_json refcoco_json(const RefcocoOptions &o, const RefcocoResult
   j["images_dir"] = r.images_dir;
   j["model"] = o.model;
   j["precision"] = clip::precision_name(o.precision);
+  j["preprocess"] = clip::preprocess_name(o.preprocess);
   j["proposals"] = o.proposal_model.empty() ? "grouping" : o.proposal_model;
   j["max_proposals"] = o.filter.max_proposals;
   j["global_weight"] = shown(r.global_weight);

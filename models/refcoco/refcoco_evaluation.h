@@ -25,6 +25,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "clip/precision.h"
+#include "clip/preprocess_mode.h"
 #include "proposals/proposal_generator.h"
 #include "proposals/torchscript_generator.h"
 #include "refcoco/refcoco_metric.h"
@@ -45,6 +46,10 @@ struct RefcocoOptions {
   std::string device = "cpu";
   int threads = 0;
   clip::Precision precision = clip::Precision::kFp32;
+  // reference: frames and masks as the authors' code prepares them, and the
+  // sentence lower-cased and re-joined from its tokens (before tokenizing
+  // and parsing) as their loop does; clip: METHOD.md's preprocessing.
+  clip::Preprocess preprocess = clip::Preprocess::kClip;
 
   // "" = the project's grouping generator; else a TorchScript proposal
   // model (torchscript_generator.h).

@@ -135,6 +135,7 @@ class LoadedClipRuntime : public ClipRuntime {
         model_(load_model(weights_, device_)),
         tokenizer_(BpeTokenizer::from_file(locate_vocabulary(weights_))),
         threshold_(read_score_threshold(weights_)),
+        preprocess_(options.preprocess),
         worker_([] {}) {
     if (tokenizer_.vocab_size() > static_cast<size_t>(model_->config().vocab_size))
       throw ModelError(
@@ -160,7 +161,7 @@ class LoadedClipRuntime : public ClipRuntime {
                             FeatureReuse *reuse) override {
     return worker_.run([&] {
       adapt_threads();
-      clip::GlobalLocalEncoder encoder(model_, masked_layers);
+      clip::GlobalLocalEncoder encoder(model_, masked_layers, preprocess_);
       const size_t n = masks.size(), dim = static_cast<size_t>(embed_dim());
       EncodedMasks out;
       out.count = n;
@@ -257,6 +258,7 @@ class LoadedClipRuntime : public ClipRuntime {
   std::shared_ptr<clip::ClipModel> model_;
   BpeTokenizer tokenizer_;
   std::optional<float> threshold_;
+  clip::Preprocess preprocess_;
   std::mutex cache_mutex_;
   TextCache cache_{256};
   InferenceWorker worker_;  // last member: joined first, before the model goes
@@ -292,8 +294,9 @@ std::shared_ptr<ClipRuntime> acquire_clip_runtime(const std::string &name_or_pat
   const std::string weights = locate_clip_model(name_or_path);
   // As requested: an auto runtime is its own (what auto picks is measured
   // when it loads).
-  const std::string key =
-      weights + "@" + options.device + "#" + clip::precision_name(options.precision);
+  const std::string key = weights + "@" + options.device + "#" +
+                          clip::precision_name(options.precision) + "/" +
+                          clip::preprocess_name(options.preprocess);
   std::lock_guard<std::mutex> lock(registry_mutex);
   if (auto shared = registry[key].lock()) return shared;
   auto runtime = std::make_shared<LoadedClipRuntime>(name_or_path, weights, options);

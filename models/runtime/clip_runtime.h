@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "clip/precision.h"
+#include "clip/preprocess_mode.h"
 #include "common/image_view.h"
 #include "common/region_mask.h"
 
@@ -26,6 +27,11 @@ struct RuntimeOptions {
   // compute in it. Runtimes of one file in different precisions are
   // separate models.
   clip::Precision precision = clip::Precision::kFp32;
+  // How encode_masks turns frame and masks into the towers' inputs
+  // (clip/preprocess_mode.h). Texts are encoded as given: preparing them as
+  // the reference does (tokenizer/reference_text.h) is the caller's step,
+  // since the phrase must be extracted from the prepared sentence.
+  clip::Preprocess preprocess = clip::Preprocess::kClip;
 };
 
 struct EncodedMasks {

@@ -11,6 +11,7 @@
 #include "language/noun_phrase.h"
 #include "proposals/grouping_generator.h"
 #include "runtime/clip_runtime.h"
+#include "tokenizer/reference_text.h"
 #include "training/world_samples.h"
 
 namespace refseg::training {
@@ -151,7 +152,7 @@ EvaluationResult evaluate_refseg(const EvaluationOptions &o,
   world::validate(o.world);
 
   const auto start = std::chrono::steady_clock::now();
-  auto runtime = acquire_clip_runtime(o.model, {o.threads, "cpu", o.precision});
+  auto runtime = acquire_clip_runtime(o.model, {o.threads, "cpu", o.precision, o.preprocess});
   NounPhraseExtractor phrases;
   GroupingProposalGenerator grouping;
 
@@ -178,7 +179,10 @@ EvaluationResult evaluate_refseg(const EvaluationOptions &o,
 
     // An expression's sentence and target-phrase features.
     using TextFeatures = std::pair<std::vector<float>, std::vector<float>>;
-    auto text_features = [&](const std::string &sentence) {
+    auto text_features = [&](const std::string &expression) {
+      const std::string sentence = o.preprocess == clip::Preprocess::kReference
+                                       ? text::reference_sentence(expression)
+                                       : expression;
       std::string phrase = phrases.target_phrase(sentence);
       if (phrase.empty()) phrase = sentence;
       return TextFeatures{runtime->encode_text(sentence), runtime->encode_text(phrase)};
@@ -268,6 +272,7 @@ std::string evaluation_json(const EvaluationOptions &o, const EvaluationResult &
         << ", \"sentence_weight\": " << number(set.weights.sentence)
         << ", \"masked_layers\": " << o.masked_layers
         << ", \"precision\": " << json_string(clip::precision_name(o.precision))
+        << ", \"preprocess\": " << json_string(clip::preprocess_name(o.preprocess))
         << ", \"spatial\": " << json_string(set.spatial.name)
         << ", \"local_crops\": " << o.local_crops
         << ", \"mean_local_crops\": " << number(r.scenes ? double(r.local_crops) / r.scenes : 0)

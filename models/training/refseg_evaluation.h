@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "clip/precision.h"
+#include "clip/preprocess_mode.h"
 #include "selection/selection.h"
 #include "selection/spatial_resolver.h"
 #include "world/referring_world.h"
@@ -66,6 +67,9 @@ struct EvaluationOptions {
   world::WorldOptions world;
   int threads = 1;
   clip::Precision precision = clip::Precision::kFp32;  // of both towers
+  // reference: the authors' image chain, and each expression lower-cased
+  // and re-joined from its tokens before tokenizing and parsing.
+  clip::Preprocess preprocess = clip::Preprocess::kClip;
   // >= 0: local features only for each expression's local_crops best
   // proposals by global score (selection/local_crops.h); -1: all.
   int local_crops = -1;

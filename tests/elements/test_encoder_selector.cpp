@@ -557,6 +557,106 @@ GST_START_TEST(test_a_precision_the_device_cannot_run_is_a_named_error) {
 }
 GST_END_TEST;
 
+// Both feature planes of frame_with_proposals() from an encoder with
+// `properties` (global rows, then local rows).
+static std::vector<float> encoder_features(const std::string &properties) {
+  GstHarness *h = harness("refsegencoder " + properties + " model=" + test_model());
+  GstBuffer *out = gst_harness_push_and_pull(h, frame_with_proposals());
+  GstCustomMeta *meta = gst_buffer_get_refseg_meta(out);
+  guint n = 0, dim = 0;
+  const gfloat *global = gst_refseg_meta_get_features(meta, GST_REFSEG_FEATURE_GLOBAL, &n, &dim);
+  const gfloat *local =
+      gst_refseg_meta_get_features(meta, GST_REFSEG_FEATURE_LOCAL, nullptr, nullptr);
+  fail_unless(global != nullptr && local != nullptr);
+  std::vector<float> features(global, global + n * dim);
+  features.insert(features.end(), local, local + n * dim);
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+  return features;
+}
+
+// The nick of an enum property's value.
+static std::string enum_nick(GObject *object, const char *property) {
+  gint value = -1;
+  g_object_get(object, property, &value, nullptr);
+  GEnumValue *nick =
+      g_enum_get_value(G_ENUM_CLASS(g_type_class_peek(G_PARAM_SPEC_VALUE_TYPE(
+                           g_object_class_find_property(G_OBJECT_GET_CLASS(object), property)))),
+                       value);
+  return nick ? nick->value_nick : "";
+}
+
+GST_START_TEST(test_preprocess_reference_is_its_own_input_chain) {
+  const std::vector<float> by_default = encoder_features("");
+  fail_unless(encoder_features("preprocess=clip") == by_default, "clip is the default");
+  const std::vector<float> reference = encoder_features("preprocess=reference");
+  fail_unless_equals_int(reference.size(), by_default.size());
+  fail_if(reference == by_default, "preprocess=reference changed nothing");
+
+  // refsegbin forwards it to the encoder and the selector.
+  GstElement *bin = gst_element_factory_make("refsegbin", nullptr);
+  fail_unless(bin != nullptr);
+  fail_unless(enum_nick(G_OBJECT(bin), "preprocess") == "clip");
+  gst_util_set_object_arg(G_OBJECT(bin), "preprocess", "reference");
+  fail_unless(enum_nick(G_OBJECT(bin), "preprocess") == "reference");
+  int children_set = 0;
+  GstIterator *it = gst_bin_iterate_recurse(GST_BIN(bin));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    GstElement *child = GST_ELEMENT(g_value_get_object(&item));
+    const std::string factory = GST_OBJECT_NAME(gst_element_get_factory(child));
+    if (factory == "refsegencoder" || factory == "refsegselector") {
+      fail_unless(enum_nick(G_OBJECT(child), "preprocess") == "reference", "%s", factory.c_str());
+      ++children_set;
+    }
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  fail_unless_equals_int(children_set, 2);
+  gst_object_unref(bin);
+
+  // An unknown name is refused, naming it.
+  GError *error = nullptr;
+  GstElement *pipeline = gst_parse_launch("refsegencoder preprocess=imagenet ! fakesink", &error);
+  fail_unless(error != nullptr, "preprocess=imagenet was accepted");
+  fail_unless(std::string(error->message).find("imagenet") != std::string::npos, "%s",
+              error->message);
+  g_error_free(error);
+  if (pipeline) gst_object_unref(pipeline);
+}
+GST_END_TEST;
+
+// The expression and scores of the first selection made by a selector with
+// `properties` after a plain encoder.
+static std::pair<std::string, std::vector<float>> first_selection(const std::string &properties) {
+  const std::string model = test_model();
+  GstHarness *h = harness("refsegencoder model=" + model + " ! refsegselector model=" + model +
+                          " threshold=-100 " + properties);
+  GstBuffer *out = gst_harness_push_and_pull(h, frame_with_proposals());
+  GstRefSegSelection sel;
+  fail_unless(gst_refseg_meta_get_selection(gst_buffer_get_refseg_meta(out), 0, &sel));
+  std::pair<std::string, std::vector<float>> got(sel.expression,
+                                                 {sel.scores, sel.scores + sel.n_scores});
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+  return got;
+}
+
+GST_START_TEST(test_selector_preprocess_reference_rejoins_the_expression) {
+  // sentence-weight=1: the sentence feature alone, so that when the phrase
+  // is resolved does not matter.
+  const auto reference =
+      first_selection("sentence-weight=1 preprocess=reference text=\"Don't take the RED square\"");
+  const auto rejoined = first_selection("sentence-weight=1 text=\"do n't take the red square\"");
+  const auto as_typed = first_selection("sentence-weight=1 text=\"Don't take the RED square\"");
+  fail_unless(reference.first == "Don't take the RED square", "%s", reference.first.c_str());
+  fail_unless(reference.second == rejoined.second,
+              "reference should score the lower-cased, re-joined sentence");
+  fail_if(reference.second == as_typed.second, "clip should score the sentence as typed");
+}
+GST_END_TEST;
+
 // The local rows of a buffer's features that differ from its global rows
 // (proposals that had a crop pass), with their values.
 static std::vector<std::vector<float>> cropped_local_rows(GstBuffer *buffer,
@@ -620,6 +720,8 @@ static Suite *encoder_selector_suite() {
   tcase_add_test(tc, test_low_precisions_stay_close_to_fp32);
   tcase_add_test(tc, test_local_crops_follow_the_selectors_expression);
   tcase_add_test(tc, test_a_precision_the_device_cannot_run_is_a_named_error);
+  tcase_add_test(tc, test_preprocess_reference_is_its_own_input_chain);
+  tcase_add_test(tc, test_selector_preprocess_reference_rejoins_the_expression);
   return s;
 }
 

@@ -249,6 +249,32 @@ def forward(self, x):
   EXPECT_EQ(j["per_sentence"][2]["union"], 448);
 }
 
+TEST(EvaluateRefcocoTool, PreprocessReferenceRejoinsTheSentenceAndIsReported) {
+  ReferFixture f;
+  f.refs[0]["sentences"][1]["raw"] = "The red square, on the LEFT";
+  f.write();
+  const std::string common = "--refer-root '" + f.root + "' --split val --model '" + tiny_model() +
+                             "' --threads 1 --per-sentence";
+  const ToolRun r = run_tool(common + " --preprocess reference", f.root);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["preprocess"], "reference");
+  ASSERT_GE(j["per_sentence"].size(), 2u);
+  EXPECT_EQ(j["per_sentence"][0]["text"], "red square");
+  EXPECT_EQ(j["per_sentence"][1]["text"], "the red square , on the left");
+
+  const ToolRun plain = run_tool(common, f.root);
+  ASSERT_EQ(plain.status, 0) << plain.err;
+  const nlohmann::json k = nlohmann::json::parse(plain.out);
+  EXPECT_EQ(k["preprocess"], "clip");
+  EXPECT_EQ(k["per_sentence"][1]["text"], "the red square, on the left");
+
+  const ToolRun bad = run_tool(common + " --preprocess imagenet", f.root);
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("preprocess 'imagenet': expected clip or reference"), std::string::npos)
+      << bad.err;
+}
+
 TEST(EvaluateRefcocoTool, MissingImageFailsNamingIt) {
   ReferFixture f;
   std::filesystem::remove(f.image_path(2));

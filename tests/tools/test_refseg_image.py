@@ -127,6 +127,32 @@ with tempfile.TemporaryDirectory() as tmp:
         r = run("--model", model, "--image", image, option, value)
         check("%s %s is refused with status 2, naming option and value" % (option, value),
               r.returncode == 2 and option in r.stderr and re.search("['\u201c]%s['\u201d]" % re.escape(value), r.stderr))
+    # --preprocess reference: the authors' image chain, and the sentence
+    # lower-cased and re-joined from its tokens ("Don't" -> "do n't").
+    base = ("--model", model, "--image", image, "--mask", left, "--mask", right)
+    r = run(*base, "--preprocess", "reference", "--text", "Don't take the RED square")
+    ref = json.loads(r.stdout) if r.returncode == 0 else {}
+    check("--preprocess reference runs and says so", ref.get("preprocess") == "reference")
+    check("the default is preprocess clip", doc.get("preprocess") == "clip")
+    check("reference features differ from clip's",
+          ref and ref["proposals"][0]["local"] != doc["proposals"][0]["local"]
+          and ref["proposals"][0]["global"] != doc["proposals"][0]["global"])
+    r = run(*base, "--text", "do n't take the red square")
+    rejoined = json.loads(r.stdout) if r.returncode == 0 else {}
+    check("reference encodes the re-joined sentence",
+          ref and rejoined and ref["selections"][0]["sentence_feature"]
+          == rejoined["selections"][0]["sentence_feature"])
+    r = run(*base, "--text", "Don't take the RED square")
+    as_typed = json.loads(r.stdout) if r.returncode == 0 else {}
+    check("clip encodes the sentence as typed",
+          ref and as_typed and ref["selections"][0]["sentence_feature"]
+          != as_typed["selections"][0]["sentence_feature"])
+    check("the text shown is the text given",
+          ref and ref["selections"][0]["text"] == "Don't take the RED square")
+    r = run(*base, "--preprocess", "imagenet")
+    check("--preprocess imagenet is refused, naming the value and the choices",
+          r.returncode != 0 and "'imagenet'" in r.stderr and "clip or reference" in r.stderr)
+
     r = run("--model", model, "--image", image, "--frobnicate")
     check("an unknown option is refused by name with status 2",
           r.returncode == 2 and "--frobnicate" in r.stderr and "--help" in r.stderr)
