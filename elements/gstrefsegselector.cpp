@@ -1,8 +1,8 @@
 #include "gstrefsegselector.h"
 
 #include <atomic>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <string>
@@ -476,8 +476,8 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
     if (!std::isnan(there) || !pick.resolution.resolved) {
       if (!(there >= threshold)) {
         chosen = -1;
-        below = "best score " + std::to_string(there).substr(0, 5) +
-                " is below the threshold " + std::to_string(threshold).substr(0, 5);
+        below = "best score " + std::to_string(there).substr(0, 5) + " is below the threshold " +
+                std::to_string(threshold).substr(0, 5);
         published.reason = below.c_str();
       }
     }

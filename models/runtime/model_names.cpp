@@ -102,8 +102,7 @@ std::string model_not_found_hint(const std::string &name,
     return hint + "\n(gst-refseg-download " + name + " fetches it)";
   if (!nearest.empty())
     return hint + "\ndid you mean '" + nearest + "'?" +
-           (fetchable ? " (not installed: gst-refseg-download " + nearest + " fetches it)"
-                      : "");
+           (fetchable ? " (not installed: gst-refseg-download " + nearest + " fetches it)" : "");
   return hint + "\nOpenAI's models (" + joined(downloadable) +
          ") are fetched by gst-refseg-download NAME";
 }
