@@ -1,5 +1,7 @@
 #include "training/refseg_evaluation.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -97,12 +99,10 @@ ScoreSeparation score_separation(const std::vector<float> &present,
 }
 
 std::string json_string(const std::string &s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
+  // nlohmann-json escapes what JSON needs (quotes, backslashes, control
+  // characters) and replaces bytes that are not UTF-8 with U+FFFD, so a
+  // model path or name of any bytes gives a document every reader takes.
+  return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 SpatialMode parse_spatial_mode(const std::string &name) {

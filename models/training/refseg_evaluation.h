@@ -121,7 +121,8 @@ std::string evaluation_json(const EvaluationOptions &options, const EvaluationRe
 
 std::string proposal_source_name(ProposalSource source);
 
-// `s` as a JSON string literal (quotes and backslashes escaped).
+// `s` as a JSON string literal, always valid JSON (control characters
+// escaped, bytes that are not UTF-8 replaced by U+FFFD).
 std::string json_string(const std::string &s);  // "ground-truth", "grouping"
 
 }  // namespace refseg::training

@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 
+#include <nlohmann/json.hpp>
+
 #include "training/refseg_evaluation.h"
 
 namespace refseg::training {
@@ -33,6 +35,15 @@ TEST(RefsegEvaluation, PreprocessIsReported) {
   ASSERT_EQ(a.settings.size(), b.settings.size());
   EXPECT_EQ(a.settings[0].all.expressions, b.settings[0].all.expressions);
   EXPECT_GT(b.settings[0].all.expressions, 0);
+}
+
+// A model is named by the user (a path of any bytes): the JSON stays
+// valid, with what cannot be kept replaced.
+TEST(RefsegEvaluation, JsonStringsAreAlwaysValidJson) {
+  const std::string odd = "a\"b\\c\n\x01 \xff end";
+  const nlohmann::json parsed = nlohmann::json::parse("[" + json_string(odd) + "]");
+  EXPECT_EQ(parsed[0].get<std::string>(), "a\"b\\c\n\x01 \xef\xbf\xbd end");
+  EXPECT_EQ(json_string("ground-truth"), "\"ground-truth\"");
 }
 
 }  // namespace
