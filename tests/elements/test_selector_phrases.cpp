@@ -137,7 +137,9 @@ GST_START_TEST(test_slow_text_through_refsegbin_while_playing) {
   GstElement *bin = gst_bin_get_by_name(GST_BIN(h->element), "bin");
   for (int i = 0; i < 2; i++) {
     fail_unless_equals_int(gst_harness_push_from_src(h), GST_FLOW_OK);
-    gst_buffer_unref(gst_harness_pull(h));
+    GstBuffer *out = gst_harness_pull(h);  // NULL after the harness's 60 s
+    fail_unless(out != nullptr, "no frame out within the harness's wait");
+    gst_buffer_unref(out);
   }
   const std::string dots = dots_text();
   g_object_set(bin, "text", dots.c_str(), nullptr);
@@ -156,6 +158,7 @@ GST_START_TEST(test_slow_text_through_refsegbin_while_playing) {
   for (int i = 0; i < 4; i++) {
     fail_unless_equals_int(gst_harness_push_from_src(h), GST_FLOW_OK);
     GstBuffer *out = gst_harness_pull(h);
+    fail_unless(out != nullptr, "no frame out within the harness's wait");
     for (const Selection &s : selections(out)) with_circle += s.expression == "the red circle";
     gst_buffer_unref(out);
   }
