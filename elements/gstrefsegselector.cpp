@@ -292,13 +292,11 @@ static gboolean gst_refseg_selector_stop(GstBaseTransform *trans) {
 
 // An expression's spatial words resolved over this frame's proposals;
 // geometry and distinctness are read from the meta once per frame.
-static refseg::SpatialChoice resolve_spatial_words(refseg::ClipRuntime &clip, GstCustomMeta *meta,
-                                                   const std::string &expression,
-                                                   const gfloat *global, const gfloat *local,
-                                                   guint rows, guint dim,
-                                                   const refseg::SelectionWeights &weights,
-                                                   std::vector<refseg::ProposalGeometry> *geometry,
-                                                   std::vector<float> *distinctness) {
+static refseg::SpatialChoice resolve_spatial_words(
+    refseg::ClipRuntime &clip, GstCustomMeta *meta, const std::string &expression,
+    const gfloat *global, const gfloat *local, guint rows, guint dim,
+    const refseg::SelectionWeights &weights, std::vector<refseg::ProposalGeometry> *geometry,
+    std::vector<float> *distinctness, const refseg::SpatialSettings &settings) {
   if (geometry->empty()) {
     std::vector<refseg::Box> boxes;
     std::vector<const uint8_t *> masks;
@@ -313,12 +311,14 @@ static refseg::SpatialChoice resolve_spatial_words(refseg::ClipRuntime &clip, Gs
   }
   // A description is scored as a sentence that is its own noun phrase.
   return refseg::choose_spatially(
-      expression, *geometry, *distinctness, [&](const std::string &text) {
+      expression, *geometry, *distinctness,
+      [&](const std::string &text) {
         const std::vector<float> t = clip.encode_text(text);
         return refseg::score_proposals(global, local, rows, dim,
                                        refseg::mix_text_features(t, t, weights.sentence),
                                        weights.global);
-      });
+      },
+      settings);
 }
 
 // Writes one expression's result into the meta (with its reason when
@@ -387,6 +387,8 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
   int roi_id = 0;
   refseg::gst::SelectionsMessage message;
   std::vector<std::vector<float>> texts;  // what this frame was scored with
+  refseg::SpatialSettings spatial_settings;
+  spatial_settings.spread_floor = clip.calibrated_spread().value_or(0.f);
   // Filled by the first expression with spatial words.
   std::vector<refseg::ProposalGeometry> geometry;
   std::vector<float> distinctness;
@@ -447,7 +449,7 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
     if (spatial) {
       try {
         pick = resolve_spatial_words(clip, meta, sentence, global, local, rows, dim, weights,
-                                     &geometry, &distinctness);
+                                     &geometry, &distinctness, spatial_settings);
       } catch (const std::exception &e) {
         GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Text encoding failed"), ("%s", e.what()));
         return GST_FLOW_ERROR;

@@ -3,14 +3,16 @@
 //                   [--global-weight a[,a...]] [--sentence-weight b[,b...]]
 //                   [--masked-layers k] [--threads N] [--precision P] [--preprocess P]
 //                   [--local-crops K] [--absent N] [--spatial off,on,no-position,...]
-//                   [--json out.json]
+//                   [--spatial-spread F] [--json out.json]
 // Several weights (comma-separated) are scored from the same features, every
 // a with every b, each with every --spatial mode (off: the paper's method;
 // on: place, relation and order words resolved over the proposals'
-// geometry; no-<cue>: on with one cue switched off). --absent N also scores N expressions per scene
-// whose object is absent and reports how the best score separates present from absent (ROC AUC,
-// balanced-accuracy threshold). --preprocess reference prepares frames, masks and expressions as
-// the authors' released code does (clip/preprocess_mode.h; the default clip is METHOD.md's text).
+// geometry; no-<cue>: on with one cue switched off; --spatial-spread: the
+// resolver's spread floor instead of the model's calibration). --absent N also scores N expressions
+// per scene whose object is absent and reports how the best score separates present from absent
+// (ROC AUC, balanced-accuracy threshold). --preprocess reference prepares frames, masks and
+// expressions as the authors' released code does (clip/preprocess_mode.h; the default clip is
+// METHOD.md's text).
 //
 // On moving video, through the result tracker (training/video_evaluation.h):
 //   evaluate_refseg --video --model NAME --seed S --videos K [--frames F]
@@ -20,6 +22,7 @@
 //                   [--threads N] [--precision P] [--json out.json]
 // A progress bar goes to stderr, the JSON to stdout (and to --json when given).
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -39,7 +42,7 @@ void usage() {
          "         [--sentence-weight b[,b...]] [--masked-layers k] [--threads N] [--precision P]\n"
          "         [--preprocess clip|reference] [--local-crops K] [--absent N] [--spatial "
          "off,on,no-position,...]\n"
-         "         [--json out.json]\n"
+         "         [--spatial-spread F] [--json out.json]\n"
          "       evaluate_refseg --video --model NAME --seed S --videos K [--frames F]\n"
          "         [--modes every-frame,interval-N,latest-L,...] [--motion both|moving|still]\n"
          "         [--proposals grouping|ground-truth] [--global-weight a]\n"
@@ -158,6 +161,15 @@ int main(int argc, char **argv) {
         for (std::string item; std::getline(in, item, ',');)
           o.spatial.push_back(refseg::training::parse_spatial_mode(item));
         if (o.spatial.empty()) throw refseg::ModelError("--spatial: no mode given");
+        still_only.push_back(arg);
+      } else if (arg == "--spatial-spread") {
+        const std::string v = value();
+        char *end = nullptr;
+        const float spread = std::strtof(v.c_str(), &end);
+        if (v.empty() || *end || !(spread >= 0.f && spread <= 200.f))
+          throw refseg::ModelError("--spatial-spread: expected a score spread 0-200, found '" + v +
+                                   "'");
+        o.spatial_spread = spread;
         still_only.push_back(arg);
       } else if (arg == "--global-weight") {
         global = weights(value(), arg);

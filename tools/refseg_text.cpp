@@ -13,6 +13,7 @@
 #include "clip/openai_weights.h"
 #include "json_output.h"
 #include "language/noun_phrase.h"
+#include "language/spatial_expression.h"
 #include "runtime/model_locator.h"
 #include "tokenizer/bpe_tokenizer.h"
 #include "tokenizer/text_cleaning.h"
@@ -31,8 +32,13 @@ const char *kDescription =
     "uses, and the token ids of sentence and phrase ([SOT, ids..., EOT], truncated to\n"
     "the context length as the text tower gets them, padding left out).\n"
     "\n"
+    "The spatial line is what refsegselector's `spatial` resolves over the proposals'\n"
+    "geometry (docs/spatial.md): the target description and the words of place,\n"
+    "relation and order found, or none.\n"
+    "\n"
     "JSON (--json): {vocabulary, context_length, parser, texts: [{text, cleaned, phrase,\n"
-    "phrase_cleaned, sentence_ids, phrase_ids, sentence_truncated}]}. Text that is not\n"
+    "phrase_cleaned, sentence_ids, phrase_ids, sentence_truncated, spatial}]}, spatial\n"
+    "null or {summary, target, resolvable, relation, anchor}. Text that is not\n"
     "UTF-8 is written with U+FFFD for each invalid byte, as the tokenizer reads it.\n"
     "\n"
     "The phrase is a span of the text as written; when it is empty (blank text) the\n"
@@ -157,6 +163,10 @@ int main(int argc, char **argv) {
       bool truncated = false;
       const std::vector<int64_t> sentence_ids = token_ids(tok, text, context, &truncated);
       const std::vector<int64_t> phrase_ids = token_ids(tok, encoded_phrase, context, nullptr);
+      // What refsegselector's `spatial` resolves over the geometry (none:
+      // the expression is scored as the paper does).
+      const refseg::SpatialExpression parsed = refseg::parse_spatial_expression(text);
+      const bool spatial_words = parsed.spatial() || !parsed.fallback_reason.empty();
       if (o.json) {
         refseg::tools::Json entry;
         entry["text"] = text;
@@ -166,6 +176,19 @@ int main(int argc, char **argv) {
         entry["sentence_ids"] = sentence_ids;
         entry["phrase_ids"] = phrase_ids;
         entry["sentence_truncated"] = truncated;
+        if (spatial_words) {
+          refseg::tools::Json spatial;
+          spatial["summary"] = refseg::describe_spatial(parsed);
+          spatial["target"] = parsed.target;
+          spatial["resolvable"] = parsed.spatial();
+          if (parsed.has_relation) {
+            spatial["relation"] = refseg::spatial_relation_name(parsed.relation);
+            spatial["anchor"] = parsed.anchor;
+          }
+          entry["spatial"] = std::move(spatial);
+        } else {
+          entry["spatial"] = nullptr;
+        }
         doc["texts"].push_back(std::move(entry));
       } else {
         if (t) out << '\n';
@@ -175,7 +198,8 @@ int main(int argc, char **argv) {
         if (truncated) out << " (truncated to " << context << ")";
         out << "\nphrase ids:   ";
         print_ids(out, phrase_ids);
-        out << '\n';
+        out << "\nspatial:      " << (spatial_words ? refseg::describe_spatial(parsed) : "none")
+            << '\n';
       }
     }
     if (o.json) out << refseg::tools::dump_json(doc) << '\n';

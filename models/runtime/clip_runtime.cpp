@@ -135,6 +135,7 @@ class LoadedClipRuntime : public ClipRuntime {
         model_(load_model(weights_, device_)),
         tokenizer_(BpeTokenizer::from_file(locate_vocabulary(weights_))),
         threshold_(read_score_threshold(weights_)),
+        spread_(read_score_spread(weights_)),
         preprocess_(options.preprocess),
         worker_([] {}) {
     if (tokenizer_.vocab_size() > static_cast<size_t>(model_->config().vocab_size))
@@ -151,6 +152,7 @@ class LoadedClipRuntime : public ClipRuntime {
   int input_resolution() const override { return model_->config().image_resolution; }
   int layers() const override { return model_->config().vision_layers; }
   std::optional<float> calibrated_threshold() const override { return threshold_; }
+  std::optional<float> calibrated_spread() const override { return spread_; }
   clip::Precision precision() const override { return precision_.precision; }
   std::string claim_precision_note() override {
     return note_claimed_.exchange(true) ? std::string() : precision_.note;
@@ -258,6 +260,7 @@ class LoadedClipRuntime : public ClipRuntime {
   std::shared_ptr<clip::ClipModel> model_;
   BpeTokenizer tokenizer_;
   std::optional<float> threshold_;
+  std::optional<float> spread_;
   clip::Preprocess preprocess_;
   std::mutex cache_mutex_;
   TextCache cache_{256};

@@ -71,6 +71,9 @@ class ClipRuntime {
   // The score below which this model's referents count as absent, when a
   // calibration came with it (read_score_threshold()).
   virtual std::optional<float> calibrated_threshold() const = 0;
+  // The spread of this model's scores the spatial resolver reads a frame's
+  // scores against, when a calibration came with it (read_score_spread()).
+  virtual std::optional<float> calibrated_spread() const = 0;
 
   // Global- and local-context features of each mask (docs/method.md step 2),
   // local ones for the masks `crops` picks. With `reuse` (one per stream:

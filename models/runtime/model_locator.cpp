@@ -95,9 +95,14 @@ std::string locate_clip_model(const std::string &name_or_path) {
 
 namespace refseg {
 
-std::optional<float> read_score_threshold(const std::string &weights_path) {
+namespace {
+
+// One number in [low, high] from "x<suffix>" beside "x.pt" (lines starting
+// with '#' are comments), or nothing when there is no such file.
+std::optional<float> read_calibration(const std::string &weights_path, const char *suffix,
+                                      const char *what, float low, float high) {
   const fs::path weights(weights_path);
-  const fs::path file = weights.parent_path() / (weights.stem().string() + ".threshold");
+  const fs::path file = weights.parent_path() / (weights.stem().string() + suffix);
   if (!is_file(file)) return std::nullopt;
   std::ifstream in(file);
   std::string line;
@@ -108,12 +113,25 @@ std::optional<float> read_score_threshold(const std::string &weights_path) {
     const float value = std::strtof(line.c_str() + start, &end);
     const std::string rest = end ? std::string(end) : std::string();
     if (end == line.c_str() + start || rest.find_first_not_of(" \t\r") != std::string::npos ||
-        !(value >= -100.f && value <= 100.f))
-      throw ModelError(file.string() + ": expected one score between -100 and 100, found '" + line +
-                       "'");
+        !(value >= low && value <= high)) {
+      std::ostringstream range;
+      range << low << " and " << high;
+      throw ModelError(file.string() + ": expected one " + what + " between " + range.str() +
+                       ", found '" + line + "'");
+    }
     return value;
   }
-  throw ModelError(file.string() + ": no threshold in the file");
+  throw ModelError(file.string() + ": no " + what + " in the file");
+}
+
+}  // namespace
+
+std::optional<float> read_score_threshold(const std::string &weights_path) {
+  return read_calibration(weights_path, ".threshold", "score", -100.f, 100.f);
+}
+
+std::optional<float> read_score_spread(const std::string &weights_path) {
+  return read_calibration(weights_path, ".spread", "score spread", 0.f, 200.f);
 }
 
 }  // namespace refseg

@@ -29,4 +29,14 @@ std::string locate_vocabulary(const std::string &weights_path);
 // ModelError naming the file when it holds anything else.
 std::optional<float> read_score_threshold(const std::string &weights_path);
 
+// The score spread calibrated for a model ("x.pt" + "x.spread", the same
+// format: one number >= 0, in the units of scores): the typical spread of
+// this model's scores over proposals that do and do not match a
+// description. The spatial resolver never reads a frame's scores as less
+// spread out than this (SpatialSettings::spread_floor): in a frame where
+// every proposal matches, the noise between them is not taken for a
+// difference between a match and a miss. Nothing when the model has none; throws ModelError naming
+// the file when it holds anything else.
+std::optional<float> read_score_spread(const std::string &weights_path);
+
 }  // namespace refseg

@@ -34,7 +34,8 @@ float distinct(const ProposalGeometry &a, const ProposalGeometry &b) {
 }
 
 // Membership of each proposal in a description, from its scores.
-std::vector<float> membership(const std::vector<float> &scores, size_t n, float temperature) {
+std::vector<float> membership(const std::vector<float> &scores, size_t n, float temperature,
+                              float spread_floor) {
   if (scores.empty()) return std::vector<float>(n, 1.f);
   float best = -INFINITY;
   for (float s : scores)
@@ -49,7 +50,7 @@ std::vector<float> membership(const std::vector<float> &scores, size_t n, float 
     if (std::isfinite(s)) sum += s, sum2 += double(s) * s, ++count;
   const double mean = sum / count;
   const double spread = std::sqrt(std::max(sum2 / count - mean * mean, 0.0));
-  const double t = std::max(double(temperature) * spread, 1e-3);
+  const double t = std::max(double(temperature) * std::max(spread, double(spread_floor)), 1e-3);
   for (size_t i = 0; i < n; ++i)
     if (std::isfinite(scores[i])) m[i] = static_cast<float>(std::exp((scores[i] - best) / t));
   return m;
@@ -360,8 +361,8 @@ SpatialResolution resolve_spatial(const SpatialExpression &parsed,
 
   for (float s : target_scores)
     if (std::isfinite(s) && !(s <= r.target_best)) r.target_best = s;
-  const std::vector<float> m =
-      membership(cues.target_text ? target_scores : std::vector<float>{}, n, settings.temperature);
+  const std::vector<float> m = membership(cues.target_text ? target_scores : std::vector<float>{},
+                                          n, settings.temperature, settings.spread_floor);
   const Competition competition = compete(geometry, m, distinctness);
   std::vector<double> support(m.begin(), m.end());
   auto apply = [&](const std::vector<float> &term) {
@@ -385,10 +386,12 @@ SpatialResolution resolve_spatial(const SpatialExpression &parsed,
     apply(rank_support(parsed.ordinal, cue_axis({parsed.ordinal_axis}, geometry, m), geometry, m,
                        competition));
 
+  // q: the anchor's distribution over proposals, CLIP's softmax.
+  const std::vector<float> q =
+      parsed.has_relation ? membership(cues.anchor_text ? anchor_scores : std::vector<float>{}, n,
+                                       settings.anchor_temperature, settings.spread_floor)
+                          : std::vector<float>{};
   if (parsed.has_relation) {
-    // q: the anchor's distribution over proposals, CLIP's softmax.
-    const std::vector<float> q = membership(cues.anchor_text ? anchor_scores : std::vector<float>{},
-                                            n, settings.anchor_temperature);
     std::vector<float> term(n, 0.f);
     for (size_t i = 0; i < n; ++i) {
       double fit = 0, weight = 0;
@@ -415,8 +418,6 @@ SpatialResolution resolve_spatial(const SpatialExpression &parsed,
     return r;
   }
   if (parsed.has_relation) {
-    const std::vector<float> q = membership(cues.anchor_text ? anchor_scores : std::vector<float>{},
-                                            n, settings.anchor_temperature);
     float strongest = 0;
     const size_t b = static_cast<size_t>(r.best);
     for (size_t j = 0; j < n; ++j) {

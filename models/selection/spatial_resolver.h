@@ -65,13 +65,20 @@ struct SpatialCues {
 
 struct SpatialSettings {
   // Softness of membership, in units of the standard deviation of the
-  // frame's scores for the description: a proposal that much below the
+  // frame's scores for the description (at least spread_floor): a proposal that much below the
   // best match counts as e^-1 of a member. Chosen on held-out world scenes
   // (seeds 5000-5079, exact masks and grouping proposals together,
   // docs/accuracy.md "Spatial words"), then measured on others: softer
   // suits exact masks, sharper suits proposals with many part masks.
   float temperature = 0.75f;
   float anchor_temperature = 0.5f;
+  // The least spread the temperatures are taken in units of, in score
+  // units: a frame's spread can be small because every proposal matches
+  // the description (two small shapes for "the small shape at the top"),
+  // and then it measures only the model's noise between matches. A
+  // model's calibration (read_score_spread(): refseg-tiny's is measured
+  // in docs/accuracy.md); 0 reads every frame's spread as it is.
+  float spread_floor = 0.f;
   SpatialCues cues;
 };
 

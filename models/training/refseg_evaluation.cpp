@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <utility>
 
 #include "common/model_error.h"
 #include "language/noun_phrase.h"
+#include "language/spatial_expression.h"
 #include "proposals/grouping_generator.h"
 #include "runtime/clip_runtime.h"
 #include "tokenizer/reference_text.h"
@@ -43,6 +45,26 @@ std::string number(double v) {
 std::string tally_json(const Tally &t) {
   return "{\"expressions\": " + std::to_string(t.expressions) + ", \"top1\": " + number(t.top1()) +
          ", \"mIoU\": " + number(t.miou()) + ", \"oIoU\": " + number(t.oiou()) + "}";
+}
+
+// The gap between the mean scores of the objects an expression's target
+// description fits and of the rest, for an expression with spatial words
+// and a description that fits some objects but not all.
+void add_description_gap(const world::Expression &e, size_t objects,
+                         const std::function<std::vector<float>(const std::string &)> &score,
+                         std::vector<float> &gaps) {
+  if (e.described.empty() || e.described.size() >= objects) return;
+  const SpatialExpression parsed = parse_spatial_expression(e.text);
+  if (!parsed.spatial() || parsed.target.empty()) return;
+  const std::vector<float> s = score(parsed.target);
+  if (s.size() != objects) return;
+  double in = 0, out = 0;
+  for (size_t i = 0; i < s.size(); ++i)
+    (std::find(e.described.begin(), e.described.end(), static_cast<int>(i)) != e.described.end()
+         ? in
+         : out) += s[i];
+  const size_t n_in = e.described.size();
+  gaps.push_back(static_cast<float>(in / n_in - out / (s.size() - n_in)));
 }
 
 }  // namespace
@@ -156,12 +178,21 @@ EvaluationResult evaluate_refseg(const EvaluationOptions &o,
   NounPhraseExtractor phrases;
   GroupingProposalGenerator grouping;
 
+  const float spread =
+      o.spatial_spread >= 0 ? o.spatial_spread : runtime->calibrated_spread().value_or(0.f);
   EvaluationResult result;
+  result.spatial_spread = spread;
+  // With exact masks proposal i is object i, so the world's `described`
+  // says which proposals a description's score should single out.
+  const bool calibrate_spread =
+      o.proposals == ProposalSource::GroundTruth &&
+      std::any_of(o.spatial.begin(), o.spatial.end(), [](const SpatialMode &m) { return m.on; });
   for (const SelectionWeights &w : o.settings)
     for (const SpatialMode &m : o.spatial) {
       SettingResult r;
       r.weights = w;
       r.spatial = m;
+      r.spatial.settings.spread_floor = spread;
       result.settings.push_back(r);
     }
 
@@ -228,6 +259,11 @@ EvaluationResult evaluate_refseg(const EvaluationOptions &o,
       return r.best;
     };
     for (const auto &e : scene.expressions) {
+      if (calibrate_spread)
+        add_description_gap(
+            e, scene.objects.size(),
+            [&](const std::string &t) { return score(text_features(t), o.settings.front()); },
+            result.description_gaps);
       const TextFeatures text = text_features(e.text);
       const cv::Mat &target = scene.objects[static_cast<size_t>(e.target)].mask;
       for (auto &setting : result.settings) {
@@ -274,6 +310,7 @@ std::string evaluation_json(const EvaluationOptions &o, const EvaluationResult &
         << ", \"precision\": " << json_string(clip::precision_name(o.precision))
         << ", \"preprocess\": " << json_string(clip::preprocess_name(o.preprocess))
         << ", \"spatial\": " << json_string(set.spatial.name)
+        << ", \"spatial_spread\": " << number(r.spatial_spread)
         << ", \"local_crops\": " << o.local_crops
         << ", \"mean_local_crops\": " << number(r.scenes ? double(r.local_crops) / r.scenes : 0)
         << ", \"all\": " << tally_json(set.all) << ", \"by_type\": {";
@@ -293,6 +330,14 @@ std::string evaluation_json(const EvaluationOptions &o, const EvaluationResult &
         first = false;
       }
       out << "}";
+      if (!r.description_gaps.empty()) {
+        std::vector<float> gaps = r.description_gaps;
+        std::nth_element(gaps.begin(), gaps.begin() + gaps.size() / 2, gaps.end());
+        const float median = gaps[gaps.size() / 2];
+        out << ", \"description_gap\": {\"expressions\": " << gaps.size()
+            << ", \"median\": " << number(median) << ", \"spread\": " << number(0.5 * median)
+            << "}";
+      }
     }
     if (o.absent_per_scene > 0) {
       const ScoreSeparation sep = score_separation(set.present_scores, set.absent_scores);

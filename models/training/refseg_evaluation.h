@@ -64,6 +64,9 @@ struct EvaluationOptions {
   std::vector<SelectionWeights> settings = {SelectionWeights{}};
   // Each weight setting is scored with each of these.
   std::vector<SpatialMode> spatial = {SpatialMode{}};
+  // SpatialSettings::spread_floor for every spatial mode; negative: the
+  // model's calibration (read_score_spread()), else 0.
+  float spatial_spread = -1.f;
   world::WorldOptions world;
   int threads = 1;
   clip::Precision precision = clip::Precision::kFp32;  // of both towers
@@ -108,6 +111,12 @@ struct EvaluationResult {
   int64_t proposals = 0;    // masks scored, over all scenes
   int64_t local_crops = 0;  // masks that had a local crop pass, over all scenes
   int frames_without_proposals = 0;
+  float spatial_spread = 0;  // the spread floor the spatial modes used
+  // With exact masks and a spatial mode on: per expression with spatial
+  // words, mean score of the objects its target description fits minus
+  // that of the rest (the calibration of a model's spread: half the
+  // median, read_score_spread()).
+  std::vector<float> description_gaps;
   double seconds = 0;
 };
 

@@ -103,8 +103,11 @@ void attribute_candidates(const std::vector<Object> &objects, int t, SeededRando
   for (int d = 1; d <= kAll; ++d) {
     if (group(objects, t, d).size() != 1) continue;
     const std::string the = article(random);
-    out.push_back(
-        {the + noun_phrase(objects[t], d, !the.empty(), random), t, ExpressionType::Attribute, -1});
+    out.push_back({the + noun_phrase(objects[t], d, !the.empty(), random),
+                   t,
+                   ExpressionType::Attribute,
+                   -1,
+                   {t}});
   }
 }
 
@@ -138,7 +141,7 @@ void location_candidates(const std::vector<Object> &objects, int t, SeededRandom
         if (*pair_side[dir]) texts.push_back(the + n + " " + pair_side[dir]);
         texts.push_back(the + pair_adjective[dir] + " " + n);
       }
-      out.push_back({random.pick(texts), t, ExpressionType::Location, -1});
+      out.push_back({random.pick(texts), t, ExpressionType::Location, -1, members});
     }
   }
 }
@@ -176,7 +179,7 @@ void relation_candidates(const std::vector<Object> &objects, const std::vector<b
         const int anchor_descriptor = random.pick(anchor_descriptors);
         const std::string anchor_phrase = noun_phrase(objects[a], anchor_descriptor, true, random);
         const std::string text = the + target_phrase + " " + relation + " the " + anchor_phrase;
-        out.push_back({text, t, ExpressionType::Relation, a});
+        out.push_back({text, t, ExpressionType::Relation, a, members});
       }
     }
   }
@@ -205,7 +208,7 @@ void ordinal_candidates(const std::vector<Object> &objects, int t, SeededRandom 
       const std::string text = the + ordinals[rank] + " " +
                                noun_phrase(objects[t], d, !the.empty(), random) + " from the " +
                                sides[dir];
-      out.push_back({text, t, ExpressionType::Ordinal, -1});
+      out.push_back({text, t, ExpressionType::Ordinal, -1, members});
     }
   }
 }

@@ -58,6 +58,10 @@ struct Expression {
   int target = -1;   // index into Scene::objects
   ExpressionType type = ExpressionType::Attribute;
   int anchor = -1;  // Relation: the object the target is related to; -1 otherwise
+  // The objects the target's own description fits, spatial words left out
+  // ("the small circle" of "the leftmost small circle"), target included:
+  // what a description score should single out. Empty for absent ones.
+  std::vector<int> described;
 };
 
 struct Scene {

@@ -154,6 +154,26 @@ TEST(ModelLocator, ACalibratedThresholdIsReadFromBesideTheWeights) {
   fs::remove_all(dir);
 }
 
+TEST(ModelLocator, ACalibratedSpreadIsReadFromBesideTheWeights) {
+  const fs::path dir = fs::temp_directory_path() / ("refseg-spread-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string weights = (dir / "m.pt").string();
+  EXPECT_FALSE(refseg::read_score_spread(weights).has_value()) << "no file: no spread";
+  std::ofstream(dir / "m.spread") << "# half the median gap\n11.7\n";
+  ASSERT_TRUE(refseg::read_score_spread(weights).has_value());
+  EXPECT_FLOAT_EQ(*refseg::read_score_spread(weights), 11.7f);
+  for (const char *bad : {"wide\n", "-1\n", "1 2\n", "# nothing\n", "inf\n"}) {
+    std::ofstream(dir / "m.spread") << bad;
+    try {
+      refseg::read_score_spread(weights);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const refseg::ModelError &e) {
+      EXPECT_NE(std::string(e.what()).find("m.spread"), std::string::npos) << e.what();
+    }
+  }
+  fs::remove_all(dir);
+}
+
 TEST(Registry, ElementsNamingOneModelShareOneCopyFreedWithTheLastUser) {
   ModelsDir models("shared.pt");
   auto a = refseg::acquire_clip_runtime("shared");

@@ -82,6 +82,26 @@ TEST(SpatialResolver, TheDescriptionNarrowsTheGroup) {
   EXPECT_EQ(resolve("the leftmost red one", kRow, red), 1);
 }
 
+// Two small shapes, both what "the small shape" says, scored a little
+// apart by the model's noise: the frame's spread is only that noise, and
+// read as it is, the better-scored lower one counts as the only member.
+// With the model's calibrated spread as the floor, both are members and
+// the position decides.
+TEST(SpatialResolver, TheSpreadFloorKeepsNearEqualMatchesMembers) {
+  const std::vector<ProposalGeometry> pair = {square(25, 108, 40), square(214, 207, 34)};
+  const std::vector<float> small = {24.4f, 28.2f};
+  const SpatialExpression parsed = parse_spatial_expression("the small shape at the very top");
+  SpatialSettings calibrated;
+  calibrated.spread_floor = 11.7f;
+  EXPECT_EQ(resolve_spatial(parsed, pair, small, {}, calibrated).best, 0);
+  EXPECT_EQ(resolve_spatial(parsed, pair, small, {}, SpatialSettings{}).best, 1)
+      << "without the floor the noise decides (what the floor is for)";
+  // A real difference stays one: a miss far below the matches is still no
+  // member with the floor.
+  const std::vector<float> circle_or_not = {-20.f, 28.2f};
+  EXPECT_EQ(resolve_spatial(parsed, pair, circle_or_not, {}, calibrated).best, 1);
+}
+
 // Whether the described thing is there at all is read off the target
 // description's best score; a generic target has nothing to test.
 TEST(SpatialResolver, ReportsTheTargetDescriptionsBestScore) {

@@ -59,6 +59,21 @@ r = run("--model", model, "bottom left laptop")
 check("text output names cleaned text, phrase and ids",
       r.returncode == 0 and "cleaned:      bottom left laptop\n" in r.stdout
       and "phrase:       bottom left laptop\n" in r.stdout and "sentence ids: " in r.stdout)
+check("text output names what the spatial words say",
+      r.returncode == 0 and 'spatial:      target "laptop"; bottom; left\n' in r.stdout)
+doc = run_json("--model", model, "the second cup from the left", "the dog under the table", "red car",
+               "the cup to the left of it")
+if doc:
+    ordinal, relation, plain, unanchored = (t["spatial"] for t in doc["texts"])
+    check("spatial: an ordinal with its side and target",
+          ordinal["target"] == "the cup" and ordinal["resolvable"]
+          and "ordinal 2 from left" in ordinal["summary"])
+    check("spatial: a relation names its anchor",
+          relation["relation"] == "below" and relation["anchor"] == "the table")
+    check("spatial: none for an expression without spatial words", plain is None)
+    check("spatial: a relation without an anchor is not resolvable and says why",
+          unanchored is not None and not unanchored["resolvable"]
+          and "not resolved" in unanchored["summary"])
 r = run("--model", model, "--", "-left guy")
 check("a text starting with '-' after --", r.returncode == 0 and "text:         -left guy" in r.stdout)
 
