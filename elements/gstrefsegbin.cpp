@@ -37,7 +37,7 @@ static const ForwardedProperty kForwarded[] = {
     {"spatial", "spatial", {false, false, true, false}},
     {"masked-layers", "masked-layers", {false, true, false, false}},
     {"local-crops", "local-crops", {false, true, false, false}},
-    {"reuse", "reuse", {false, true, false, false}},
+    {"reuse", "reuse", {true, true, false, false}},
     {"threads", "threads", {false, true, true, false}},
     {"device", "device", {false, true, true, false}},
     {"precision", "precision", {false, true, true, false}},

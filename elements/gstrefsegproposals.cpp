@@ -5,6 +5,7 @@
 
 #include "common/model_error.h"
 #include "proposals/grouping_generator.h"
+#include "proposals/proposal_reuse.h"
 #include "proposals/torchscript_generator.h"
 #include "refseg_analysis_step.h"
 #include "refseg_elements.h"
@@ -24,6 +25,7 @@ enum {
   PROP_PROCESSING_SIZE,
   PROP_MODEL,
   PROP_INFERENCE_INTERVAL,
+  PROP_REUSE,
 };
 
 // What the properties say; read under the object lock.
@@ -31,6 +33,10 @@ struct ProposalSettings {
   refseg::ProposalFilter filter;
   refseg::GroupingOptions grouping;
   std::string model;  // empty: the grouping generator
+  bool reuse = false;
+  // Counts changes of the generator's settings: proposals kept for reuse
+  // were made with the settings of one generation only.
+  unsigned generation = 0;
 };
 
 struct _GstRefSegProposals {
@@ -42,6 +48,10 @@ struct _GstRefSegProposals {
   // thread-safe on their own.
   refseg::scheduling::FrameSchedule *schedule;
   refseg::scheduling::ProcessingTime *time;
+  // The last fresh proposals and their frame (streaming thread only), and
+  // the settings generation they were made with.
+  refseg::ProposalReuse *reuse;
+  unsigned reuse_generation;
 };
 
 G_DEFINE_TYPE(GstRefSegProposals, gst_refseg_proposals, GST_TYPE_VIDEO_FILTER);
@@ -58,6 +68,7 @@ static void gst_refseg_proposals_set_property(GObject *object, guint id, const G
   GstRefSegProposals *self = GST_REFSEG_PROPOSALS(object);
   GST_OBJECT_LOCK(self);
   ProposalSettings &s = *self->settings;
+  if (id != PROP_INFERENCE_INTERVAL && id != PROP_REUSE) ++s.generation;
   switch (id) {
     case PROP_MAX_PROPOSALS:
       s.filter.max_proposals = static_cast<int>(g_value_get_uint(value));
@@ -93,6 +104,9 @@ static void gst_refseg_proposals_set_property(GObject *object, guint id, const G
     }
     case PROP_INFERENCE_INTERVAL:
       self->schedule->set_interval(static_cast<int>(g_value_get_uint(value)));
+      break;
+    case PROP_REUSE:
+      s.reuse = g_value_get_boolean(value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -133,6 +147,9 @@ static void gst_refseg_proposals_get_property(GObject *object, guint id, GValue 
       break;
     case PROP_INFERENCE_INTERVAL:
       g_value_set_uint(value, static_cast<guint>(self->schedule->interval()));
+      break;
+    case PROP_REUSE:
+      g_value_set_boolean(value, s.reuse);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -175,7 +192,10 @@ static GstStateChangeReturn gst_refseg_proposals_change_state(GstElement *elemen
   }
   const GstStateChangeReturn ret =
       GST_ELEMENT_CLASS(gst_refseg_proposals_parent_class)->change_state(element, transition);
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) self->generator->reset();
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    self->generator->reset();
+    self->reuse->forget();
+  }
   return ret;
 }
 
@@ -211,9 +231,22 @@ static GstFlowReturn gst_refseg_proposals_transform_frame_ip(GstVideoFilter *fil
     grouping->set_options(settings.grouping);
 
   std::vector<refseg::RegionMask> proposals;
+  bool reused = false;
   try {
     const refseg::gst::AnalysisImage image(frame);  // RGB for I420, NV12, GRAY8
-    proposals = generator->propose(image.view());
+    if (!settings.reuse || settings.generation != self->reuse_generation) self->reuse->forget();
+    const std::vector<refseg::RegionMask> *kept =
+        settings.reuse ? self->reuse->reuse(image.view()) : nullptr;
+    if (kept) {
+      proposals = *kept;
+      reused = true;
+    } else {
+      proposals = generator->propose(image.view());
+      if (settings.reuse) {
+        self->reuse->remember(image.view(), proposals);
+        self->reuse_generation = settings.generation;
+      }
+    }
   } catch (const std::exception &e) {
     GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Mask proposals failed: %s", e.what()), (nullptr));
     return GST_FLOW_ERROR;
@@ -225,7 +258,8 @@ static GstFlowReturn gst_refseg_proposals_transform_frame_ip(GstVideoFilter *fil
                       ("Could not attach %zu proposals to the frame", proposals.size()), (nullptr));
     return GST_FLOW_ERROR;
   }
-  GST_LOG_OBJECT(self, "%zu proposals", proposals.size());
+  GST_LOG_OBJECT(self, "%zu proposals%s", proposals.size(),
+                 reused ? ", those of an unchanged earlier frame" : "");
   refseg::gst::record_processing_time(GST_ELEMENT(self), *self->time, start, pts, GST_CAT_DEFAULT);
   return GST_FLOW_OK;
 }
@@ -252,8 +286,10 @@ static gboolean gst_refseg_proposals_src_event(GstBaseTransform *trans, GstEvent
 }
 
 static gboolean gst_refseg_proposals_sink_event(GstBaseTransform *trans, GstEvent *event) {
-  if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP)
+  if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP) {
     GST_REFSEG_PROPOSALS(trans)->schedule->restart();
+    GST_REFSEG_PROPOSALS(trans)->reuse->forget();  // a seek: another picture
+  }
   return GST_BASE_TRANSFORM_CLASS(gst_refseg_proposals_parent_class)->sink_event(trans, event);
 }
 
@@ -270,6 +306,7 @@ static void gst_refseg_proposals_finalize(GObject *object) {
   delete self->settings;
   delete self->schedule;
   delete self->time;
+  delete self->reuse;
   G_OBJECT_CLASS(gst_refseg_proposals_parent_class)->finalize(object);
 }
 
@@ -340,6 +377,15 @@ static void gst_refseg_proposals_class_init(GstRefSegProposalsClass *klass) {
                         "the others pass without proposals and a refsegtracker carries results "
                         "onto them",
                         1, G_MAXINT, 1, live));
+  g_object_class_install_property(
+      gobject_class, PROP_REUSE,
+      g_param_spec_boolean(
+          "reuse", "Reuse",
+          "A frame whose every 32x32 tile differs from the frame the last proposals were made on "
+          "by at most 2 of 255 (mean per channel) gets those proposals again, at most 10 frames "
+          "in a row: a still camera skips the proposal stage (with refsegencoder's reuse, the "
+          "encoder too). Off: every frame gets fresh proposals (the paper's method)",
+          FALSE, live));
   gst_element_class_set_static_metadata(
       element_class, "Referring segmentation mask proposals", "Filter/Analyzer/Video",
       "Attaches class-agnostic mask proposals to every frame's refseg meta",
@@ -361,6 +407,8 @@ static void gst_refseg_proposals_init(GstRefSegProposals *self) {
   self->generator = new std::unique_ptr<refseg::ProposalGenerator>();
   self->schedule = new refseg::scheduling::FrameSchedule();
   self->time = new refseg::scheduling::ProcessingTime();
+  self->reuse = new refseg::ProposalReuse();
+  self->reuse_generation = 0;
   // Late frames skip their analysis (schedule) but are never dropped here:
   // GstBaseTransform's own QoS would drop them.
   gst_base_transform_set_qos_enabled(GST_BASE_TRANSFORM(self), FALSE);

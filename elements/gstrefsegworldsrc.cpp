@@ -20,6 +20,7 @@ enum {
   PROP_IS_LIVE,
   PROP_MAX_SPEED,
   PROP_BACKGROUND_SWAY,
+  PROP_MAX_ROTATION,
 };
 
 struct WorldSettings {
@@ -76,6 +77,9 @@ static void gst_refseg_world_src_set_property(GObject *object, guint id, const G
     case PROP_BACKGROUND_SWAY:
       s.options.background_sway = g_value_get_int(value);
       break;
+    case PROP_MAX_ROTATION:
+      s.options.max_rotation_deg = g_value_get_double(value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
@@ -113,6 +117,9 @@ static void gst_refseg_world_src_get_property(GObject *object, guint id, GValue 
       break;
     case PROP_BACKGROUND_SWAY:
       g_value_set_int(value, s.options.background_sway);
+      break;
+    case PROP_MAX_ROTATION:
+      g_value_set_double(value, s.options.max_rotation_deg);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -250,13 +257,20 @@ static void gst_refseg_world_src_class_init(GstRefSegWorldSrcClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_MAX_SPEED,
       g_param_spec_double("max-speed", "Max speed",
-                          "Fastest object motion in pixels per frame (0: a still scene)", 0.0, 64.0,
-                          defaults.max_speed, flags));
+                          "Fastest object motion in pixels per frame (0: objects stay in place; "
+                          "with max-rotation=0 and background-sway=0 a still scene)",
+                          0.0, 64.0, defaults.max_speed, flags));
   g_object_class_install_property(
       gobject_class, PROP_BACKGROUND_SWAY,
       g_param_spec_int("background-sway", "Background sway",
                        "How far the background pans back and forth, in pixels (0: still)", 0, 256,
                        defaults.background_sway, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_ROTATION,
+      g_param_spec_double("max-rotation", "Max rotation",
+                          "Largest rotation of an object, in degrees; on video each also turns "
+                          "back and forth by up to half of it (0: upright and not turning)",
+                          0.0, 45.0, defaults.max_rotation_deg, flags));
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(
       element_class, "Synthetic referring world", "Source/Video",

@@ -125,7 +125,8 @@ int main(int argc, char **argv) {
   const char *precision = arg(argc, argv, "--precision", "fp32");
   const char *reuse = arg(argc, argv, "--reuse", "false");
   const char *local_crops = arg(argc, argv, "--local-crops", "-1");
-  // --still: a still camera on a still scene (no object motion, no sway).
+  // --still: a still camera on a still scene (no object motion or turning,
+  // no sway).
   bool still = false;
   for (int i = 1; i < argc; i++) still |= !std::strcmp(argv[i], "--still");
   bool sync = false;
@@ -134,7 +135,7 @@ int main(int argc, char **argv) {
   refseg::bench::print_environment(stdout);
   const std::string description =
       "refsegworldsrc name=src is-live=true seed=4" +
-      std::string(still ? " max-speed=0 background-sway=0" : "") +
+      std::string(still ? " max-speed=0 background-sway=0 max-rotation=0" : "") +
       " ! video/x-raw,width=" + std::to_string(width) + ",height=" + std::to_string(height) +
       ",framerate=" + std::to_string(fps) + "/1 ! refsegbin name=bin model=\"" + model +
       "\" text=\"" + text + "\" mode=" + mode + " threads=" + threads + " precision=" + precision +

@@ -4,10 +4,10 @@
 // A proposal matches one of the previous analysis when their masks overlap
 // by at least min_mask_iou. It keeps its local feature when the pixels
 // inside its box changed by at most max_pixel_change (mean absolute
-// difference per channel, 0-255), and its global feature too when the
-// whole frame changed that little (the global feature sees the whole
-// frame). A row is reused at most max_age analyses in a row, so slow drift
-// under the threshold cannot last. Not the paper's method exactly (a
+// difference per channel, 0-255), and its global feature too when every
+// 32 x 32 tile of the frame changed that little (the global feature sees
+// the whole frame; FrameSnapshot::largest_tile_change()). A row is reused at most max_age analyses
+// in a row, so slow drift under the threshold cannot last. Not the paper's method exactly (a
 // matched mask may differ by a few pixels): refsegencoder's `reuse` is off
 // by default.
 #pragma once
@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/frame_snapshot.h"
 #include "common/image_view.h"
 #include "common/region_mask.h"
 #include "runtime/clip_runtime.h"
@@ -47,8 +48,7 @@ class FeatureReuse {
 
  private:
   ReuseSettings settings_;
-  int width_ = 0, height_ = 0;
-  std::vector<uint8_t> rgb_;  // the previous analysed frame, packed RGB
+  FrameSnapshot snapshot_;  // the previous analysed frame
   std::vector<RegionMask> masks_;
   EncodedMasks features_;
   std::vector<int> local_age_, global_age_;  // analyses each row has been reused

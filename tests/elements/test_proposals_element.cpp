@@ -292,6 +292,55 @@ GST_START_TEST(test_bad_models_fail_the_state_change) {
 }
 GST_END_TEST;
 
+bool same_proposals(const std::vector<Proposal> &a, const std::vector<Proposal> &b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (memcmp(&a[i].box, &b[i].box, sizeof(GstRefSegBox)) != 0 || a[i].mask != b[i].mask)
+      return false;
+  return true;
+}
+
+// reuse: a frame that barely changed (sensor noise) gets the proposals of
+// the frame they were made on; a moved object, or a changed setting, gets
+// fresh ones.
+GST_START_TEST(test_reuse_keeps_proposals_of_an_unchanged_frame) {
+  const auto scene = refseg_test::make_scene(640, 480, 6, true);
+  // The same picture with +-1 of noise: under reuse's threshold, but enough
+  // for the grouping generator to draw its masks differently.
+  cv::Mat noisy = scene.rgb.clone();
+  cv::RNG rng(7);
+  cv::Mat noise(noisy.size(), CV_16SC3);
+  rng.fill(noise, cv::RNG::UNIFORM, -1, 2);
+  noisy.convertTo(noisy, CV_16SC3);
+  noisy += noise;
+  noisy.convertTo(noisy, CV_8UC3);
+  GstHarness *h = gst_harness_new("refsegproposals");
+  const auto fresh = run_frame(h, scene.rgb, kFormats[0]);
+  const auto fresh_noisy = run_frame(h, noisy, kFormats[0]);
+  fail_unless(!same_proposals(fresh, fresh_noisy),
+              "the noise must change the generator's masks for this test to mean anything");
+
+  g_object_set(h->element, "reuse", TRUE, nullptr);
+  gboolean reuse = FALSE;
+  g_object_get(h->element, "reuse", &reuse, nullptr);
+  fail_unless(reuse);
+  fail_unless(same_proposals(run_frame(h, scene.rgb, kFormats[0]), fresh));
+  fail_unless(same_proposals(run_frame(h, noisy, kFormats[0]), fresh),
+              "a frame within the noise of the last fresh one keeps its proposals");
+  // Another picture: fresh proposals.
+  const auto other = refseg_test::make_scene(640, 480, 5, true, 99);
+  const auto moved = run_frame(h, other.rgb, kFormats[0]);
+  fail_unless(!same_proposals(moved, fresh));
+  // A changed setting applies at once, reuse or not.
+  g_object_set(h->element, "max-proposals", 2u, nullptr);
+  fail_unless_equals_int(run_frame(h, other.rgb, kFormats[0]).size(), 2);
+  // Off again: every frame fresh.
+  g_object_set(h->element, "reuse", FALSE, "max-proposals", 20u, nullptr);
+  fail_unless(same_proposals(run_frame(h, noisy, kFormats[0]), fresh_noisy));
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
 static Suite *refseg_proposals_suite(void) {
   Suite *s = suite_create("refsegproposals");
   TCase *tc = tcase_create("general");
@@ -304,6 +353,7 @@ static Suite *refseg_proposals_suite(void) {
   tcase_add_test(tc, test_other_formats_refused);
   tcase_add_test(tc, test_torchscript_model_masks_reach_the_meta);
   tcase_add_test(tc, test_bad_models_fail_the_state_change);
+  tcase_add_test(tc, test_reuse_keeps_proposals_of_an_unchanged_frame);
   return s;
 }
 
