@@ -146,10 +146,9 @@ SpatialMode parse_spatial_mode(const std::string &name) {
   else if (name == "no-anchor-text")
     c.anchor_text = false;
   else
-    throw ModelError(
-        "--spatial: expected off, on, no-position, no-size, no-rank, no-relation, "
-        "no-target-text or no-anchor-text, found " +
-        name);
+    throw ModelError("spatial mode '" + name +
+                     "': expected off, on, no-position, no-size, no-rank, no-relation, "
+                     "no-target-text or no-anchor-text");
   return m;
 }
 

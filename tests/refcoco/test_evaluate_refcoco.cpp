@@ -303,7 +303,8 @@ TEST(EvaluateRefcocoTool, BadArgumentsAreUsageErrors) {
   ReferFixture f;
   ToolRun r = run_tool("--refer-root '" + f.root + "' --limit 0", f.root);
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("--limit: '0' is not a whole number >= 1"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--limit must be from 1 to 9223372036854775807, got '0'"), std::string::npos)
+      << r.err;
   r = run_tool("--refer-root '" + f.root + "' --dataset refclef", f.root);
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("--dataset: expected refcoco, refcoco+ or refcocog"), std::string::npos)
