@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -110,6 +111,10 @@ struct SelectorModels {
   std::atomic<int> told_wanted{-1};  // what upstream was last told (-1: nothing yet)
   // The text features upstream was last told (streaming thread only).
   std::vector<std::vector<float>> told_texts;
+  // Each expression's spatial words, parsed once (streaming thread only);
+  // emptied when it holds more expressions than a user plausibly switches
+  // between.
+  std::map<std::string, refseg::SpatialExpression> spatial_parses;
   refseg::scheduling::ProcessingTime time;
 };
 
@@ -293,11 +298,11 @@ static gboolean gst_refseg_selector_stop(GstBaseTransform *trans) {
 // An expression's spatial words resolved over this frame's proposals;
 // geometry and distinctness are read from the meta once per frame.
 static refseg::SpatialChoice resolve_spatial_words(
-    refseg::ClipRuntime &clip, GstCustomMeta *meta, const std::string &expression,
+    refseg::ClipRuntime &clip, GstCustomMeta *meta, const refseg::SpatialExpression &parsed,
     const gfloat *global, const gfloat *local, guint rows, guint dim,
     const refseg::SelectionWeights &weights, std::vector<refseg::ProposalGeometry> *geometry,
     std::vector<float> *distinctness, const refseg::SpatialSettings &settings) {
-  if (geometry->empty()) {
+  if (parsed.spatial() && geometry->empty()) {  // nothing to resolve: no geometry needed
     std::vector<refseg::Box> boxes;
     std::vector<const uint8_t *> masks;
     for (guint i = 0; i < rows; ++i) {
@@ -311,7 +316,7 @@ static refseg::SpatialChoice resolve_spatial_words(
   }
   // A description is scored as a sentence that is its own noun phrase.
   return refseg::choose_spatially(
-      expression, *geometry, *distinctness,
+      parsed, *geometry, *distinctness,
       [&](const std::string &text) {
         const std::vector<float> t = clip.encode_text(text);
         return refseg::score_proposals(global, local, rows, dim,
@@ -448,7 +453,13 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
     refseg::SpatialChoice pick;
     if (spatial) {
       try {
-        pick = resolve_spatial_words(clip, meta, sentence, global, local, rows, dim, weights,
+        auto &parses = self->models->spatial_parses;
+        auto parsed = parses.find(sentence);
+        if (parsed == parses.end()) {
+          if (parses.size() >= 64) parses.clear();
+          parsed = parses.emplace(sentence, refseg::parse_spatial_expression(sentence)).first;
+        }
+        pick = resolve_spatial_words(clip, meta, parsed->second, global, local, rows, dim, weights,
                                      &geometry, &distinctness, spatial_settings);
       } catch (const std::exception &e) {
         GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Text encoding failed"), ("%s", e.what()));

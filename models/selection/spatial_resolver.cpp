@@ -436,8 +436,16 @@ SpatialChoice choose_spatially(
     const std::vector<float> &distinctness,
     const std::function<std::vector<float>(const std::string &)> &score_description,
     const SpatialSettings &settings) {
+  return choose_spatially(parse_spatial_expression(expression), geometry, distinctness,
+                          score_description, settings);
+}
+
+SpatialChoice choose_spatially(
+    SpatialExpression parsed, const std::vector<ProposalGeometry> &geometry,
+    const std::vector<float> &distinctness,
+    const std::function<std::vector<float>(const std::string &)> &score_description,
+    const SpatialSettings &settings) {
   SpatialChoice choice;
-  SpatialExpression parsed = parse_spatial_expression(expression);
   if (!parsed.spatial() && parsed.fallback_reason.empty()) return choice;
   if (parsed.spatial()) {
     auto described = [&](const std::string &text) {

@@ -126,5 +126,12 @@ SpatialChoice choose_spatially(
     const std::vector<float> &distinctness,
     const std::function<std::vector<float>(const std::string &)> &score_description,
     const SpatialSettings &settings = {});
+// The same for an expression parsed once (parse_spatial_expression()), as
+// the selector keeps it between frames.
+SpatialChoice choose_spatially(
+    SpatialExpression parsed, const std::vector<ProposalGeometry> &geometry,
+    const std::vector<float> &distinctness,
+    const std::function<std::vector<float>(const std::string &)> &score_description,
+    const SpatialSettings &settings = {});
 
 }  // namespace refseg
