@@ -352,7 +352,8 @@ GST_START_TEST(test_bin_posts_one_tracked_message_per_frame_or_none) {
     gst_element_set_bus(h->element, bus);
     for (int frame = 0; frame < 3; frame++) {
       fail_unless_equals_int(gst_harness_push_from_src(h), GST_FLOW_OK);
-      GstBuffer *out = gst_harness_pull(h);
+      GstBuffer *out = gst_harness_pull(h);  // NULL after the harness's 60 s
+      fail_unless(out != nullptr, "frame %d: no frame out within the harness's wait", frame);
       std::vector<GstStructure *> messages = selections_messages(bus);
       if (!post) {
         fail_unless_equals_int(messages.size(), 0);
@@ -414,7 +415,8 @@ GST_START_TEST(test_post_messages_follows_a_control_source) {
     gst_element_set_bus(h->element, bus);
     for (int frame = 0; frame < 4; frame++) {
       fail_unless_equals_int(gst_harness_push_from_src(h), GST_FLOW_OK);
-      GstBuffer *out = gst_harness_pull(h);
+      GstBuffer *out = gst_harness_pull(h);  // NULL after the harness's 60 s
+      fail_unless(out != nullptr, "frame %d: no frame out within the harness's wait", frame);
       std::vector<GstStructure *> messages = selections_messages(bus);
       fail_unless_equals_int(messages.size(), frame < 2 ? 1 : 0);
       free_all(messages);
