@@ -145,7 +145,8 @@ Options parse(int argc, char **argv) {
       {"spatial", 0, 0, G_OPTION_ARG_STRING, &spatial,
        "Still scenes: spatial modes, each scored: off (default, the paper's method), on (place, "
        "relation and order words resolved over the proposals' geometry), no-position, no-size, "
-       "no-rank, no-relation, no-target-text, no-anchor-text (on with one cue off)",
+       "no-rank, no-relation, no-target-text, no-anchor-text (on with one cue off), "
+       "world-membership (on, with the world's own membership in place of CLIP's; exact masks)",
        "off,on,..."},
       {"spatial-spread", 0, 0, G_OPTION_ARG_DOUBLE, &spread,
        "Still scenes: the spatial resolver's score spread floor, 0-200, instead of the model's "

@@ -18,7 +18,11 @@
 #include "tokenizer/merges_file.h"
 
 int main(int argc, char **argv) {
-  if (argc < 2) {
+  // An output path that starts with '-' is an option mistyped (--help
+  // once wrote an archive named "--help").
+  const bool known_kind = argc < 3 || !std::strcmp(argv[2], "--resnet") ||
+                          !std::strcmp(argv[2], "--not-clip") || !std::strcmp(argv[2], "--vit-b32");
+  if (argc < 2 || argc > 3 || argv[1][0] == '-' || !known_kind) {
     std::fprintf(stderr, "usage: make_test_clip OUT.pt [--resnet | --not-clip | --vit-b32]\n");
     return 2;
   }

@@ -145,10 +145,12 @@ SpatialMode parse_spatial_mode(const std::string &name) {
     c.target_text = false;
   else if (name == "no-anchor-text")
     c.anchor_text = false;
+  else if (name == "world-membership")
+    m.world_membership = true;
   else
     throw ModelError("spatial mode '" + name +
                      "': expected off, on, no-position, no-size, no-rank, no-relation, "
-                     "no-target-text or no-anchor-text");
+                     "no-target-text, no-anchor-text or world-membership");
   return m;
 }
 
@@ -171,6 +173,11 @@ EvaluationResult evaluate_refseg(const EvaluationOptions &o,
     throw ModelError("evaluation: --absent must be a count of expressions per scene >= 0, found " +
                      std::to_string(o.absent_per_scene));
   world::validate(o.world);
+  for (const SpatialMode &m : o.spatial)
+    if (m.world_membership && o.proposals != ProposalSource::GroundTruth)
+      throw ModelError(
+          "spatial mode world-membership needs exact masks (--proposals "
+          "ground-truth): it scores objects, not proposals");
 
   const auto start = std::chrono::steady_clock::now();
   auto runtime = acquire_clip_runtime(o.model, {o.threads, "cpu", o.precision, o.preprocess});
@@ -248,9 +255,24 @@ EvaluationResult evaluate_refseg(const EvaluationOptions &o,
       const int best = best_proposal(scores);
       if (!setting.spatial.on) return best;
       if (distinctness.empty()) distinctness = mask_distinctness(proposals);
+      SpatialExpression parsed = parse_spatial_expression(e.text);
+      const std::string target = parsed.target;
+      // world-membership: 100 for the objects a description fits, 0 else
+      // (proposal i is object i with exact masks).
+      auto world_scores = [&](const std::string &text) {
+        std::vector<float> s(proposals.size(), 0.f);
+        if (text == target)
+          for (int i : e.described) s[static_cast<size_t>(i)] = 100.f;
+        else if (e.anchor >= 0)
+          s[static_cast<size_t>(e.anchor)] = 100.f;
+        return s;
+      };
       const SpatialChoice choice = choose_spatially(
-          e.text, geometry, distinctness,
-          [&](const std::string &text) { return score(text_features(text), setting.weights); },
+          std::move(parsed), geometry, distinctness,
+          [&](const std::string &text) {
+            return setting.spatial.world_membership ? world_scores(text)
+                                                    : score(text_features(text), setting.weights);
+          },
           setting.spatial.settings);
       const SpatialResolution &r = choice.resolution;
       if (!r.resolved) return best;

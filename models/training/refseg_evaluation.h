@@ -46,6 +46,10 @@ ScoreSeparation score_separation(const std::vector<float> &present,
 struct SpatialMode {
   std::string name = "off";  // "off", "on", "no-position", ... (parse_spatial_mode)
   bool on = false;
+  // "world-membership": on, with the world's own knowledge of which objects
+  // each description fits in place of CLIP's description scores (exact
+  // masks only): what the geometry alone gets right.
+  bool world_membership = false;
   SpatialSettings settings;
 };
 
