@@ -23,6 +23,7 @@
 #include <gst/video/video.h>
 
 #include "gst/refseg/refsegmeta.h"
+#include "world_harness.h"
 
 using Clock = std::chrono::steady_clock;
 
@@ -232,16 +233,14 @@ GST_END_TEST;
 
 // --- deterministic modes on a harness --------------------------------------
 
-static GstHarness *world_harness(const std::string &bin_properties, uint64_t seed,
+// refsegbin fed by `frames` frames of the world.
+static GstHarness *world_harness(const std::string &bin_properties, uint64_t seed, int frames,
                                  double max_speed = 2.0, int sway = 12) {
   GstHarness *h = gst_harness_new_parse(
       ("refsegbin name=bin model=" + tiny_model() + " " + bin_properties).c_str());
-  char src[256];
-  g_snprintf(src, sizeof src,
-             "refsegworldsrc seed=%" G_GUINT64_FORMAT
-             " max-speed=%g background-sway=%d ! capsfilter caps=video/x-raw,width=%d,height=%d",
-             seed, max_speed, sway, kWidth, kHeight);
-  gst_harness_add_src_parse(h, src, FALSE);
+  char world[64];
+  g_snprintf(world, sizeof world, "max-speed=%g background-sway=%d", max_speed, sway);
+  refseg_test::add_world_source(h, seed, kWidth, kHeight, frames, world);
   return h;
 }
 
@@ -252,12 +251,12 @@ GST_START_TEST(test_interval_mode_carries_the_mask_on_its_object) {
   for (; e.target < 0; seed++) e = attribute_expression(seed, options, 20);
   seed--;
   GstHarness *h =
-      world_harness("mode=interval inference-interval=10 text=\"" + e.text + "\"", seed);
+      world_harness("mode=interval inference-interval=10 text=\"" + e.text + "\"", seed, 20);
   const refseg::world::WorldVideo video(seed, options);
   gint first_track = -1;
   for (int i = 0; i < 20; i++) {
     fail_unless_equals_int(gst_harness_push_from_src(h), GST_FLOW_OK);
-    GstBuffer *out = gst_harness_pull(h);
+    GstBuffer *out = refseg_test::pull(h);
     gint track = -1;
     GstClockTime analysed = GST_CLOCK_TIME_NONE;
     const refseg::RegionMask shown = selected_mask(out, &track, &analysed);
@@ -285,12 +284,12 @@ GST_START_TEST(test_a_still_scene_keeps_its_track_for_100_frames) {
   const uint64_t seed = 4;
   const refseg::world::WorldOptions options = world_options(0.0, 0);
   const refseg::world::Expression e = attribute_expression(seed, options);
-  GstHarness *h =
-      world_harness("mode=interval inference-interval=10 text=\"" + e.text + "\"", seed, 0.0, 0);
+  GstHarness *h = world_harness("mode=interval inference-interval=10 text=\"" + e.text + "\"", seed,
+                                100, 0.0, 0);
   gint first = -1;
   for (int i = 0; i < 100; i++) {
     fail_unless_equals_int(gst_harness_push_from_src(h), GST_FLOW_OK);
-    GstBuffer *out = gst_harness_pull(h);
+    GstBuffer *out = refseg_test::pull(h);
     gint track = -1;
     selected_mask(out, &track);
     if (i == 0) first = track;
@@ -320,9 +319,9 @@ GST_START_TEST(test_threshold_says_not_there_and_changes_while_playing) {
   fail_unless(!absent.empty());
   GstHarness *h = world_harness(
       "mode=every-frame text=\"" + present.text + "\" expressions=\"<\\\"" + absent + "\\\">\"",
-      seed);
+      seed, 2);
   fail_unless_equals_int(gst_harness_push_from_src(h), GST_FLOW_OK);
-  GstBuffer *out = gst_harness_pull(h);
+  GstBuffer *out = refseg_test::pull(h);
   GstCustomMeta *meta = gst_buffer_get_refseg_meta(out);
   fail_unless_equals_int(gst_refseg_meta_get_n_selections(meta), 2);
   GstRefSegSelection here, gone;
@@ -340,7 +339,7 @@ GST_START_TEST(test_threshold_says_not_there_and_changes_while_playing) {
   GstElement *bin = gst_bin_get_by_name(GST_BIN(h->element), "bin");
   g_object_set(bin, "threshold", -100.f, nullptr);
   fail_unless_equals_int(gst_harness_push_from_src(h), GST_FLOW_OK);
-  out = gst_harness_pull(h);
+  out = refseg_test::pull(h);
   meta = gst_buffer_get_refseg_meta(out);
   fail_unless(gst_refseg_meta_get_selection(meta, 1, &gone));
   fail_unless(gone.index >= 0);
@@ -351,16 +350,13 @@ GST_START_TEST(test_threshold_says_not_there_and_changes_while_playing) {
 GST_END_TEST;
 
 GST_START_TEST(test_nothing_asked_nothing_done) {
-  GstHarness *h = world_harness("mode=every-frame", 4);
+  GstHarness *h = world_harness("mode=every-frame", 4, 3);
   GstHarness *plain = gst_harness_new_parse("identity");
-  gst_harness_add_src_parse(plain,
-                            "refsegworldsrc seed=4 ! capsfilter "
-                            "caps=video/x-raw,width=320,height=240",
-                            FALSE);
+  refseg_test::add_world_source(plain, 4, kWidth, kHeight, 3);
   for (int i = 0; i < 3; i++) {
     fail_unless_equals_int(gst_harness_push_from_src(h), GST_FLOW_OK);
     fail_unless_equals_int(gst_harness_push_from_src(plain), GST_FLOW_OK);
-    GstBuffer *out = gst_harness_pull(h), *in = gst_harness_pull(plain);
+    GstBuffer *out = refseg_test::pull(h), *in = refseg_test::pull(plain);
     GstCustomMeta *meta = gst_buffer_get_refseg_meta(out);
     fail_unless(meta == nullptr || gst_refseg_meta_get_n_proposals(meta) == 0,
                 "frame %d: proposals without an expression", i);
@@ -383,7 +379,7 @@ GST_END_TEST;
 // --- bad input ---------------------------------------------------------------
 
 GST_START_TEST(test_interval_zero_is_refused_and_huge_analyses_once) {
-  GstHarness *h = world_harness("mode=interval inference-interval=4 text=\"the red circle\"", 4);
+  GstHarness *h = world_harness("mode=interval inference-interval=4 text=\"the red circle\"", 4, 6);
   GstElement *bin = gst_bin_get_by_name(GST_BIN(h->element), "bin");
   ASSERT_WARNING(g_object_set(bin, "inference-interval", 0u, nullptr));
   guint interval = 0;
@@ -392,7 +388,7 @@ GST_START_TEST(test_interval_zero_is_refused_and_huge_analyses_once) {
   g_object_set(bin, "inference-interval", static_cast<guint>(G_MAXINT), nullptr);
   for (int i = 0; i < 6; i++) {
     fail_unless_equals_int(gst_harness_push_from_src(h), GST_FLOW_OK);
-    GstBuffer *out = gst_harness_pull(h);
+    GstBuffer *out = refseg_test::pull(h);
     GstClockTime analysed = GST_CLOCK_TIME_NONE;
     selected_mask(out, nullptr, &analysed);
     fail_unless_equals_uint64(analysed, 0);  // frame 0's results, carried
@@ -457,11 +453,11 @@ GST_START_TEST(test_mode_changes_while_playing_lose_no_frame) {
 GST_END_TEST;
 
 GST_START_TEST(test_flush_and_eos_while_an_analysis_is_in_flight) {
-  GstHarness *h = world_harness("mode=latest text=\"the red circle\"", 4);
+  GstHarness *h = world_harness("mode=latest text=\"the red circle\"", 4, 13);
   // Frames pushed back to back: the analysis of an early one is still
   // running when the flush comes.
   for (int i = 0; i < 5; i++) fail_unless_equals_int(gst_harness_push_from_src(h), GST_FLOW_OK);
-  for (int i = 0; i < 5; i++) gst_buffer_unref(gst_harness_pull(h));
+  for (int i = 0; i < 5; i++) gst_buffer_unref(refseg_test::pull(h));
   fail_unless(gst_harness_push_event(h, gst_event_new_flush_start()));
   fail_unless(gst_harness_push_event(h, gst_event_new_flush_stop(TRUE)));
   GstSegment segment;
@@ -471,10 +467,10 @@ GST_START_TEST(test_flush_and_eos_while_an_analysis_is_in_flight) {
   // an analysed timestamp later than the frame's own.
   GstHarness *src = h->src_harness;
   for (int i = 0; i < 5; i++) {
-    GstBuffer *b = gst_harness_pull(src);
+    GstBuffer *b = refseg_test::pull(src, "world frame");
     GST_BUFFER_PTS(b) = i * 100 * GST_MSECOND;
     fail_unless_equals_int(gst_harness_push(h, b), GST_FLOW_OK);
-    GstBuffer *out = gst_harness_pull(h);
+    GstBuffer *out = refseg_test::pull(h);
     fail_unless_equals_uint64(GST_BUFFER_PTS(out), i * 100 * GST_MSECOND);
     GstClockTime analysed = GST_CLOCK_TIME_NONE;
     selected_mask(out, nullptr, &analysed);
@@ -485,14 +481,13 @@ GST_START_TEST(test_flush_and_eos_while_an_analysis_is_in_flight) {
   // EOS right behind frames whose analysis has not finished: every frame
   // and then the EOS come out.
   for (int i = 0; i < 3; i++) {
-    GstBuffer *b = gst_harness_pull(src);
+    GstBuffer *b = refseg_test::pull(src, "world frame");
     GST_BUFFER_PTS(b) = (5 + i) * 100 * GST_MSECOND;
     fail_unless_equals_int(gst_harness_push(h, b), GST_FLOW_OK);
   }
   fail_unless(gst_harness_push_event(h, gst_event_new_eos()));
   for (int i = 0; i < 3; i++) {
-    GstBuffer *out = gst_harness_pull(h);
-    fail_unless(out != nullptr);
+    GstBuffer *out = refseg_test::pull(h);
     fail_unless_equals_uint64(GST_BUFFER_PTS(out), (5 + i) * 100 * GST_MSECOND);
     gst_buffer_unref(out);
   }

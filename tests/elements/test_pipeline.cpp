@@ -7,13 +7,14 @@
 #include <string>
 
 #include "gst/refseg/refsegmeta.h"
+#include "world_harness.h"
 
 static const int kFrames = 4;
 
-static GstHarness *world_harness(const std::string &description) {
+// `frames` frames of world 11 at 160x120 into the element(s) described.
+static GstHarness *world_harness(const std::string &description, int frames) {
   GstHarness *h = gst_harness_new_parse(description.c_str());
-  gst_harness_add_src_parse(
-      h, "refsegworldsrc seed=11 ! capsfilter caps=video/x-raw,width=160,height=120", FALSE);
+  refseg_test::add_world_source(h, 11, 160, 120, frames);
   return h;
 }
 
@@ -21,15 +22,17 @@ GST_START_TEST(test_every_frame_gets_a_selection_and_a_drawing) {
   const std::string model = std::getenv("REFSEG_TEST_CLIP");
   // A harness counts as a live source: every-frame makes each frame wait
   // for its own analysis, as a file would.
-  GstHarness *drawn = world_harness("refsegbin model=" + model +
-                                    " mode=every-frame threshold=-100 text=\"the red circle\" ! "
-                                    "refsegoverlay mode=selections");
-  GstHarness *plain = world_harness("identity");
+  GstHarness *drawn =
+      world_harness("refsegbin model=" + model +
+                        " mode=every-frame threshold=-100 text=\"the red circle\" ! "
+                        "refsegoverlay mode=selections",
+                    kFrames);
+  GstHarness *plain = world_harness("identity", kFrames);
   for (int i = 0; i < kFrames; i++) {
     fail_unless_equals_int(gst_harness_push_from_src(drawn), GST_FLOW_OK);
     fail_unless_equals_int(gst_harness_push_from_src(plain), GST_FLOW_OK);
-    GstBuffer *out = gst_harness_pull(drawn);
-    GstBuffer *in = gst_harness_pull(plain);
+    GstBuffer *out = refseg_test::pull(drawn);
+    GstBuffer *in = refseg_test::pull(plain);
     GstCustomMeta *meta = gst_buffer_get_refseg_meta(out);
     fail_unless(meta != nullptr, "frame %d has no refseg meta", i);
     fail_unless(gst_refseg_meta_get_n_proposals(meta) > 0, "frame %d has no proposals", i);
