@@ -141,13 +141,13 @@ std::shared_ptr<ClipRuntime> acquire_model(GstElement *element, const ModelSetti
     // Threads and precision are the first loader's when the model is shared.
     GST_CAT_INFO_OBJECT(category, element,
                         "model '%s': file %s, device %s, precision %s (asked %s), preprocess %s, "
-                        "threads %d%s, embed dim %d, %d image-tower layers",
+                        "threads %d%s, embed dim %d, %d image-tower layers; %s",
                         settings.model.c_str(), runtime->weights_path().c_str(),
                         settings.device.c_str(), clip::precision_name(runtime->precision()),
                         clip::precision_name(settings.precision),
                         clip::preprocess_name(settings.preprocess), settings.threads,
                         settings.threads == 0 ? " (the cores other processes leave idle)" : "",
-                        runtime->embed_dim(), runtime->layers());
+                        runtime->embed_dim(), runtime->layers(), runtime->matmul_engine().c_str());
     const std::string note = runtime->claim_precision_note();
     if (!note.empty())
       GST_ELEMENT_WARNING(element, RESOURCE, SETTINGS, ("%s", note.c_str()),

@@ -80,11 +80,11 @@ std::pair<double, double> cosine_spread(const at::Tensor &a, const at::Tensor &b
 // The best rate of the 1000x768 @ 768x3072 matmul (a ViT-B/32 MLP at batch
 // 20) in `precision`: at::mm in fp32, the model's packed linear otherwise
 // (its input cast or quantization included, as the model runs it).
-double best_matmul_gflops(Precision precision, int iters) {
+double best_matmul_gflops(Precision precision, Fp32Matmul fp32, int iters) {
   auto a = at::randn({1000, 768}), w = at::randn({3072, 768}) * 0.03, bias = at::zeros({3072});
   std::function<void()> run = [&] { at::mm(a, w.t()); };
   std::optional<PackedLinear> packed;
-  if (precision != Precision::kFp32) {
+  if (precision != Precision::kFp32 || fp32 == Fp32Matmul::kOneDnn) {
     packed.emplace(w, bias, precision);
     run = [&] { packed->forward(a); };
   }
@@ -109,9 +109,11 @@ int main(int argc, char **argv) {
   std::optional<ThreadPolicy> policy;
   std::vector<int> mask_counts = {1, 5, 20};
   std::vector<Precision> precisions = {Precision::kFp32, Precision::kBf16, Precision::kInt8};
+  // Empty: the runtime's choice (clip/fp32_matmul.h).
+  std::vector<Fp32Matmul> fp32_engines;
   const char *usage =
-      "usage: %s [--precision fp32,bf16,int8] [--threads N] [--iters N] [--masked-layers K] "
-      "[--thread-policy blas|torch|both] [--masks 1,5,20]\n";
+      "usage: %s [--precision fp32,bf16,int8] [--fp32-matmul blas,onednn] [--threads N] "
+      "[--iters N] [--masked-layers K] [--thread-policy blas|torch|both] [--masks 1,5,20]\n";
   try {
     for (int i = 1; i < argc; ++i) {
       const bool has_value = i + 1 < argc;
@@ -142,6 +144,14 @@ int main(int argc, char **argv) {
             precisions.push_back(p);
           at = comma + 1;
         }
+      } else if (!std::strcmp(argv[i], "--fp32-matmul") && has_value) {
+        fp32_engines.clear();
+        std::string list = argv[++i];
+        for (size_t at = 0; at <= list.size();) {
+          const size_t comma = std::min(list.find(',', at), list.size());
+          fp32_engines.push_back(parse_fp32_matmul(list.substr(at, comma - at)));
+          at = comma + 1;
+        }
       } else if (!std::strcmp(argv[i], "--thread-policy") && has_value)
         policy = parse_thread_policy(argv[++i]);
       else
@@ -159,6 +169,10 @@ int main(int argc, char **argv) {
   std::printf("bench_encoder: ViT-B/32-sized CLIP, random weights, on CPU\n");
   refseg::bench::print_environment(stdout);
   std::printf("CPU features: %s\n", describe(cpu).c_str());
+  const Fp32MatmulChoice fp32_choice = choose_fp32_matmul();
+  std::printf("fp32 matmuls, as the runtime chooses: %s (%s)\n",
+              fp32_matmul_name(fp32_choice.engine), fp32_choice.reason.c_str());
+  if (fp32_engines.empty()) fp32_engines = {fp32_choice.engine};
   const char *wait = std::getenv("OMP_WAIT_POLICY");
   std::printf("OMP_WAIT_POLICY=%s\n", wait ? wait : "(unset)");
 
@@ -184,26 +198,37 @@ int main(int argc, char **argv) {
     tokens[r][12] = 49407;
   }
 
+  // Each precision once, fp32 once per engine asked; the first run is the
+  // reference of the cosines.
+  std::vector<std::pair<Precision, Fp32Matmul>> runs;
+  for (Precision precision : precisions)
+    if (precision == Precision::kFp32)
+      for (Fp32Matmul engine : fp32_engines) runs.emplace_back(precision, engine);
+    else
+      runs.emplace_back(precision, Fp32Matmul::kBlas);
+
   std::optional<Features> reference;
-  for (Precision precision : precisions) {
+  for (const auto &[precision, fp32] : runs) {
     const PrecisionChoice choice = choose_precision(precision, false, cpu);
-    const ThreadPolicy used = policy ? *policy : thread_policy_for(precision);
+    const ThreadPolicy used = policy ? *policy : thread_policy_for(precision, fp32);
     // Exactly what the runtime's inference worker does before its first job.
     const InferenceThreads configured = configure_inference_threads(threads, used);
     at::manual_seed(1);  // the same random weights for every precision
     auto model = std::make_shared<ClipModel>(cfg);
-    model->set_precision(precision);
+    model->set_precision(precision, fp32);
     GlobalLocalEncoder encoder(model, masked_layers);
     const double k = encoder.masked_layers();
 
-    std::printf("\n== precision %s ==\n", precision_name(precision));
+    const bool fp32_onednn = precision == Precision::kFp32 && fp32 == Fp32Matmul::kOneDnn;
+    std::printf("\n== precision %s%s ==\n", precision_name(precision),
+                fp32_onednn ? " (linears on oneDNN)" : "");
     if (!choice.note.empty()) std::printf("note: %s\n", choice.note.c_str());
     std::printf("threads: policy %s: %s\n", thread_policy_name(used), describe(configured).c_str());
     // Measured before and after the encoder, so a neighbour's burst on the
     // machine shows as a difference.
-    const double best_gflops = best_matmul_gflops(precision, iters);
-    std::printf("%s matmul 1000x768 @ 768x3072: %.1f GFLOP/s (best of 3 medians)\n",
-                precision_name(precision), best_gflops);
+    const double best_gflops = best_matmul_gflops(precision, fp32, iters);
+    std::printf("%s%s matmul 1000x768 @ 768x3072: %.1f GFLOP/s (best of 3 medians)\n",
+                precision_name(precision), fp32_onednn ? " oneDNN" : "", best_gflops);
     std::printf("%4s %12s %12s %12s %14s %14s %10s\n", "N", "global ms", "local ms", "total ms",
                 "global GF/s", "local GF/s", "% matmul");
     Features features;
@@ -221,7 +246,7 @@ int main(int argc, char **argv) {
       std::printf("%4d %12.1f %12.1f %12.1f %14.1f %14.1f %9.0f%%\n", n, g_ms, l_ms, g_ms + l_ms,
                   g_flops / (g_ms * 1e6), l_flops / (l_ms * 1e6), 100 * rate / best_gflops);
     }
-    const double after = best_matmul_gflops(precision, iters);
+    const double after = best_matmul_gflops(precision, fp32, iters);
     std::printf(
         "matmul again after the encoder: %.1f GFLOP/s%s\n", after,
         after > best_gflops * 1.05 ? " (higher: the % column above used the lower rate)" : "");

@@ -41,8 +41,9 @@ ClipModel::ClipModel(const ClipConfig &c) : config_(c) {
   eval();  // BatchNorm uses its running statistics
 }
 
-void ClipModel::set_precision(Precision precision) {
-  if (precision == precision_) return;
+void ClipModel::set_precision(Precision precision, Fp32Matmul fp32) {
+  if (precision != Precision::kFp32 || device().is_cuda()) fp32 = Fp32Matmul::kBlas;
+  if (precision == precision_ && fp32 == fp32_matmul_) return;
   if (precision == Precision::kAuto)
     throw ModelError("set_precision: resolve auto with choose_precision() first");
   const bool cuda = device().is_cuda();
@@ -50,9 +51,10 @@ void ClipModel::set_precision(Precision precision) {
     throw ModelError("precision fp16 needs a CUDA device; on the CPU use bf16, int8 or fp32");
   if (precision == Precision::kInt8 && cuda)
     throw ModelError("precision int8 runs on the CPU only; on CUDA use fp16");
-  if (vit) vit->transformer->pack(precision);
-  transformer->pack(precision);
+  if (vit) vit->transformer->pack(precision, fp32);
+  transformer->pack(precision, fp32);
   precision_ = precision;
+  fp32_matmul_ = fp32;
 }
 
 at::Tensor ClipModel::encode_image(const at::Tensor &images) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "clip/clip_config.h"
+#include "clip/fp32_matmul.h"
 #include "clip/modified_resnet.h"
 #include "clip/precision.h"
 #include "clip/transformer.h"
@@ -27,10 +28,12 @@ class ClipModel : public torch::nn::Module {
   // How the towers compute from now on (precision.h); kAuto is not a
   // precision (choose_precision() resolves it). The low precisions pack
   // the transformer linears of both towers (packed_linear.h; a ResNet image
-  // tower's convolutions stay fp32); fp32 drops the packed copies.
-  // Throws ModelError for a mode the model's device cannot run.
-  void set_precision(Precision precision);
+  // tower's convolutions stay fp32); fp32 drops the packed copies, unless
+  // `fp32` asks for oneDNN (fp32_matmul.h; CPU only, ignored in the low
+  // precisions). Throws ModelError for a mode the model's device cannot run.
+  void set_precision(Precision precision, Fp32Matmul fp32 = Fp32Matmul::kBlas);
   Precision precision() const { return precision_; }
+  Fp32Matmul fp32_matmul() const { return fp32_matmul_; }
 
   // Both towers return fp32 whatever the precision.
   // images [B, 3, R, R] normalized with CLIP's mean/std -> [B, embed_dim]
@@ -50,6 +53,7 @@ class ClipModel : public torch::nn::Module {
  private:
   ClipConfig config_;
   Precision precision_ = Precision::kFp32;
+  Fp32Matmul fp32_matmul_ = Fp32Matmul::kBlas;
 };
 
 }  // namespace refseg::clip

@@ -12,6 +12,7 @@
 
 #include <string>
 
+#include "clip/fp32_matmul.h"
 #include "clip/precision.h"
 
 namespace refseg::clip {
@@ -38,10 +39,10 @@ InferenceThreads configure_inference_threads(int threads,
 // "OpenMP 1, OpenBLAS 2 (OpenBLAS 0.3.21 ...)": what a benchmark prints.
 std::string describe(const InferenceThreads &threads);
 
-// The policy each precision runs best under: fp32 matmuls are OpenBLAS's
-// (kBlasPool); bf16, fp16 and int8 matmuls are oneDNN's, which runs on
-// LibTorch's OpenMP pool (kTorchPool).
-ThreadPolicy thread_policy_for(Precision precision);
+// The policy each precision runs best under: fp32 matmuls on OpenBLAS are
+// OpenBLAS's (kBlasPool); bf16, fp16, int8 and fp32 on oneDNN
+// (fp32_matmul.h) run on LibTorch's OpenMP pool (kTorchPool).
+ThreadPolicy thread_policy_for(Precision precision, Fp32Matmul fp32 = Fp32Matmul::kBlas);
 
 // "blas", "torch", "both"; throws ModelError naming the accepted values.
 ThreadPolicy parse_thread_policy(const std::string &name);

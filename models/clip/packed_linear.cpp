@@ -49,6 +49,12 @@ class QEngineForPacking {
 
 PackedLinear::PackedLinear(const at::Tensor &weight, const at::Tensor &bias, Precision precision)
     : precision_(precision), out_features_(weight.size(0)) {
+  if (precision == Precision::kFp32) {
+    if (!at::hasMKLDNN()) throw ModelError("fp32 on oneDNN: this LibTorch has no oneDNN");
+    weight_ = weight.detach().to(at::kFloat).contiguous();
+    bias_ = bias.detach().to(at::kFloat).contiguous();
+    return;
+  }
   if (precision == Precision::kBf16 || precision == Precision::kFp16) {
     const auto dtype = precision == Precision::kBf16 ? at::kBFloat16 : at::kHalf;
     weight_ = weight.detach().to(dtype).contiguous();
@@ -73,6 +79,10 @@ at::Tensor PackedLinear::forward(const at::Tensor &x) const {
   auto sizes = x.sizes().vec();
   sizes.back() = out_features_;
   const auto rows = x.reshape({-1, x.size(-1)});
+  if (precision_ == Precision::kFp32)
+    return at::mkldnn_linear(rows.to(at::kFloat).contiguous().to_mkldnn(), weight_, bias_)
+        .to_dense()
+        .view(sizes);
   if (weight_.defined())
     return at::addmm(bias_, rows.to(weight_.scalar_type()), weight_.t()).view(sizes);
   torch::jit::Stack stack{rows.to(at::kFloat).contiguous(), packed_, false};

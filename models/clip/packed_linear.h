@@ -1,5 +1,9 @@
-// A transformer linear layer in a low precision, prepared once from the
-// fp32 parameters (which stay, so state dicts do not change):
+// A transformer linear layer in a low precision, or in fp32 on oneDNN,
+// prepared once from the fp32 parameters (which stay, so state dicts do not
+// change):
+// - fp32: the weight kept contiguous for oneDNN's fp32 inner product
+//   (at::mkldnn_linear; fp32_matmul.h says when); the input goes to and
+//   the product comes from oneDNN's layout per call.
 // - bf16 / fp16: the weight and bias cast once; the input is cast per call
 //   and the product comes back in that type (the residual stream it is
 //   added to stays fp32).
@@ -18,15 +22,16 @@ namespace refseg::clip {
 
 class PackedLinear {
  public:
-  // weight [out, in], bias [out]; precision bf16, fp16 or int8. Throws
-  // ModelError when this LibTorch has no quantized engine (int8).
+  // weight [out, in], bias [out]; precision fp32 (oneDNN), bf16, fp16 or
+  // int8. Throws ModelError when this LibTorch has no oneDNN (fp32) or no
+  // quantized engine (int8).
   PackedLinear(const at::Tensor &weight, const at::Tensor &bias, Precision precision);
   // x [..., in] -> [..., out]
   at::Tensor forward(const at::Tensor &x) const;
 
  private:
   Precision precision_;
-  at::Tensor weight_, bias_;  // bf16 / fp16
+  at::Tensor weight_, bias_;  // fp32 (oneDNN) / bf16 / fp16
   c10::IValue packed_;        // int8: LinearPackedParamsBase of the engine that packed it
   int64_t out_features_;
 };

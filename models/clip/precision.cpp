@@ -41,6 +41,7 @@ CpuFeatures detect_cpu_features() {
   unsigned a = 0, b = 0, c = 0, d = 0;
   if (__get_cpuid_max(0, nullptr) >= 7) {
     __cpuid_count(7, 0, a, b, c, d);
+    f.avx2 = b & (1u << 5);
     const bool avx512f = b & (1u << 16), avx512dq = b & (1u << 17);
     const bool avx512bw = b & (1u << 30), avx512vl = b & (1u << 31);
     f.avx512 = avx512f && avx512dq && avx512bw && avx512vl;
@@ -62,6 +63,7 @@ std::string describe(const CpuFeatures &f) {
   auto add = [&](bool on, const char *name) {
     if (on) s += std::string(s.empty() ? "" : " ") + name;
   };
+  add(f.avx2, "avx2");
   add(f.avx512, "avx512");
   add(f.avx512_bf16, "avx512_bf16");
   add(f.avx512_vnni, "avx512_vnni");

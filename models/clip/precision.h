@@ -28,6 +28,7 @@ Precision parse_precision(const std::string &name);
 
 // What the CPU (cpuid) and this LibTorch offer for the low-precision modes.
 struct CpuFeatures {
+  bool avx2 = false;         // AVX2 (with FMA): what OpenBLAS's Haswell kernels need
   bool avx512 = false;       // AVX512 F, BW, VL, DQ: oneDNN's bf16/int8 kernels
   bool avx512_bf16 = false;  // native bf16 dot products
   bool avx512_vnni = false, avx_vnni = false;

@@ -62,10 +62,10 @@ at::Tensor SelfAttentionImpl::forward(const at::Tensor &x, const at::Tensor &mas
   return out_proj_packed_ ? out_proj_packed_->forward(heads_out) : linear(heads_out, out_proj);
 }
 
-void SelfAttentionImpl::pack(Precision precision) {
+void SelfAttentionImpl::pack(Precision precision, Fp32Matmul fp32) {
   in_proj_packed_.reset();
   out_proj_packed_.reset();
-  if (precision == Precision::kFp32) return;
+  if (precision == Precision::kFp32 && fp32 == Fp32Matmul::kBlas) return;
   in_proj_packed_.emplace(in_proj_weight, in_proj_bias, precision);
   out_proj_packed_.emplace(out_proj->weight, out_proj->bias, precision);
 }
@@ -75,10 +75,10 @@ MlpImpl::MlpImpl(int64_t width) {
   c_proj = register_module("c_proj", torch::nn::Linear(4 * width, width));
 }
 
-void MlpImpl::pack(Precision precision) {
+void MlpImpl::pack(Precision precision, Fp32Matmul fp32) {
   c_fc_packed_.reset();
   c_proj_packed_.reset();
-  if (precision == Precision::kFp32) return;
+  if (precision == Precision::kFp32 && fp32 == Fp32Matmul::kBlas) return;
   c_fc_packed_.emplace(c_fc->weight, c_fc->bias, precision);
   c_proj_packed_.emplace(c_proj->weight, c_proj->bias, precision);
 }
@@ -117,10 +117,10 @@ ResidualAttentionBlock TransformerImpl::block(int64_t i) const {
   return ResidualAttentionBlock(resblocks->ptr<ResidualAttentionBlockImpl>(i));
 }
 
-void TransformerImpl::pack(Precision precision) {
+void TransformerImpl::pack(Precision precision, Fp32Matmul fp32) {
   for (int64_t i = 0; i < layers(); ++i) {
-    block(i)->attn->pack(precision);
-    block(i)->mlp->pack(precision);
+    block(i)->attn->pack(precision, fp32);
+    block(i)->mlp->pack(precision, fp32);
   }
 }
 

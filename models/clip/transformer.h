@@ -12,6 +12,7 @@
 
 #include <optional>
 
+#include "clip/fp32_matmul.h"
 #include "clip/packed_linear.h"
 
 namespace refseg::clip {
@@ -42,9 +43,9 @@ class SelfAttentionImpl : public torch::nn::Module {
  public:
   SelfAttentionImpl(int64_t width, int64_t heads);
   at::Tensor forward(const at::Tensor &x, const at::Tensor &mask);
-  // Both projections in `precision` from now on (packed_linear.h; fp32
-  // drops the packed copies).
-  void pack(Precision precision);
+  // Both projections in `precision` from now on (packed_linear.h; fp32 on
+  // the BLAS drops the packed copies, fp32 on oneDNN packs them).
+  void pack(Precision precision, Fp32Matmul fp32 = Fp32Matmul::kBlas);
   at::Tensor in_proj_weight, in_proj_bias;  // [3D, D], [3D]
   torch::nn::Linear out_proj{nullptr};
   int64_t heads;
@@ -58,7 +59,7 @@ class MlpImpl : public torch::nn::Module {
  public:
   explicit MlpImpl(int64_t width);
   at::Tensor forward(const at::Tensor &x);  // c_proj(QuickGELU(c_fc(x)))
-  void pack(Precision precision);
+  void pack(Precision precision, Fp32Matmul fp32 = Fp32Matmul::kBlas);
   torch::nn::Linear c_fc{nullptr}, c_proj{nullptr};
 
  private:
@@ -85,9 +86,9 @@ class TransformerImpl : public torch::nn::Module {
   at::Tensor forward(at::Tensor x, const at::Tensor &mask, int64_t begin = 0, int64_t end = -1);
   ResidualAttentionBlock block(int64_t i) const;
   // Every block's linears in `precision` from now on (packed_linear.h;
-  // the fp32 parameters stay, so state dicts are unchanged, and fp32 drops
-  // the packed copies).
-  void pack(Precision precision);
+  // the fp32 parameters stay, so state dicts are unchanged, and fp32 on
+  // the BLAS drops the packed copies).
+  void pack(Precision precision, Fp32Matmul fp32 = Fp32Matmul::kBlas);
   int64_t layers() const { return static_cast<int64_t>(resblocks->size()); }
   torch::nn::ModuleList resblocks;
 };

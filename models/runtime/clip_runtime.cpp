@@ -98,11 +98,20 @@ double image_tower_ms(clip::ClipModel &model) {
 // modes the CPU features allow, the one in which this model's image tower
 // runs fastest, each timed under its own thread policy (a low precision
 // must win by 10%): whether one pays depends on the CPU and on the model's
-// size (a tiny model loses to the casts and kernel calls).
-clip::PrecisionChoice apply_precision(clip::ClipModel &model, const RuntimeOptions &options) {
+// size (a tiny model loses to the casts and kernel calls). fp32 runs its
+// linears where `fp32` says (clip/fp32_matmul.h).
+clip::PrecisionChoice apply_precision(clip::ClipModel &model, const RuntimeOptions &options,
+                                      clip::Fp32Matmul fp32) {
   const bool cuda = model.device().is_cuda();
   const clip::CpuFeatures cpu = clip::detect_cpu_features();
   clip::PrecisionChoice choice = clip::choose_precision(options.precision, cuda, cpu);
+  auto apply = [&](clip::Precision p) {
+    model.set_precision(p, fp32);
+    // OpenMP and OpenBLAS pools split as clip/inference_threads.h explains
+    // (and bench_encoder measures): matmuls in oneDNN run on LibTorch's pool.
+    clip::configure_inference_threads(options.threads,
+                                      clip::thread_policy_for(p, model.fp32_matmul()));
+  };
   if (options.precision == clip::Precision::kAuto && !cuda &&
       choice.precision != clip::Precision::kFp32) {
     std::vector<clip::Precision> candidates = {clip::Precision::kFp32};
@@ -110,17 +119,12 @@ clip::PrecisionChoice apply_precision(clip::ClipModel &model, const RuntimeOptio
     if (cpu.fast_int8()) candidates.push_back(clip::Precision::kInt8);
     double fastest_ms = 0;
     for (clip::Precision p : candidates) {
-      clip::configure_inference_threads(options.threads, clip::thread_policy_for(p));
-      model.set_precision(p);
+      apply(p);
       const double ms = image_tower_ms(model) * (p == clip::Precision::kFp32 ? 1.0 : 1.1);
       if (p == clip::Precision::kFp32 || ms < fastest_ms) choice.precision = p, fastest_ms = ms;
     }
   }
-  model.set_precision(choice.precision);
-  // OpenMP and OpenBLAS pools split as clip/inference_threads.h explains
-  // (and bench_encoder measures); the low precisions run their matmuls in
-  // oneDNN, on LibTorch's pool.
-  clip::configure_inference_threads(options.threads, clip::thread_policy_for(choice.precision));
+  apply(choice.precision);
   return choice;
 }
 
@@ -142,7 +146,8 @@ class LoadedClipRuntime : public ClipRuntime {
       throw ModelError(
           "the vocabulary of " + weights_ + " has " + std::to_string(tokenizer_.vocab_size()) +
           " tokens but the model embeds only " + std::to_string(model_->config().vocab_size));
-    precision_ = worker_.run([&] { return apply_precision(*model_, options); });
+    if (!device_.is_cuda()) fp32_ = clip::choose_fp32_matmul();
+    precision_ = worker_.run([&] { return apply_precision(*model_, options, fp32_.engine); });
     if (options.threads <= 0) budget_.emplace();
   }
 
@@ -154,6 +159,12 @@ class LoadedClipRuntime : public ClipRuntime {
   std::optional<float> calibrated_threshold() const override { return threshold_; }
   std::optional<float> calibrated_spread() const override { return spread_; }
   clip::Precision precision() const override { return precision_.precision; }
+  std::string matmul_engine() const override {
+    return device_.is_cuda() ? std::string("matmuls on CUDA")
+           : model_->precision() == clip::Precision::kFp32
+               ? fp32_.reason
+               : std::string(clip::precision_name(model_->precision())) + " linears on oneDNN";
+  }
   std::string claim_precision_note() override {
     return note_claimed_.exchange(true) ? std::string() : precision_.note;
   }
@@ -246,7 +257,8 @@ class LoadedClipRuntime : public ClipRuntime {
     if (!budget_) return;
     const int threads = budget_->threads();
     if (threads == threads_now_) return;
-    clip::configure_inference_threads(threads, clip::thread_policy_for(precision_.precision));
+    clip::configure_inference_threads(
+        threads, clip::thread_policy_for(precision_.precision, model_->fp32_matmul()));
     threads_now_ = threads;
   }
 
@@ -254,6 +266,7 @@ class LoadedClipRuntime : public ClipRuntime {
   std::string weights_;
   torch::Device device_;
   clip::PrecisionChoice precision_;
+  clip::Fp32MatmulChoice fp32_{clip::Fp32Matmul::kBlas, "fp32 matmuls on CUDA"};
   std::atomic<bool> note_claimed_{false};
   std::optional<scheduling::CoreBudget> budget_;  // worker thread only
   int threads_now_ = 0;

@@ -64,6 +64,8 @@ class ClipRuntime {
   virtual int input_resolution() const = 0;
   virtual int layers() const = 0;                 // image tower blocks (masked-layers range)
   virtual clip::Precision precision() const = 0;  // never kAuto
+  // Which library runs the matmuls, and why (clip/fp32_matmul.h): for the log.
+  virtual std::string matmul_engine() const = 0;
   // Why the precision may disappoint here (a mode this CPU has no fast
   // instructions for), for the first caller only, else empty: what
   // elements post as a warning, once per loaded model.
