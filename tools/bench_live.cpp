@@ -114,6 +114,23 @@ int positive(const char *name, const char *text) {
 
 int main(int argc, char **argv) {
   gst_init(&argc, &argv);
+  static const char *const kValued[] = {"--model",     "--mode",   "--text",       "--seconds",
+                                        "--width",     "--height", "--fps",        "--threads",
+                                        "--precision", "--reuse",  "--local-crops"};
+  for (int i = 1; i < argc; i++) {
+    bool known = !std::strcmp(argv[i], "--still") || !std::strcmp(argv[i], "--sync");
+    for (const char *name : kValued)
+      if (!std::strcmp(argv[i], name) && i + 1 < argc) known = true, i++;
+    if (!known) {
+      std::fprintf(stderr,
+                   "bench_live: unknown or incomplete argument '%s'\nusage: %s [--model M] "
+                   "[--mode latest|interval|every-frame] [--text T] [--seconds S] [--width W] "
+                   "[--height H] [--fps F] [--threads N] [--precision P] [--reuse true|false] "
+                   "[--local-crops K] [--still] [--sync]\n",
+                   argv[i], argv[0]);
+      return 2;
+    }
+  }
   const std::string model = arg(argc, argv, "--model", "refseg-tiny");
   const std::string mode = arg(argc, argv, "--mode", "latest");
   const std::string text = arg(argc, argv, "--text", "the red circle");
@@ -144,7 +161,9 @@ int main(int argc, char **argv) {
   std::printf("pipeline: %s\n", description.c_str());
   GError *error = nullptr;
   GstElement *pipeline = gst_parse_launch(description.c_str(), &error);
-  if (!pipeline) {
+  // A missing element (the plugin not on GST_PLUGIN_PATH) still returns
+  // what could be built, with the error set.
+  if (!pipeline || error) {
     std::fprintf(stderr, "bench_live: %s\n", error ? error->message : "cannot build the pipeline");
     return 1;
   }
