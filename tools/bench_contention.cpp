@@ -1,22 +1,26 @@
 // bench_contention: what a CPU-bound neighbour process does to the
 // analysis rate. Times --frames analyses of --masks masks on a 640x480
-// frame through the runtime (exactly what refsegencoder calls), first
-// alone, then beside a child process that spins on one core, and prints
-// both and their ratio. The model's threads are --threads (default 0: the
-// runtime's default, the cores other processes leave idle).
+// frame through the runtime (exactly what refsegencoder calls) alone and
+// beside a child process that spins on one core, and prints both and their
+// ratio. The two conditions alternate in --rounds rounds (each a share of
+// the frames), so a drift of the machine's speed (a shared host) falls on
+// both alike. The model's threads are --threads (default 0: the runtime's
+// default, the cores other processes leave idle).
 //
 //   bench_contention --model NAME|PATH [--threads N] [--frames 30]
-//                    [--masks 5] [--precision fp32]
+//                    [--rounds 3] [--masks 5] [--precision fp32]
 //
 // ViT-B/32-sized random weights: make_test_clip OUT.pt --vit-b32.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -41,7 +45,7 @@ pid_t start_neighbour() {
 
 int main(int argc, char **argv) {
   std::string model;
-  int threads = 0, frames = 30, n_masks = 5;
+  int threads = 0, frames = 30, rounds = 3, n_masks = 5;
   refseg::clip::Precision precision = refseg::clip::Precision::kFp32;
   try {
     for (int i = 1; i < argc; ++i) {
@@ -52,6 +56,8 @@ int main(int argc, char **argv) {
         threads = refseg::bench::parse_count(argv[++i], "--threads", 0);
       else if (!std::strcmp(argv[i], "--frames") && has_value)
         frames = refseg::bench::parse_count(argv[++i], "--frames", 1);
+      else if (!std::strcmp(argv[i], "--rounds") && has_value)
+        rounds = refseg::bench::parse_count(argv[++i], "--rounds", 1);
       else if (!std::strcmp(argv[i], "--masks") && has_value)
         n_masks = refseg::bench::parse_count(argv[++i], "--masks", 1);
       else if (!std::strcmp(argv[i], "--precision") && has_value)
@@ -60,16 +66,19 @@ int main(int argc, char **argv) {
         throw refseg::ModelError("unknown argument '" + std::string(argv[i]) + "'");
     }
     if (model.empty()) throw refseg::ModelError("--model is required");
+    if (rounds > frames) throw refseg::ModelError("--rounds must not exceed --frames");
   } catch (const refseg::ModelError &e) {
     std::fprintf(stderr,
-                 "%s\nusage: %s --model NAME|PATH [--threads N] [--frames 30] [--masks 5] "
-                 "[--precision fp32]\n",
+                 "%s\nusage: %s --model NAME|PATH [--threads N] [--frames 30] [--rounds 3] "
+                 "[--masks 5] [--precision fp32]\n",
                  e.what(), argv[0]);
     return 2;
   }
-  std::printf("bench_contention: %d analyses of %d masks, 640x480, model %s, threads %d%s, %s\n",
-              frames, n_masks, model.c_str(), threads, threads == 0 ? " (default)" : "",
-              refseg::clip::precision_name(precision));
+  std::printf(
+      "bench_contention: %d analyses of %d masks in %d rounds, 640x480, model %s, "
+      "threads %d%s, %s\n",
+      frames, n_masks, rounds, model.c_str(), threads, threads == 0 ? " (default)" : "",
+      refseg::clip::precision_name(precision));
   refseg::bench::print_environment(stdout);
 
   std::mt19937 gen(3);
@@ -87,23 +96,56 @@ int main(int argc, char **argv) {
   try {
     auto runtime = refseg::acquire_clip_runtime(model, {threads, "cpu", precision});
     runtime->encode_masks(frame, masks, 3);  // warm-up
-    auto run = [&] {
-      const auto start = std::chrono::steady_clock::now();
-      for (int f = 0; f < frames; ++f) runtime->encode_masks(frame, masks, 3);
-      return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    // Each analysis's wall time and threads, per condition, so a total can
+    // be read: a few slow analyses, or all of them slower.
+    struct Condition {
+      const char *label;
+      std::vector<double> ms;
+      std::map<int, int> threads_used;
+      double total_s = 0;
+    } alone{"alone:"}, beside{"beside a CPU-bound process:"}, change{"first after a change:"};
+    auto run = [&](Condition &c, int count) {
+      for (int f = 0; f < count; ++f) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const refseg::EncodedMasks out = runtime->encode_masks(frame, masks, 3);
+        const double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count();
+        c.ms.push_back(ms);
+        c.total_s += ms / 1000;
+        ++c.threads_used[out.threads];
+      }
     };
-    const double alone = run();
-    std::printf("alone:                      %.2f s (%.0f ms per analysis)\n", alone,
-                1000 * alone / frames);
-    const pid_t neighbour = start_neighbour();
-    if (neighbour < 0) throw refseg::ModelError("fork failed");
-    usleep(300 * 1000);  // one sample interval, so the runtime sees it
-    const double beside = run();
-    kill(neighbour, SIGKILL);
-    waitpid(neighbour, nullptr, 0);
-    std::printf("beside a CPU-bound process: %.2f s (%.0f ms per analysis)\n", beside,
-                1000 * beside / frames);
-    std::printf("ratio beside / alone: %.2f\n", beside / alone);
+    // The runtime chooses an analysis's threads from what the cores did
+    // during the previous one, so the first analysis after the neighbour
+    // comes or goes still runs on the old choice: it is timed apart.
+    for (int r = 0; r < rounds; ++r) {
+      const int count = frames / rounds + (r < frames % rounds);
+      if (r > 0) run(change, 1);
+      run(alone, count);
+      const pid_t neighbour = start_neighbour();
+      if (neighbour < 0) throw refseg::ModelError("fork failed");
+      run(change, 1);
+      run(beside, count);
+      kill(neighbour, SIGKILL);
+      waitpid(neighbour, nullptr, 0);
+    }
+    auto median = [](std::vector<double> v) {
+      std::sort(v.begin(), v.end());
+      return v[v.size() / 2];
+    };
+    for (Condition *c : {&alone, &beside, &change}) {
+      std::string threads_text;
+      for (const auto &[threads, count] : c->threads_used)
+        threads_text += (threads_text.empty() ? "" : ", ") + std::to_string(count) + " on " +
+                        std::to_string(threads);
+      std::printf("%-27s %.2f s (per analysis ms: min %.0f, median %.0f, max %.0f; threads: %s)\n",
+                  c->label, c->total_s, *std::min_element(c->ms.begin(), c->ms.end()),
+                  median(c->ms), *std::max_element(c->ms.begin(), c->ms.end()),
+                  threads_text.c_str());
+    }
+    std::printf("ratio beside / alone: %.2f (of the medians: %.2f)\n",
+                beside.total_s / alone.total_s, median(beside.ms) / median(alone.ms));
   } catch (const std::exception &e) {
     std::fprintf(stderr, "bench_contention: %s\n", e.what());
     return 1;

@@ -38,6 +38,7 @@
 #include "clip/packed_linear.h"
 #include "clip/precision.h"
 #include "common/model_error.h"
+#include "list_items.h"
 
 using refseg::RegionMask;
 using refseg::bench::median;
@@ -125,33 +126,21 @@ int main(int argc, char **argv) {
         masked_layers = refseg::bench::parse_count(argv[++i], "--masked-layers", 0);
       else if (!std::strcmp(argv[i], "--masks") && has_value) {
         mask_counts.clear();
-        for (const char *p = argv[++i]; *p;) {
-          char *end = nullptr;
-          const long n = std::strtol(p, &end, 10);
-          if (end == p || n < 0) throw refseg::ModelError("--masks: expected e.g. 1,5,20");
-          mask_counts.push_back(static_cast<int>(n));
-          p = *end == ',' ? end + 1 : end;
-        }
+        for (const std::string &item : refseg::tools::list_items(argv[++i]))
+          mask_counts.push_back(refseg::bench::parse_count(item.c_str(), "--masks", 0));
       } else if (!std::strcmp(argv[i], "--precision") && has_value) {
         precisions = {Precision::kFp32};
-        std::string list = argv[++i];
-        for (size_t at = 0; at <= list.size();) {
-          const size_t comma = std::min(list.find(',', at), list.size());
-          const Precision p = parse_precision(list.substr(at, comma - at));
+        for (const std::string &item : refseg::tools::list_items(argv[++i])) {
+          const Precision p = parse_precision(item);
           if (p == Precision::kAuto)
             precisions.push_back(choose_precision(p, false, detect_cpu_features()).precision);
           else if (p != Precision::kFp32)
             precisions.push_back(p);
-          at = comma + 1;
         }
       } else if (!std::strcmp(argv[i], "--fp32-matmul") && has_value) {
         fp32_engines.clear();
-        std::string list = argv[++i];
-        for (size_t at = 0; at <= list.size();) {
-          const size_t comma = std::min(list.find(',', at), list.size());
-          fp32_engines.push_back(parse_fp32_matmul(list.substr(at, comma - at)));
-          at = comma + 1;
-        }
+        for (const std::string &item : refseg::tools::list_items(argv[++i]))
+          fp32_engines.push_back(parse_fp32_matmul(item));
       } else if (!std::strcmp(argv[i], "--thread-policy") && has_value)
         policy = parse_thread_policy(argv[++i]);
       else

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "list_items.h"
+
 namespace refseg::tools {
 
 constexpr int kUsageError = 2;
@@ -200,16 +202,6 @@ void parse_if_given(T &target, const char *tool, const char *option, gchar *text
   const std::string value = text;
   g_free(text);
   target = parsed(tool, option, value, parse);
-}
-
-// The items of a comma-separated list ("off,on"), as std::getline reads
-// them: "a,,b" has an empty item, a comma at the end ends the list, "" has
-// no items.
-inline std::vector<std::string> list_items(const std::string &text) {
-  std::vector<std::string> items;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) items.push_back(item);
-  return items;
 }
 
 // Each item of a comma-separated list (list_items()) through `parse`, as

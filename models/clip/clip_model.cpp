@@ -57,6 +57,11 @@ void ClipModel::set_precision(Precision precision, Fp32Matmul fp32) {
   fp32_matmul_ = fp32;
 }
 
+void ClipModel::set_before_block(const std::function<void()> &hook) {
+  if (vit) vit->transformer->set_before_block(hook);
+  transformer->set_before_block(hook);
+}
+
 at::Tensor ClipModel::encode_image(const at::Tensor &images) {
   const int64_t r = config_.image_resolution;
   if (images.dim() != 4 || images.size(1) != 3 || images.size(2) != r || images.size(3) != r)

@@ -35,6 +35,10 @@ class ClipModel : public torch::nn::Module {
   Precision precision() const { return precision_; }
   Fp32Matmul fp32_matmul() const { return fp32_matmul_; }
 
+  // Before each transformer block of either tower (TransformerImpl::
+  // set_before_block): the inference runtime adapts its threads there.
+  void set_before_block(const std::function<void()> &hook);
+
   // Both towers return fp32 whatever the precision.
   // images [B, 3, R, R] normalized with CLIP's mean/std -> [B, embed_dim]
   at::Tensor encode_image(const at::Tensor &images);

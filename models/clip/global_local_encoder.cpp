@@ -81,7 +81,7 @@ at::Tensor GlobalLocalEncoder::global_features(const at::Tensor &frame, int W, i
                        .to(device)
                        .unsqueeze(2);
       auto x = tokens.expand({n, T, D});
-      for (int64_t j = L - k; j < L; ++j) x = vit->transformer->block(j)->forward(x * scale, {});
+      for (int64_t j = L - k; j < L; ++j) x = vit->transformer->forward(x * scale, {}, j, j + 1);
       parts.push_back(vit->head(x));
       first += static_cast<size_t>(n);
     }

@@ -24,16 +24,18 @@ const c10::OperatorHandle &dynamic_linear_op() {
   return op;
 }
 
+bool has_onednn_qengine() {
+  const auto engines = at::globalContext().supportedQEngines();
+  return std::find(engines.begin(), engines.end(), at::QEngine::ONEDNN) != engines.end();
+}
+
 // The engine is ATen's process-wide setting and decides which packed
 // format linear_prepack builds; the packed weights then carry their own
 // kernels. So it is switched only around packing, and put back.
 class QEngineForPacking {
  public:
   QEngineForPacking() : previous_(at::globalContext().qEngine()) {
-    const auto engines = at::globalContext().supportedQEngines();
-    const bool onednn =
-        std::find(engines.begin(), engines.end(), at::QEngine::ONEDNN) != engines.end();
-    if (onednn) at::globalContext().setQEngine(at::QEngine::ONEDNN);
+    if (has_onednn_qengine()) at::globalContext().setQEngine(at::QEngine::ONEDNN);
     if (at::globalContext().qEngine() == at::QEngine::NoQEngine)
       throw ModelError("precision int8: this LibTorch has no quantized engine");
   }
@@ -46,6 +48,12 @@ class QEngineForPacking {
 };
 
 }  // namespace
+
+std::string int8_engine_name() {
+  if (has_onednn_qengine()) return "oneDNN";
+  const at::QEngine engine = at::globalContext().qEngine();
+  return engine == at::QEngine::NoQEngine ? "none" : c10::toString(engine);
+}
 
 PackedLinear::PackedLinear(const at::Tensor &weight, const at::Tensor &bias, Precision precision)
     : precision_(precision), out_features_(weight.size(0)) {

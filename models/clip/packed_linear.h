@@ -16,9 +16,16 @@
 #include <ATen/core/Tensor.h>
 #include <ATen/core/ivalue.h>
 
+#include <string>
+
 #include "clip/precision.h"
 
 namespace refseg::clip {
+
+// The quantized engine that packs int8 linears in this LibTorch: "oneDNN"
+// where it has that engine, else its default ("FBGEMM", "QNNPACK"), or
+// "none" (then int8 is refused).
+std::string int8_engine_name();
 
 class PackedLinear {
  public:

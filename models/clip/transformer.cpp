@@ -127,7 +127,10 @@ void TransformerImpl::pack(Precision precision, Fp32Matmul fp32) {
 at::Tensor TransformerImpl::forward(at::Tensor x, const at::Tensor &mask, int64_t begin,
                                     int64_t end) {
   if (end < 0) end = layers();
-  for (int64_t i = begin; i < end; ++i) x = block(i)->forward(x, mask);
+  for (int64_t i = begin; i < end; ++i) {
+    if (before_block_) before_block_();
+    x = block(i)->forward(x, mask);
+  }
   return x;
 }
 

@@ -10,6 +10,7 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
+#include <functional>
 #include <optional>
 
 #include "clip/fp32_matmul.h"
@@ -90,7 +91,15 @@ class TransformerImpl : public torch::nn::Module {
   // the BLAS drops the packed copies).
   void pack(Precision precision, Fp32Matmul fp32 = Fp32Matmul::kBlas);
   int64_t layers() const { return static_cast<int64_t>(resblocks->size()); }
+  // Called by forward() before each block, on the calling thread and
+  // outside any parallel region: where the runtime may change the thread
+  // count in the middle of an analysis (a block takes milliseconds, an
+  // analysis up to seconds). Empty: nothing is called.
+  void set_before_block(std::function<void()> hook) { before_block_ = std::move(hook); }
   torch::nn::ModuleList resblocks;
+
+ private:
+  std::function<void()> before_block_;
 };
 TORCH_MODULE(Transformer);
 

@@ -16,6 +16,7 @@
 #include "clip/global_local_encoder.h"
 #include "clip/inference_threads.h"
 #include "clip/openai_weights.h"
+#include "clip/packed_linear.h"
 #include "common/model_error.h"
 #include "runtime/feature_reuse.h"
 #include "runtime/inference_worker.h"
@@ -149,6 +150,13 @@ class LoadedClipRuntime : public ClipRuntime {
     if (!device_.is_cuda()) fp32_ = clip::choose_fp32_matmul();
     precision_ = worker_.run([&] { return apply_precision(*model_, options, fp32_.engine); });
     if (options.threads <= 0) budget_.emplace();
+    threads_now_ = budget_ ? budget_->cores() : options.threads;
+    // Between blocks too, not only before each analysis: a neighbour that
+    // starts during an analysis otherwise makes the rest of it run on a
+    // core it shares, where every matmul waits for that core's slices
+    // (bench_contention: 9.4 s instead of 1 s). The model is this
+    // runtime's alone and runs only on the worker.
+    if (budget_) model_->set_before_block([this] { adapt_threads(); });
   }
 
   const std::string &name() const override { return name_; }
@@ -160,10 +168,12 @@ class LoadedClipRuntime : public ClipRuntime {
   std::optional<float> calibrated_spread() const override { return spread_; }
   clip::Precision precision() const override { return precision_.precision; }
   std::string matmul_engine() const override {
-    return device_.is_cuda() ? std::string("matmuls on CUDA")
-           : model_->precision() == clip::Precision::kFp32
-               ? fp32_.reason
-               : std::string(clip::precision_name(model_->precision())) + " linears on oneDNN";
+    return device_.is_cuda()                               ? std::string("matmuls on CUDA")
+           : model_->precision() == clip::Precision::kFp32 ? fp32_.reason
+           : model_->precision() == clip::Precision::kInt8
+               ? "int8 linears on LibTorch's " + clip::int8_engine_name() + " quantized engine"
+               : std::string(clip::precision_name(model_->precision())) +
+                     " linears on LibTorch's addmm (oneDNN where the CPU has AVX-512)";
   }
   std::string claim_precision_note() override {
     return note_claimed_.exchange(true) ? std::string() : precision_.note;
@@ -229,6 +239,7 @@ class LoadedClipRuntime : public ClipRuntime {
         out.local_crops = static_cast<size_t>(std::count(wanted.begin(), wanted.end(), true));
       }
       if (reuse) reuse->remember(frame, masks, out, plan);
+      out.threads = threads_now_;
       return out;
     });
   }
@@ -251,8 +262,9 @@ class LoadedClipRuntime : public ClipRuntime {
   }
 
  private:
-  // threads = 0: before each analysis, on the worker, as many threads as
-  // the cores other processes left idle since the previous one.
+  // threads = 0: before each analysis and each transformer block, on the
+  // worker, as many threads as the cores other processes left idle over the
+  // budget's last window (scheduling/core_budget.h).
   void adapt_threads() {
     if (!budget_) return;
     const int threads = budget_->threads();
@@ -269,7 +281,7 @@ class LoadedClipRuntime : public ClipRuntime {
   clip::Fp32MatmulChoice fp32_{clip::Fp32Matmul::kBlas, "fp32 matmuls on CUDA"};
   std::atomic<bool> note_claimed_{false};
   std::optional<scheduling::CoreBudget> budget_;  // worker thread only
-  int threads_now_ = 0;
+  int threads_now_ = 0;                           // what the inference pools were last given
   std::shared_ptr<clip::ClipModel> model_;
   BpeTokenizer tokenizer_;
   std::optional<float> threshold_;

@@ -44,6 +44,9 @@ struct EncodedMasks {
   std::vector<bool> local_is_crop;  // per mask
   // Rows taken from the previous analysis (FeatureReuse) instead of a pass.
   size_t reused_local = 0, reused_global = 0;
+  // Threads the analysis ended on (under threads=0 the core budget's
+  // choice, which may change between transformer blocks).
+  int threads = 0;
 };
 
 class FeatureReuse;

@@ -36,17 +36,19 @@ std::optional<CpuTimes> read_cpu_times() {
   return t;
 }
 
-CoreBudget::CoreBudget(int cores)
+CoreBudget::CoreBudget(int cores, std::chrono::milliseconds window)
     : cores_(cores > 0 ? cores
                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
+      window_(window),
       threads_(cores_) {}
 
 int CoreBudget::threads() {
+  // The clock first: /proc/stat is read only when a window has passed.
+  if (last_ && std::chrono::steady_clock::now() - last_->at < window_) return threads_;
   const std::optional<CpuTimes> now = read_cpu_times();
   if (!now) return threads_;
   if (last_) {
     const double wall = std::chrono::duration<double>(now->at - last_->at).count();
-    if (wall < 0.05) return threads_;
     const double others =
         (now->machine_busy_s - last_->machine_busy_s) - (now->process_s - last_->process_s);
     others_busy_ = std::max(0.0, others / wall);

@@ -32,11 +32,15 @@ std::optional<CpuTimes> read_cpu_times();
 
 class CoreBudget {
  public:
-  // cores <= 0: the machine's.
-  explicit CoreBudget(int cores = 0);
+  // cores <= 0: the machine's. `window`: the shortest interval measured,
+  // so that threads() may be called often (before every transformer block)
+  // at the cost of a clock read, and a single scheduler slice does not
+  // decide.
+  explicit CoreBudget(int cores = 0,
+                      std::chrono::milliseconds window = std::chrono::milliseconds(200));
   int cores() const { return cores_; }
-  // Threads for the next analysis: from what other processes used since
-  // the previous call (the first call, or one within 50 ms of the previous
+  // Threads for what runs next: from what other processes used since the
+  // previous measurement, once `window` has passed since it (before that,
   // or where the times cannot be read: the previous answer; at first,
   // every core).
   int threads();
@@ -45,6 +49,7 @@ class CoreBudget {
 
  private:
   int cores_;
+  std::chrono::steady_clock::duration window_;
   int threads_;
   double others_busy_ = 0;
   std::optional<CpuTimes> last_;

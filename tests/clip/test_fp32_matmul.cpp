@@ -4,6 +4,11 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <ATen/record_function.h>
+
+#include <set>
+#include <string>
+
 #include "clip/clip_model.h"
 #include "clip/fp32_matmul.h"
 #include "clip/global_local_encoder.h"
@@ -36,6 +41,31 @@ std::vector<RegionMask> two_masks(int width, int height) {
   for (auto &m : masks) m.pixels.assign(static_cast<size_t>(m.box.width) * m.box.height, 255);
   return masks;
 }
+
+// The names of the ATen operators dispatched on this thread while it lives
+// (RecordFunction's thread-local callback), so a test can tell which
+// kernels ran, not only that the numbers agree.
+class DispatchedOps {
+ public:
+  DispatchedOps()
+      : handle_(at::addThreadLocalCallback(
+            at::RecordFunctionCallback(&record).scopes({at::RecordScope::FUNCTION}))) {
+    names().clear();
+  }
+  ~DispatchedOps() { at::removeCallback(handle_); }
+  bool saw(const std::string &name) const { return names().count(name) > 0; }
+
+ private:
+  static std::set<std::string> &names() {
+    thread_local std::set<std::string> seen;
+    return seen;
+  }
+  static std::unique_ptr<at::ObserverContext> record(const at::RecordFunction &fn) {
+    names().insert(fn.name());
+    return nullptr;
+  }
+  at::CallbackHandle handle_;
+};
 
 double min_cosine(const at::Tensor &a, const at::Tensor &b) {
   return at::cosine_similarity(a.to(at::kDouble), b.to(at::kDouble), 1).min().item<double>();
@@ -114,10 +144,29 @@ TEST_P(Fp32OnOneDnn, FeaturesEqualTheBlasPathToFloatRounding) {
   const fixtures::Frame frame(96, 72, 3);
   const auto masks = two_masks(frame.width, frame.height);
   const MaskFeatures ref = GlobalLocalEncoder(blas, 2).encode(frame.view(), masks);
-  const MaskFeatures got = GlobalLocalEncoder(onednn, 2).encode(frame.view(), masks);
+  MaskFeatures got;
+  at::Tensor text, text_ref;
   const auto tokens = fixtures::parity_tensors(fixture).at("text");
   torch::NoGradGuard no_grad;
-  const at::Tensor text_ref = blas->encode_text(tokens), text = onednn->encode_text(tokens);
+  // Which kernels ran: oneDNN's inner product for the transformer linears
+  // (the text tower's and a ViT image tower's; a ResNet tower is not packed).
+  const bool vit = onednn->config().vision_is_vit;
+  {
+    const DispatchedOps ops;
+    got = GlobalLocalEncoder(onednn, 2).encode(frame.view(), masks);
+    EXPECT_EQ(ops.saw("aten::mkldnn_linear"), vit);
+  }
+  {
+    const DispatchedOps ops;
+    text = onednn->encode_text(tokens);
+    EXPECT_TRUE(ops.saw("aten::mkldnn_linear")) << "the oneDNN path did not run oneDNN";
+  }
+  {
+    const DispatchedOps ops;
+    GlobalLocalEncoder(blas, 2).encode(frame.view(), masks);
+    text_ref = blas->encode_text(tokens);
+    EXPECT_FALSE(ops.saw("aten::mkldnn_linear")) << "the BLAS path ran oneDNN";
+  }
   EXPECT_GE(min_cosine(got.global, ref.global), 0.999999);
   EXPECT_GE(min_cosine(got.local, ref.local), 0.999999);
   EXPECT_GE(min_cosine(text, text_ref), 0.999999);

@@ -2,6 +2,7 @@
 // loads a model once per process, and the worker thread inference runs on.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -286,6 +287,19 @@ TEST(Runtime, AChangedRegionIsEncodedAgain) {
   }
   EXPECT_NE(std::vector<float>(after.local.begin(), after.local.begin() + dim),
             std::vector<float>(before.local.begin(), before.local.begin() + dim));
+}
+
+TEST(Runtime, AnalysesReportTheThreadsTheyRanOn) {
+  const Scene scene;
+  {
+    auto fixed = refseg::acquire_clip_runtime(test_clip(), {1});
+    EXPECT_EQ(fixed->encode_masks(scene.view(), scene.masks, 2).threads, 1);
+  }
+  // threads=0: the core budget's choice, between one and every core.
+  auto adaptive = refseg::acquire_clip_runtime(test_clip(), {0});
+  const int threads = adaptive->encode_masks(scene.view(), scene.masks, 2).threads;
+  EXPECT_GE(threads, 1);
+  EXPECT_LE(threads, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
 }
 
 TEST(Runtime, AnUnusableDeviceIsRefusedByName) {

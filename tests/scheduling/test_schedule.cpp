@@ -1,4 +1,13 @@
 // Frame scheduling and the processing time reported as latency.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "scheduling/analysis_schedule.h"
@@ -74,5 +83,36 @@ TEST(CoreBudget, ReadsThisMachineAndStartsWithEveryCore) {
   ASSERT_TRUE(refseg::scheduling::read_cpu_times().has_value());
   refseg::scheduling::CoreBudget budget(4);
   EXPECT_EQ(budget.threads(), 4);  // nothing measured yet
-  EXPECT_EQ(budget.threads(), 4);  // within 50 ms: the previous answer
+  EXPECT_EQ(budget.threads(), 4);  // within the window: the previous answer
+}
+
+// Other processes spinning on every core of the machine: after one window
+// the budget is one thread, however busy the machine was before (so this
+// cannot pass by accident on a loaded machine, nor fail on one).
+TEST(CoreBudget, ProcessesBusyOnEveryCoreLeaveOneThread) {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  refseg::scheduling::CoreBudget budget(0, std::chrono::milliseconds(100));
+  ASSERT_EQ(budget.cores(), cores);
+  EXPECT_EQ(budget.threads(), cores);  // the first call measures nothing
+  std::vector<pid_t> spinners;
+  for (int i = 0; i < cores; ++i) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (std::chrono::steady_clock::now() < until) {
+      }
+      _exit(0);
+    }
+    spinners.push_back(pid);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const int threads = budget.threads();
+  const double others = budget.others_busy();
+  for (pid_t pid : spinners) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+  }
+  EXPECT_EQ(threads, 1) << "others kept " << others << " of " << cores << " cores busy";
+  EXPECT_GT(others, cores - 0.7);
 }
