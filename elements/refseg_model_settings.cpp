@@ -43,9 +43,9 @@ void install_model_properties(GObjectClass *klass, ModelPropertyIds ids, const c
   g_object_class_install_property(
       klass, ids.threads,
       g_param_spec_int("threads", "Threads",
-                       "LibTorch threads of the model's worker, 0-1024 (0: before each "
-                       "analysis, as many as the cores other processes leave idle; the first "
-                       "element to load a model sets it)",
+                       "LibTorch threads of the model's worker, 0-1024 (0: as many as the "
+                       "cores other processes leave idle, measured over 200 ms and adapted "
+                       "between transformer blocks; the first element to load a model sets it)",
                        0, 1024, 0, ready_only));
   g_object_class_install_property(
       klass, ids.device,

@@ -20,7 +20,8 @@ namespace refseg {
 
 struct RuntimeOptions {
   // LibTorch intra-op threads; 0 = the cores other processes leave idle,
-  // measured before each analysis (scheduling/core_budget.h).
+  // measured before each analysis and each transformer block
+  // (scheduling/core_budget.h).
   int threads = 0;
   std::string device = "cpu";  // "cpu", "cuda", "cuda:N"
   // Resolved on the device at load (clip::choose_precision); both towers
