@@ -10,6 +10,7 @@
 
 #include "clip/openai_weights.h"
 #include "common/image_view.h"
+#include "common/region_mask.h"
 
 namespace refseg::clip::fixtures {
 
@@ -35,5 +36,15 @@ struct Frame {
   ImageView view() const { return {rgb.data(), width, height, width * 3, PixelLayout::RGB}; }
   uint8_t *at(int x, int y) { return &rgb[(static_cast<size_t>(y) * width + x) * 3]; }
 };
+
+// Two overlapping box masks on a width x height frame: the top-left
+// quarter, and a quarter-sized box a third of the way in.
+inline std::vector<RegionMask> two_masks(int width, int height) {
+  std::vector<RegionMask> masks(2);
+  masks[0].box = {0, 0, width / 2, height / 2};
+  masks[1].box = {width / 3, height / 4, width / 2, height / 2};
+  for (auto &m : masks) m.pixels.assign(static_cast<size_t>(m.box.width) * m.box.height, 255);
+  return masks;
+}
 
 }  // namespace refseg::clip::fixtures

@@ -17,14 +17,6 @@ using namespace refseg::clip;
 
 namespace {
 
-std::vector<RegionMask> two_masks(int width, int height) {
-  std::vector<RegionMask> masks(2);
-  masks[0].box = {0, 0, width / 2, height / 2};
-  masks[1].box = {width / 3, height / 4, width / 2, height / 2};
-  for (auto &m : masks) m.pixels.assign(static_cast<size_t>(m.box.width) * m.box.height, 255);
-  return masks;
-}
-
 // Puts the calling thread's LibTorch thread count back when it ends.
 struct KeepThreads {
   int threads = at::get_num_threads();
@@ -51,7 +43,7 @@ TEST(BeforeBlock, EveryBlockOfBothTowersAndOfTheMaskedLayersCallsIt) {
   const int k = 2;
   const fixtures::Frame frame(96, 72, 3);
   calls = 0;
-  GlobalLocalEncoder(model, k).encode(frame.view(), two_masks(frame.width, frame.height));
+  GlobalLocalEncoder(model, k).encode(frame.view(), fixtures::two_masks(frame.width, frame.height));
   EXPECT_EQ(calls, (c.vision_layers - k) + k + c.vision_layers);
 
   model->set_before_block({});
@@ -65,7 +57,7 @@ TEST(BeforeBlock, AThreadCountChangedBetweenBlocksKeepsTheFeatures) {
   at::set_num_threads(2);
   auto model = load_openai_clip(fixtures::fixture_path("tiny_vit.pt"));
   const fixtures::Frame frame(96, 72, 3);
-  const auto masks = two_masks(frame.width, frame.height);
+  const auto masks = fixtures::two_masks(frame.width, frame.height);
   const MaskFeatures steady = GlobalLocalEncoder(model, 2).encode(frame.view(), masks);
   int block = 0;
   model->set_before_block([&] { at::set_num_threads(++block % 2 ? 1 : 2); });

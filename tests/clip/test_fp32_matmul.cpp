@@ -34,14 +34,6 @@ CpuFeatures avx2_cpu() {
   return f;
 }
 
-std::vector<RegionMask> two_masks(int width, int height) {
-  std::vector<RegionMask> masks(2);
-  masks[0].box = {0, 0, width / 2, height / 2};
-  masks[1].box = {width / 3, height / 4, width / 2, height / 2};
-  for (auto &m : masks) m.pixels.assign(static_cast<size_t>(m.box.width) * m.box.height, 255);
-  return masks;
-}
-
 // The names of the ATen operators dispatched on this thread while it lives
 // (RecordFunction's thread-local callback), so a test can tell which
 // kernels ran, not only that the numbers agree.
@@ -142,7 +134,7 @@ TEST_P(Fp32OnOneDnn, FeaturesEqualTheBlasPathToFloatRounding) {
   auto onednn = load_openai_clip(fixtures::fixture_path(fixture + ".pt"));
   onednn->set_precision(Precision::kFp32, Fp32Matmul::kOneDnn);
   const fixtures::Frame frame(96, 72, 3);
-  const auto masks = two_masks(frame.width, frame.height);
+  const auto masks = fixtures::two_masks(frame.width, frame.height);
   const MaskFeatures ref = GlobalLocalEncoder(blas, 2).encode(frame.view(), masks);
   MaskFeatures got;
   at::Tensor text, text_ref;
