@@ -130,9 +130,11 @@ static GstFlowReturn gst_refseg_encoder_transform_frame_ip(GstVideoFilter *filte
     const refseg::gst::AnalysisImage image(frame);  // RGB for I420, NV12, GRAY8
     const refseg::EncodedMasks features = runtime.encode_masks(
         image.view(), proposals, masked_layers, crops, reuse ? self->reuse : nullptr);
-    GST_LOG_OBJECT(self, "%zu proposals, %zu local crops, reused %zu local and %zu global",
+    GST_LOG_OBJECT(self,
+                   "%zu proposals, %zu local crops, reused %zu local and %zu global, "
+                   "%d threads",
                    features.count, features.local_crops, features.reused_local,
-                   features.reused_global);
+                   features.reused_global, features.threads);
     gst_refseg_meta_set_features(meta, runtime.name().c_str(), features.count, features.dim,
                                  features.global.data(), features.local.data());
   } catch (const std::exception &e) {
