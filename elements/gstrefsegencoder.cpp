@@ -137,6 +137,10 @@ static GstFlowReturn gst_refseg_encoder_transform_frame_ip(GstVideoFilter *filte
                    features.reused_global, features.threads);
     gst_refseg_meta_set_features(meta, runtime.name().c_str(), features.count, features.dim,
                                  features.global.data(), features.local.data());
+    const std::string threads_note = runtime.claim_threads_note();
+    if (!threads_note.empty())
+      GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS, ("%s", threads_note.c_str()),
+                          ("model %s", runtime.name().c_str()));
   } catch (const std::exception &e) {
     GST_ELEMENT_ERROR(self, STREAM, FAILED, ("CLIP encoding failed"), ("%s", e.what()));
     return GST_FLOW_ERROR;

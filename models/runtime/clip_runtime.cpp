@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "clip/clip_model.h"
 #include "clip/global_local_encoder.h"
@@ -22,6 +23,7 @@
 #include "runtime/inference_worker.h"
 #include "runtime/model_locator.h"
 #include "scheduling/core_budget.h"
+#include "scheduling/fixed_threads_watch.h"
 #include "selection/local_crops.h"
 #include "tokenizer/bpe_tokenizer.h"
 
@@ -149,7 +151,10 @@ class LoadedClipRuntime : public ClipRuntime {
           " tokens but the model embeds only " + std::to_string(model_->config().vocab_size));
     if (!device_.is_cuda()) fp32_ = clip::choose_fp32_matmul();
     precision_ = worker_.run([&] { return apply_precision(*model_, options, fp32_.engine); });
-    if (options.threads <= 0) budget_.emplace();
+    if (options.threads <= 0)
+      budget_.emplace();
+    else if (!device_.is_cuda())
+      threads_watch_.emplace(options.threads);
     threads_now_ = budget_ ? budget_->cores() : options.threads;
     // Between blocks too, not only before each analysis: a neighbour that
     // starts during an analysis otherwise makes the rest of it run on a
@@ -178,12 +183,17 @@ class LoadedClipRuntime : public ClipRuntime {
   std::string claim_precision_note() override {
     return note_claimed_.exchange(true) ? std::string() : precision_.note;
   }
+  std::string claim_threads_note() override {
+    std::lock_guard<std::mutex> lock(threads_note_mutex_);
+    return std::exchange(threads_note_, std::string());
+  }
 
   EncodedMasks encode_masks(const ImageView &frame, const std::vector<RegionMask> &masks,
                             int masked_layers, const LocalCrops &crops,
                             FeatureReuse *reuse) override {
     return worker_.run([&] {
       adapt_threads();
+      watch_fixed_threads();
       clip::GlobalLocalEncoder encoder(model_, masked_layers, preprocess_);
       const size_t n = masks.size(), dim = static_cast<size_t>(embed_dim());
       EncodedMasks out;
@@ -274,14 +284,26 @@ class LoadedClipRuntime : public ClipRuntime {
     threads_now_ = threads;
   }
 
+  // threads = N: whether others keep busy the cores those threads need.
+  void watch_fixed_threads() {
+    if (!threads_watch_) return;
+    if (std::optional<std::string> note = threads_watch_->check()) {
+      std::lock_guard<std::mutex> lock(threads_note_mutex_);
+      threads_note_ = std::move(*note);
+    }
+  }
+
   std::string name_;
   std::string weights_;
   torch::Device device_;
   clip::PrecisionChoice precision_;
   clip::Fp32MatmulChoice fp32_{clip::Fp32Matmul::kBlas, "fp32 matmuls on CUDA"};
   std::atomic<bool> note_claimed_{false};
-  std::optional<scheduling::CoreBudget> budget_;  // worker thread only
-  int threads_now_ = 0;                           // what the inference pools were last given
+  std::optional<scheduling::CoreBudget> budget_;                // worker thread only
+  std::optional<scheduling::FixedThreadsWatch> threads_watch_;  // worker thread only
+  std::mutex threads_note_mutex_;
+  std::string threads_note_;  // until claimed
+  int threads_now_ = 0;       // what the inference pools were last given
   std::shared_ptr<clip::ClipModel> model_;
   BpeTokenizer tokenizer_;
   std::optional<float> threshold_;

@@ -74,6 +74,11 @@ class ClipRuntime {
   // instructions for), for the first caller only, else empty: what
   // elements post as a warning, once per loaded model.
   virtual std::string claim_precision_note() = 0;
+  // Why a fixed `threads` count is slowing the analyses (other processes
+  // keep busy cores it runs on: scheduling/fixed_threads_watch.h), for the
+  // first caller after it was found, else empty: what the encoder posts as
+  // a warning, once per loaded model.
+  virtual std::string claim_threads_note() = 0;
   // The score below which this model's referents count as absent, when a
   // calibration came with it (read_score_threshold()).
   virtual std::optional<float> calibrated_threshold() const = 0;

@@ -53,6 +53,8 @@ int CoreBudget::threads() {
         (now->machine_busy_s - last_->machine_busy_s) - (now->process_s - last_->process_s);
     others_busy_ = std::max(0.0, others / wall);
     threads_ = threads_for_idle_cores(others_busy_, cores_);
+    ++measurements_;
+    last_interval_s_ = wall;
   }
   last_ = now;
   return threads_;

@@ -46,12 +46,18 @@ class CoreBudget {
   int threads();
   // What others used, in cores, over the last interval threads() measured.
   double others_busy() const { return others_busy_; }
+  // How many intervals threads() has measured so far, and the last one's
+  // length in seconds.
+  long measurements() const { return measurements_; }
+  double last_interval_s() const { return last_interval_s_; }
 
  private:
   int cores_;
   std::chrono::steady_clock::duration window_;
   int threads_;
   double others_busy_ = 0;
+  long measurements_ = 0;
+  double last_interval_s_ = 0;
   std::optional<CpuTimes> last_;
 };
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "busy_cores.h"
 #include "common/model_error.h"
 #include "runtime/clip_runtime.h"
 #include "runtime/feature_reuse.h"
@@ -300,6 +302,40 @@ TEST(Runtime, AnalysesReportTheThreadsTheyRanOn) {
   const int threads = adaptive->encode_masks(scene.view(), scene.masks, 2).threads;
   EXPECT_GE(threads, 1);
   EXPECT_LE(threads, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+}
+
+// threads = every core while other processes keep every core busy: the
+// runtime finds it within a few analyses and says so once (the encoder
+// posts it as a warning); under threads=0 it adapts instead, and says
+// nothing.
+TEST(Runtime, AFixedThreadCountOnBusyCoresIsToldOnce) {
+  const int cores = refseg::test::machine_cores();
+  if (cores < 2) GTEST_SKIP() << "one core: no count can exceed the idle ones";
+  const Scene scene;
+  // One mask: an analysis on threads that share busy cores takes seconds.
+  const std::vector<refseg::RegionMask> mask(scene.masks.begin(), scene.masks.begin() + 1);
+  // Runs analyses beside `cores` busy processes for up to `seconds`, or
+  // until the runtime has something to say; returns what it said.
+  auto run_beside_busy_cores = [&](refseg::ClipRuntime &clip, double seconds) {
+    const refseg::test::BusyCores busy(cores);
+    std::string said;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (said.empty() && std::chrono::steady_clock::now() < until) {
+      clip.encode_masks(scene.view(), mask, 2);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      said = clip.claim_threads_note();
+    }
+    return said;
+  };
+  {
+    auto fixed = refseg::acquire_clip_runtime(test_clip(), {cores});
+    EXPECT_EQ(fixed->claim_threads_note(), "");
+    const std::string note = run_beside_busy_cores(*fixed, 20);
+    EXPECT_NE(note.find("threads=" + std::to_string(cores)), std::string::npos) << note;
+    EXPECT_EQ(run_beside_busy_cores(*fixed, 1), "") << "told twice";
+  }
+  auto adaptive = refseg::acquire_clip_runtime(test_clip(), {0});
+  EXPECT_EQ(run_beside_busy_cores(*adaptive, 1.5), "") << "threads=0 adapts instead";
 }
 
 TEST(Runtime, AnUnusableDeviceIsRefusedByName) {

@@ -1,17 +1,15 @@
 // Frame scheduling and the processing time reported as latency.
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <algorithm>
 #include <chrono>
+#include <optional>
+#include <string>
 #include <thread>
-#include <vector>
 
 #include <gtest/gtest.h>
 
+#include "busy_cores.h"
 #include "scheduling/analysis_schedule.h"
 #include "scheduling/core_budget.h"
+#include "scheduling/fixed_threads_watch.h"
 
 namespace refseg::scheduling {
 namespace {
@@ -86,33 +84,57 @@ TEST(CoreBudget, ReadsThisMachineAndStartsWithEveryCore) {
   EXPECT_EQ(budget.threads(), 4);  // within the window: the previous answer
 }
 
+using refseg::test::BusyCores;
+using refseg::test::machine_cores;
+
 // Other processes spinning on every core of the machine: after one window
 // the budget is one thread, however busy the machine was before (so this
 // cannot pass by accident on a loaded machine, nor fail on one).
 TEST(CoreBudget, ProcessesBusyOnEveryCoreLeaveOneThread) {
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = machine_cores();
   refseg::scheduling::CoreBudget budget(0, std::chrono::milliseconds(100));
   ASSERT_EQ(budget.cores(), cores);
   EXPECT_EQ(budget.threads(), cores);  // the first call measures nothing
-  std::vector<pid_t> spinners;
-  for (int i = 0; i < cores; ++i) {
-    const pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-      while (std::chrono::steady_clock::now() < until) {
-      }
-      _exit(0);
-    }
-    spinners.push_back(pid);
+  EXPECT_EQ(budget.measurements(), 0);
+  int threads = 0;
+  double others = 0;
+  {
+    const BusyCores spinners(cores);
+    ASSERT_EQ(spinners.count(), static_cast<size_t>(cores));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    threads = budget.threads();
+    others = budget.others_busy();
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const int threads = budget.threads();
-  const double others = budget.others_busy();
-  for (pid_t pid : spinners) {
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-  }
+  EXPECT_EQ(budget.measurements(), 1);
   EXPECT_EQ(threads, 1) << "others kept " << others << " of " << cores << " cores busy";
   EXPECT_GT(others, cores - 0.7);
+}
+
+// threads = every core while others keep every core busy: told once, when
+// it has held for the sustained time; one thread can never be too many.
+TEST(FixedThreadsWatch, ToldOnceWhenOthersKeepTheCoresItNeedsBusy) {
+  const int cores = machine_cores();
+  if (cores < 2) GTEST_SKIP() << "one core: no count can exceed the idle ones";
+  using std::chrono::milliseconds;
+  refseg::scheduling::FixedThreadsWatch every_core(cores, 0, milliseconds(400), milliseconds(100));
+  refseg::scheduling::FixedThreadsWatch one(1, 0, milliseconds(400), milliseconds(100));
+  EXPECT_FALSE(every_core.check());  // the first call measures nothing
+  EXPECT_FALSE(one.check());
+  EXPECT_FALSE(every_core.check()) << "within the window: no new measurement";
+  std::optional<std::string> note;
+  int checks = 0;
+  {
+    const BusyCores spinners(cores);
+    for (; checks < 8 && !note; ++checks) {
+      std::this_thread::sleep_for(milliseconds(150));
+      note = every_core.check();
+      EXPECT_FALSE(one.check());
+    }
+  }
+  ASSERT_TRUE(note) << "not told after " << checks << " measurements";
+  EXPECT_EQ(checks, 3) << "told before or after 400 ms (three intervals of 150)";
+  EXPECT_NE(note->find("threads=" + std::to_string(cores)), std::string::npos) << *note;
+  EXPECT_NE(note->find("threads=0"), std::string::npos) << *note;
+  std::this_thread::sleep_for(milliseconds(150));
+  EXPECT_FALSE(every_core.check()) << "told twice";
 }
