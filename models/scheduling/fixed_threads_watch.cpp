@@ -18,8 +18,9 @@ std::optional<std::string> FixedThreadsWatch::check() {
   measured_ = budget_.measurements();
   // What others take of the cores the threads need. Not the budget's own
   // threads_for_idle_cores(): threads that spin on a shared core take
-  // cycles from the neighbour too, so it looks less busy than it is (two
-  // spinning threads beside one CPU-bound process: it gets 2/3 of a core).
+  // cycles from the neighbour too, so it looks less busy than it is (a
+  // fair scheduler leaves one CPU-bound process 2/3 of a core beside two
+  // such threads on 2 cores).
   const double taken = budget_.others_busy() - (budget_.cores() - threads_);
   held_s_ = taken >= 0.5 ? held_s_ + budget_.last_interval_s() : 0;
   if (held_s_ < sustained_s_) return std::nullopt;
