@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "busy_cores.h"
 #include "gst/refseg/refsegmeta.h"
 
 static std::string test_model() {
@@ -432,6 +433,49 @@ GST_START_TEST(test_text_changes_from_another_thread_while_frames_flow) {
 }
 GST_END_TEST;
 
+// How many warnings on `bus` name a fixed threads count (the encoder's
+// note: scheduling/fixed_threads_watch.h); pops every message.
+static int threads_warnings(GstBus *bus) {
+  int found = 0;
+  while (GstMessage *m = gst_bus_pop_filtered(bus, GST_MESSAGE_WARNING)) {
+    GError *error = nullptr;
+    gst_message_parse_warning(m, &error, nullptr);
+    if (error && strstr(error->message, "threads=") && strstr(error->message, "busy")) found++;
+    g_clear_error(&error);
+    gst_message_unref(m);
+  }
+  return found;
+}
+
+// threads = every core while other processes keep every core busy: one
+// warning on the bus, saying what to set, and only one.
+GST_START_TEST(test_a_fixed_thread_count_on_busy_cores_posts_one_warning) {
+  const int cores = refseg::test::machine_cores();
+  if (cores < 2) return;  // one core: no count can exceed the idle ones
+  GstHarness *h =
+      harness("refsegencoder model=" + test_model() + " threads=" + std::to_string(cores));
+  GstBus *bus = gst_bus_new();
+  gst_element_set_bus(h->element, bus);
+  int warnings = 0;
+  {
+    const refseg::test::BusyCores busy(cores);
+    const gint64 until = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+    while (warnings == 0 && g_get_monotonic_time() < until) {
+      gst_buffer_unref(gst_harness_push_and_pull(h, frame_with_proposals(1)));
+      warnings += threads_warnings(bus);
+    }
+    fail_unless_equals_int(warnings, 1);
+    const gint64 more = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+    while (g_get_monotonic_time() < more) {
+      gst_buffer_unref(gst_harness_push_and_pull(h, frame_with_proposals(1)));
+      warnings += threads_warnings(bus);
+    }
+  }
+  fail_unless_equals_int(warnings, 1);
+  teardown_with_bus(h, bus);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_non_finite_features_select_nothing_with_a_reason) {
   const std::string model = test_model();
   GstHarness *h =
@@ -725,6 +769,7 @@ static Suite *encoder_selector_suite() {
   tcase_add_test(tc, test_a_precision_the_device_cannot_run_is_a_named_error);
   tcase_add_test(tc, test_preprocess_reference_is_its_own_input_chain);
   tcase_add_test(tc, test_selector_preprocess_reference_rejoins_the_expression);
+  tcase_add_test(tc, test_a_fixed_thread_count_on_busy_cores_posts_one_warning);
   return s;
 }
 
