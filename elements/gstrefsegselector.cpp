@@ -2,8 +2,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cmath>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,8 +15,7 @@
 #include "refseg_frame.h"
 #include "refseg_model_settings.h"
 #include "refseg_publish.h"
-#include "selection/selection.h"
-#include "selection/spatial_resolver.h"
+#include "selection/frame_decision.h"
 #include "tokenizer/reference_text.h"
 
 GST_DEBUG_CATEGORY_STATIC(refseg_selector_debug);
@@ -45,9 +42,9 @@ enum {
 // depends on the model. The default, kModelThreshold, takes the model's own
 // calibration (a ".threshold" file beside its weights: refseg-tiny's is
 // measured in docs/accuracy.md) and selects the best proposal whatever it
-// scores for a model without one (OpenAI's: calibrate as that page says).
-constexpr float kNoThreshold = -100.f;
-constexpr float kModelThreshold = -101.f;
+// scores for a model without one (OpenAI's: calibrate as that page says);
+// models/selection/frame_decision.h applies it.
+constexpr float kModelThreshold = refseg::kModelThreshold;
 constexpr float kDefaultThreshold = kModelThreshold;
 
 constexpr refseg::gst::ModelPropertyIds kModelProperties{PROP_MODEL, PROP_THREADS, PROP_DEVICE,
@@ -111,10 +108,9 @@ struct SelectorModels {
   std::atomic<int> told_wanted{-1};  // what upstream was last told (-1: nothing yet)
   // The text features upstream was last told (streaming thread only).
   std::vector<std::vector<float>> told_texts;
-  // Each expression's spatial words, parsed once (streaming thread only);
-  // emptied when it holds more expressions than a user plausibly switches
-  // between.
-  std::map<std::string, refseg::SpatialExpression> spatial_parses;
+  // The decision; keeps each expression's spatial words, parsed once
+  // (streaming thread only).
+  refseg::FrameDecider decider;
   refseg::scheduling::ProcessingTime time;
 };
 
@@ -295,72 +291,153 @@ static gboolean gst_refseg_selector_stop(GstBaseTransform *trans) {
   return TRUE;
 }
 
-// An expression's spatial words resolved over this frame's proposals;
-// geometry and distinctness are read from the meta once per frame.
-static refseg::SpatialChoice resolve_spatial_words(
-    refseg::ClipRuntime &clip, GstCustomMeta *meta, const refseg::SpatialExpression &parsed,
-    const gfloat *global, const gfloat *local, guint rows, guint dim,
-    const refseg::SelectionWeights &weights, std::vector<refseg::ProposalGeometry> *geometry,
-    std::vector<float> *distinctness, const refseg::SpatialSettings &settings) {
-  if (parsed.spatial() && geometry->empty()) {  // nothing to resolve: no geometry needed
-    std::vector<refseg::Box> boxes;
-    std::vector<const uint8_t *> masks;
-    for (guint i = 0; i < rows; ++i) {
-      GstRefSegProposal p;
-      if (!gst_refseg_meta_get_proposal(meta, i, &p)) break;
-      boxes.push_back(refseg::Box{p.box.x, p.box.y, p.box.width, p.box.height});
-      masks.push_back(p.mask);
-      geometry->push_back(refseg::proposal_geometry(boxes.back(), p.mask));
-    }
-    *distinctness = refseg::mask_distinctness(boxes, masks);
-  }
-  // A description is scored as a sentence that is its own noun phrase.
-  return refseg::choose_spatially(
-      parsed, *geometry, *distinctness,
-      [&](const std::string &text) {
-        const std::vector<float> t = clip.encode_text(text);
-        return refseg::score_proposals(global, local, rows, dim,
-                                       refseg::mix_text_features(t, t, weights.sentence),
-                                       weights.global);
-      },
-      settings);
-}
-
-// Writes one expression's result into the meta (with its reason when
-// nothing is selected, or a region of interest when something is) and into
-// the frame's message.
-static void record_selection(GstBuffer *buffer, GstCustomMeta *meta,
-                             refseg::gst::PublishedSelection &published,
-                             const std::vector<float> &scores,
-                             refseg::gst::SelectionsMessage *message, int *roi_id) {
-  gst_refseg_meta_add_selection(meta, published.expression, published.phrase, published.index,
-                                published.score, scores.size(),
-                                scores.empty() ? nullptr : scores.data());
-  const guint added = gst_refseg_meta_get_n_selections(meta) - 1;
-  if (published.index < 0) {
-    gst_refseg_meta_set_selection_reason(meta, added, published.reason);
-  } else {
+// The frame's proposals and features, read from the meta once.
+static refseg::FrameProposals read_frame(GstCustomMeta *meta) {
+  refseg::FrameProposals frame;
+  frame.count = gst_refseg_meta_get_n_proposals(meta);
+  for (guint i = 0; i < frame.count; ++i) {
     GstRefSegProposal p;
-    if (gst_refseg_meta_get_proposal(meta, published.index, &p)) published.box = p.box;
-    refseg::gst::add_selection_roi(buffer, published, (*roi_id)++);
+    if (!gst_refseg_meta_get_proposal(meta, i, &p)) break;
+    frame.boxes.push_back(refseg::Box{p.box.x, p.box.y, p.box.width, p.box.height});
+    frame.masks.push_back(p.mask);
   }
-  if (published.spatial.summary)
-    gst_refseg_meta_set_selection_spatial(meta, added, &published.spatial);
-  message->add(published);
+  guint rows = 0, dim = 0;
+  frame.global = gst_refseg_meta_get_features(meta, GST_REFSEG_FEATURE_GLOBAL, &rows, &dim);
+  frame.local = gst_refseg_meta_get_features(meta, GST_REFSEG_FEATURE_LOCAL, nullptr, nullptr);
+  frame.rows = rows;
+  frame.dim = dim;
+  return frame;
 }
 
+// The expressions asked (blank ones select nothing and are left out), as
+// set and as the towers and the parser see them with their phrases. Never
+// waits for a parse: until an expression's phrase is resolved the sentence
+// is used alone (the phrase used is the whole expression).
+struct AskedExpressions {
+  std::vector<std::string> as_set;
+  std::vector<refseg::PreparedExpression> prepared;
+};
+
+static AskedExpressions asked_expressions(GstRefSegSelector *self, const SelectorSettings &s) {
+  AskedExpressions asked;
+  for (const std::string &expression : s.all_expressions()) {
+    if (is_blank(expression)) continue;
+    const std::string sentence = s.prepared(expression);
+    const std::optional<refseg::ResolvedPhrase> resolved = self->models->phrases.try_get(sentence);
+    asked.as_set.push_back(expression);
+    asked.prepared.push_back({sentence, resolved ? resolved->phrase : sentence});
+  }
+  return asked;
+}
+
+static refseg::DecisionSettings decision_settings(const SelectorSettings &s,
+                                                  const refseg::ClipRuntime &clip) {
+  refseg::DecisionSettings d;
+  d.weights = s.weights;
+  d.threshold = s.threshold;
+  d.spatial = s.spatial;
+  d.calibration = {clip.calibrated_threshold(), clip.calibrated_spread()};
+  return d;
+}
+
+// Runs the decision (models/selection/frame_decision.h); false after
+// posting an error.
+static bool decide(GstRefSegSelector *self, GstCustomMeta *meta,
+                   const refseg::FrameProposals &frame, const AskedExpressions &asked,
+                   const SelectorSettings &s, std::vector<refseg::ExpressionDecision> *out) {
+  refseg::ClipRuntime &clip = *self->models->clip;
+  if (frame.count > 0 && !frame.global && !self->models->warned_no_features) {
+    self->models->warned_no_features = true;
+    GST_ELEMENT_WARNING(self, STREAM, FAILED, ("Frames carry proposals but no features"),
+                        ("put refsegencoder with the same model before refsegselector"));
+  }
+  try {
+    *out =
+        self->models->decider.decide(frame, asked.prepared, decision_settings(s, clip),
+                                     [&clip](const std::string &t) { return clip.encode_text(t); });
+  } catch (const refseg::FeatureMismatch &e) {
+    GST_ELEMENT_ERROR(
+        self, STREAM, FAILED, ("Features and text come from different models"),
+        ("frame features have %zu dimensions (model %s), text has %zu (model %s)", e.feature_dim,
+         gst_refseg_meta_get_feature_model(meta), e.text_dim, clip.name().c_str()));
+    return false;
+  } catch (const std::exception &e) {
+    GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Text encoding failed"), ("%s", e.what()));
+    return false;
+  }
+  for (const refseg::ExpressionDecision &d : *out)
+    if (d.outcome == refseg::DecisionOutcome::kNonFinite && !self->models->warned_non_finite) {
+      self->models->warned_non_finite = true;
+      GST_ELEMENT_WARNING(self, STREAM, FAILED, ("Features with NaN or infinite values"),
+                          ("no proposal of this frame has a finite score (model %s): the "
+                           "features upstream or the model's weights are broken",
+                           gst_refseg_meta_get_feature_model(meta)));
+    }
+  return true;
+}
+
+// Writes the decisions into the meta (each with its reason when nothing is
+// selected, or a region of interest when something is) and the frame's
+// message, and tells an encoder upstream with local-crops the texts scored
+// (refseg-text-features: it ranks the next frames' proposals by them).
+static void publish(GstRefSegSelector *self, GstBuffer *buffer, GstCustomMeta *meta,
+                    const refseg::FrameProposals &frame, const AskedExpressions &asked,
+                    const std::vector<refseg::ExpressionDecision> &decisions, bool post_messages) {
+  refseg::gst::SelectionsMessage message;
+  std::vector<std::vector<float>> texts;
+  int roi_id = 0;
+  for (size_t i = 0; i < decisions.size(); ++i) {
+    const refseg::ExpressionDecision &d = decisions[i];
+    refseg::gst::PublishedSelection published;
+    published.expression = asked.as_set[i].c_str();
+    published.phrase = asked.prepared[i].phrase.c_str();
+    published.index = d.index;
+    published.score = d.score;
+    if (d.index < 0) published.reason = d.reason.c_str();
+    std::string relation;
+    if (d.spatial.parsed) {
+      const refseg::SpatialExpression &words = *d.spatial.parsed;
+      relation = refseg::spatial_relation_name(words.relation);
+      published.spatial = {d.spatial.summary.c_str(),
+                           words.target.c_str(),
+                           words.has_relation ? relation.c_str() : nullptr,
+                           words.has_relation ? words.anchor.c_str() : nullptr,
+                           d.spatial.resolution.anchor,
+                           d.spatial.resolution.resolved};
+    }
+    gst_refseg_meta_add_selection(meta, published.expression, published.phrase, d.index, d.score,
+                                  d.scores.size(), d.scores.empty() ? nullptr : d.scores.data());
+    const guint added = gst_refseg_meta_get_n_selections(meta) - 1;
+    if (d.index < 0) gst_refseg_meta_set_selection_reason(meta, added, published.reason);
+    if (d.index >= 0 && static_cast<size_t>(d.index) < frame.boxes.size()) {
+      const refseg::Box &b = frame.boxes[static_cast<size_t>(d.index)];
+      published.box = {b.x, b.y, b.width, b.height};
+    }
+    if (d.index >= 0) refseg::gst::add_selection_roi(buffer, published, roi_id++);
+    if (published.spatial.summary)
+      gst_refseg_meta_set_selection_spatial(meta, added, &published.spatial);
+    message.add(published);
+    if (!d.text.empty()) texts.push_back(d.text);
+  }
+  if (!texts.empty() && texts != self->models->told_texts) {
+    gst_pad_push_event(GST_BASE_TRANSFORM_SINK_PAD(self),
+                       refseg::gst::new_text_features_event(texts));
+    self->models->told_texts = std::move(texts);
+  }
+  if (post_messages)
+    message.post(GST_ELEMENT(self), &GST_BASE_TRANSFORM(self)->segment, buffer,
+                 static_cast<guint>(frame.count));
+}
+
+// Glue: the settings and the meta are read once, the decision is
+// models/selection's, and the results are written once.
 static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filter,
                                                             GstVideoFrame *frame) {
   GstRefSegSelector *self = GST_REFSEG_SELECTOR(filter);
   GST_OBJECT_LOCK(self);
-  const std::vector<std::string> expressions = self->settings->all_expressions();
-  const std::vector<std::string> prepared = self->settings->all_prepared();
-  const bool asked = self->settings->anything_asked();
-  const refseg::SelectionWeights weights = self->settings->weights;
-  const float threshold_setting = self->settings->threshold;
-  const bool post_messages = self->settings->post_messages;
-  const bool spatial = self->settings->spatial;
+  const SelectorSettings settings = *self->settings;
   GST_OBJECT_UNLOCK(self);
+  const bool asked = settings.anything_asked();
   tell_upstream(self, asked);
   const gint64 start = refseg::gst::monotonic_ns();
 
@@ -374,138 +451,12 @@ static GstFlowReturn gst_refseg_selector_transform_frame_ip(GstVideoFilter *filt
                                     GST_VIDEO_FRAME_HEIGHT(frame));
   gst_refseg_meta_clear_selections(meta);
   if (!asked) return GST_FLOW_OK;
-  const guint n = gst_refseg_meta_get_n_proposals(meta);
-  guint rows = 0, dim = 0;
-  const gfloat *global = gst_refseg_meta_get_features(meta, GST_REFSEG_FEATURE_GLOBAL, &rows, &dim);
-  const gfloat *local =
-      gst_refseg_meta_get_features(meta, GST_REFSEG_FEATURE_LOCAL, nullptr, nullptr);
-  if (n > 0 && !global && !self->models->warned_no_features) {
-    self->models->warned_no_features = true;
-    GST_ELEMENT_WARNING(self, STREAM, FAILED, ("Frames carry proposals but no features"),
-                        ("put refsegencoder with the same model before refsegselector"));
-  }
 
-  refseg::ClipRuntime &clip = *self->models->clip;
-  const float threshold = threshold_setting != kModelThreshold
-                              ? threshold_setting
-                              : clip.calibrated_threshold().value_or(kNoThreshold);
-  int roi_id = 0;
-  refseg::gst::SelectionsMessage message;
-  std::vector<std::vector<float>> texts;  // what this frame was scored with
-  refseg::SpatialSettings spatial_settings;
-  spatial_settings.spread_floor = clip.calibrated_spread().value_or(0.f);
-  // Filled by the first expression with spatial words.
-  std::vector<refseg::ProposalGeometry> geometry;
-  std::vector<float> distinctness;
-  for (size_t which = 0; which < expressions.size(); ++which) {
-    const std::string &expression = expressions[which];
-    if (is_blank(expression)) continue;
-    const std::string &sentence = prepared[which];  // what the towers and the parser see
-    // Never waits for a parse: until the phrase is resolved the sentence
-    // is used alone (the phrase used is the whole expression).
-    const std::optional<refseg::ResolvedPhrase> resolved = self->models->phrases.try_get(sentence);
-    const std::string phrase = resolved ? resolved->phrase : sentence;
-    refseg::gst::PublishedSelection published;
-    published.expression = expression.c_str();
-    published.phrase = phrase.c_str();
-    if (n == 0 || !global) {
-      published.reason = n == 0 ? "no proposals: nothing to choose from"
-                                : "no features: refsegencoder missing upstream";
-      record_selection(buffer, meta, published, {}, &message, &roi_id);
-      continue;
-    }
-    std::vector<float> text;
-    try {
-      text = refseg::mix_text_features(clip.encode_text(sentence),
-                                       clip.encode_text(phrase.empty() ? sentence : phrase),
-                                       weights.sentence);
-    } catch (const std::exception &e) {
-      GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Text encoding failed"), ("%s", e.what()));
-      return GST_FLOW_ERROR;
-    }
-    if (text.size() != dim) {
-      GST_ELEMENT_ERROR(
-          self, STREAM, FAILED, ("Features and text come from different models"),
-          ("frame features have %u dimensions (model %s), text has %zu (model %s)", dim,
-           gst_refseg_meta_get_feature_model(meta), text.size(), clip.name().c_str()));
-      return GST_FLOW_ERROR;
-    }
-    const std::vector<float> scores =
-        refseg::score_proposals(global, local, rows, dim, text, weights.global);
-    texts.push_back(std::move(text));
-    const int best = refseg::best_proposal(scores);
-    if (best < 0) {
-      // Every score is NaN: features (or weights) with NaN/inf values.
-      if (!self->models->warned_non_finite) {
-        self->models->warned_non_finite = true;
-        GST_ELEMENT_WARNING(self, STREAM, FAILED, ("Features with NaN or infinite values"),
-                            ("no proposal of this frame has a finite score (model %s): the "
-                             "features upstream or the model's weights are broken",
-                             gst_refseg_meta_get_feature_model(meta)));
-      }
-      published.reason = "no finite score: features with NaN or infinite values";
-      record_selection(buffer, meta, published, scores, &message, &roi_id);
-      continue;
-    }
-    // Words of place, relation and order pick among the proposals by
-    // geometry; "not there" is still decided on the expression's own best
-    // score below.
-    refseg::SpatialChoice pick;
-    if (spatial) {
-      try {
-        auto &parses = self->models->spatial_parses;
-        auto parsed = parses.find(sentence);
-        if (parsed == parses.end()) {
-          if (parses.size() >= 64) parses.clear();
-          parsed = parses.emplace(sentence, refseg::parse_spatial_expression(sentence)).first;
-        }
-        pick = resolve_spatial_words(clip, meta, parsed->second, global, local, rows, dim, weights,
-                                     &geometry, &distinctness, spatial_settings);
-      } catch (const std::exception &e) {
-        GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Text encoding failed"), ("%s", e.what()));
-        return GST_FLOW_ERROR;
-      }
-    }
-    std::string relation;
-    if (pick.parsed) {
-      published.spatial.summary = pick.summary.c_str();
-      published.spatial.target = pick.parsed->target.c_str();
-      relation = refseg::spatial_relation_name(pick.parsed->relation);
-      published.spatial.relation = pick.parsed->has_relation ? relation.c_str() : nullptr;
-      published.spatial.anchor = pick.parsed->has_relation ? pick.parsed->anchor.c_str() : nullptr;
-      published.spatial.anchor_index = pick.resolution.anchor;
-      published.spatial.resolved = pick.resolution.resolved;
-    }
-    const std::vector<float> &chosen_scores =
-        pick.resolution.resolved ? pick.resolution.support : scores;
-    // "Not there" is an answer: a best score under the threshold selects
-    // nothing. With spatial words resolved, the score that says whether the
-    // described thing is there is its description's ("the red circle" of
-    // "the leftmost red circle"); a generic one ("the second from the
-    // left") is always there.
-    std::string below;
-    int chosen = pick.resolution.resolved ? pick.resolution.best : best;
-    const float there = pick.resolution.resolved ? pick.resolution.target_best : scores[best];
-    if (!std::isnan(there) || !pick.resolution.resolved) {
-      if (!(there >= threshold)) {
-        chosen = -1;
-        below = "best score " + std::to_string(there).substr(0, 5) + " is below the threshold " +
-                std::to_string(threshold).substr(0, 5);
-        published.reason = below.c_str();
-      }
-    }
-    published.index = chosen;
-    published.score = chosen >= 0 ? chosen_scores[chosen] : scores[best];
-    record_selection(buffer, meta, published, chosen_scores, &message, &roi_id);
-  }
-  // An encoder upstream with local-crops ranks the next frames' proposals
-  // by these (refseg-text-features).
-  if (!texts.empty() && texts != self->models->told_texts) {
-    gst_pad_push_event(GST_BASE_TRANSFORM_SINK_PAD(self),
-                       refseg::gst::new_text_features_event(texts));
-    self->models->told_texts = std::move(texts);
-  }
-  if (post_messages) message.post(GST_ELEMENT(self), &GST_BASE_TRANSFORM(self)->segment, buffer, n);
+  const refseg::FrameProposals proposals = read_frame(meta);
+  const AskedExpressions expressions = asked_expressions(self, settings);
+  std::vector<refseg::ExpressionDecision> decisions;
+  if (!decide(self, meta, proposals, expressions, settings, &decisions)) return GST_FLOW_ERROR;
+  publish(self, buffer, meta, proposals, expressions, decisions, settings.post_messages);
   refseg::gst::record_processing_time(GST_ELEMENT(self), self->models->time, start,
                                       GST_BUFFER_PTS(buffer), GST_CAT_DEFAULT);
   return GST_FLOW_OK;

@@ -5,6 +5,8 @@
 // CLIP features are written; with --text (repeatable) also every proposal's
 // score and the selection, with --out-mask the chosen mask as a PNG, and
 // with --draw the image with the selections drawn as refsegoverlay draws.
+// The selection is refsegselector's decision (models/selection/
+// frame_decision.h): the same threshold, spatial words and reasons.
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -21,7 +23,7 @@
 #include "proposals/grouping_generator.h"
 #include "proposals/proposal_overlay.h"
 #include "runtime/clip_runtime.h"
-#include "selection/selection.h"
+#include "selection/frame_decision.h"
 #include "tokenizer/reference_text.h"
 #include "tool_options.h"
 
@@ -32,13 +34,18 @@ constexpr const char *kTool = "refseg_image";
 const char *kDescription =
     "Proposals come from --mask images or from the grouping generator refsegproposals\n"
     "uses. Each proposal's global- and local-context CLIP features are written; with\n"
-    "--text also every proposal's score and the selection.\n"
+    "--text also every proposal's score and the selection, decided as refsegselector\n"
+    "decides it (--threshold and --spatial as its properties).\n"
     "\n"
     "JSON: {image, width, height, model, masked_layers, preprocess, proposals: [{index, box: "
     "[x,y,w,h],\n"
     "score, area, global: [D floats], local: [D floats]}], selections: [{text, phrase,\n"
-    "index (-1: none), score, scores: [one per proposal], sentence_feature, phrase_feature,\n"
-    "text_feature: [D floats] (t_sentence, t_phrase and t = b t_sentence + (1-b) t_phrase)}]}.\n"
+    "index (-1: none), score, reason (when index is -1), threshold (the one applied),\n"
+    "spatial (when the expression has spatial words and --spatial is on: {summary, target,\n"
+    "relation, anchor, anchor_index, resolved}), scores: [one per proposal: the spatial\n"
+    "support when resolved, else proposal_scores], proposal_scores: [100 cos(v, t)],\n"
+    "sentence_feature, phrase_feature, text_feature: [D floats] (t_sentence, t_phrase and\n"
+    "t = b t_sentence + (1-b) t_phrase)}]}.\n"
     "Features are unnormalized; each float is the shortest text that reads back as the\n"
     "same float32. Text that is not UTF-8 is written with U+FFFD for each invalid byte.\n"
     "refseg_text shows the phrase and token ids without a model.\n"
@@ -51,7 +58,7 @@ struct Options {
   int max_proposals = 20, masked_layers = 3, threads = 0;
   refseg::clip::Precision precision = refseg::clip::Precision::kFp32;
   refseg::clip::Preprocess preprocess = refseg::clip::Preprocess::kClip;
-  refseg::SelectionWeights weights;
+  refseg::DecisionSettings decision;
 };
 
 [[noreturn]] void fail(const std::string &message) {
@@ -69,10 +76,11 @@ gboolean add_text(const gchar *, const gchar *value, gpointer data, GError **) {
 Options parse(int argc, char **argv) {
   Options o;
   gchar *model = nullptr, *image = nullptr, *json = nullptr, *out_mask = nullptr, *draw = nullptr,
-        *precision = nullptr, *preprocess = nullptr;
+        *precision = nullptr, *preprocess = nullptr, *spatial = nullptr;
   gchar **masks = nullptr;
   gint max_proposals = o.max_proposals, masked_layers = o.masked_layers, threads = 0;
-  gdouble global_weight = o.weights.global, sentence_weight = o.weights.sentence;
+  gdouble global_weight = o.decision.weights.global, sentence_weight = o.decision.weights.sentence,
+          threshold = o.decision.threshold;
   const GOptionEntry entries[] = {
       {"model", 0, 0, G_OPTION_ARG_FILENAME, &model,
        "CLIP model: a name in the models directories (ViT-B/32, refseg-tiny) or a path to an "
@@ -96,6 +104,15 @@ Options parse(int argc, char **argv) {
        "How much the whole expression counts against its noun phrase, 0-1: b in "
        "t = b t_sentence + (1-b) t_phrase (default 0.5)",
        "B"},
+      {"threshold", 0, 0, G_OPTION_ARG_DOUBLE, &threshold,
+       "Scores run from -100 to 100; a best score below this selects nothing (index -1, with a "
+       "reason), as refsegselector's threshold: -100 always selects the best proposal, -101 "
+       "(default) the model's calibrated threshold, or -100 for a model without one",
+       "S"},
+      {"spatial", 0, 0, G_OPTION_ARG_STRING, &spatial,
+       "on (default) or off: resolve words of place, relation and order over the proposals' "
+       "boxes and masks, as refsegselector's spatial property; off: the paper's method",
+       "on|off"},
       {"masked-layers", 0, 0, G_OPTION_ARG_INT, &masked_layers,
        "Image-tower blocks masked for the global feature, 0-64 (default 3)", "K"},
       {"threads", 0, 0, G_OPTION_ARG_INT, &threads,
@@ -138,10 +155,18 @@ Options parse(int argc, char **argv) {
   o.max_proposals = int_in_range(kTool, "--max-proposals", max_proposals, 0, 1000);
   o.masked_layers = int_in_range(kTool, "--masked-layers", masked_layers, 0, 64);
   o.threads = int_in_range(kTool, "--threads", threads, 0, 1024);
-  o.weights.global =
+  o.decision.weights.global =
       static_cast<float>(real_in_range(kTool, "--global-weight", global_weight, 0, 1));
-  o.weights.sentence =
+  o.decision.weights.sentence =
       static_cast<float>(real_in_range(kTool, "--sentence-weight", sentence_weight, 0, 1));
+  o.decision.threshold = static_cast<float>(
+      real_in_range(kTool, "--threshold", threshold, refseg::kModelThreshold, 100));
+  if (spatial)
+    o.decision.spatial =
+        refseg::tools::one_of(kTool, "--spatial", refseg::tools::take_string(spatial),
+                              {"off", "on", "false", "true"}) %
+            2 ==
+        1;
   if (precision) {
     const std::string p = take(precision);
     try {
@@ -280,42 +305,64 @@ int main(int argc, char **argv) {
       doc["proposals"].push_back(std::move(p));
     }
     doc["selections"] = Json::array();
+    // The texts as the towers and the parser see them (reference: the
+    // re-joined lower-case sentence), with their target noun phrases.
+    std::vector<refseg::PreparedExpression> prepared;
+    for (const std::string &text : o.texts) {
+      const std::string sentence = o.preprocess == refseg::clip::Preprocess::kReference
+                                       ? refseg::text::reference_sentence(text)
+                                       : text;
+      prepared.push_back({sentence, phrases.target_phrase(sentence)});
+    }
+    refseg::DecisionSettings settings = o.decision;
+    settings.calibration = {clip->calibrated_threshold(), clip->calibrated_spread()};
+    const std::vector<refseg::ExpressionDecision> decisions = refseg::decide_frame(
+        refseg::frame_proposals(proposals, features.global.data(), features.local.data(),
+                                features.count, features.dim),
+        prepared, settings, [&clip](const std::string &t) { return clip->encode_text(t); });
     std::vector<refseg::LabelledMask> drawn;
-    std::vector<std::string> labels;
     for (size_t t = 0; t < o.texts.size(); t++) {
-      // reference: the towers and the parser see the re-joined lower-case sentence.
-      const std::string prepared = o.preprocess == refseg::clip::Preprocess::kReference
-                                       ? refseg::text::reference_sentence(o.texts[t])
-                                       : o.texts[t];
-      const std::string phrase = phrases.target_phrase(prepared);
-      const std::vector<float> sentence = clip->encode_text(prepared);
-      const std::vector<float> phrase_feature =
-          clip->encode_text(phrase.empty() ? prepared : phrase);
-      const std::vector<float> text =
-          refseg::mix_text_features(sentence, phrase_feature, o.weights.sentence);
-      const std::vector<float> scores =
-          refseg::score_proposals(features.global.data(), features.local.data(), features.count,
-                                  features.dim, text, o.weights.global);
-      const int best = refseg::best_proposal(scores);
+      const refseg::ExpressionDecision &d = decisions[t];
+      const std::string &sentence = prepared[t].sentence, &phrase = prepared[t].phrase;
       Json sel;
       sel["text"] = o.texts[t];
       sel["phrase"] = phrase;
-      sel["index"] = best;
-      sel["score"] = best >= 0 ? scores[best] : 0.f;
-      sel["scores"] = scores;
-      sel["sentence_feature"] = sentence;
-      sel["phrase_feature"] = phrase_feature;
-      sel["text_feature"] = text;
-      doc["selections"].push_back(std::move(sel));
-      if (!o.out_mask.empty() && best >= 0)
-        write_mask(numbered(o.out_mask, t), proposals[best], bgr.size());
-      if (best >= 0) {
-        const refseg::RegionMask &m = proposals[best];
-        drawn.push_back({{m.box, m.pixels.data()},
-                         refseg::palette_colour(static_cast<int>(t)),
-                         selection_label(o.texts[t], scores[best]),
-                         2});
+      sel["index"] = d.index;
+      sel["score"] = d.score;
+      if (d.index < 0) sel["reason"] = d.reason;
+      sel["threshold"] = d.threshold;
+      if (d.spatial.parsed) {
+        const refseg::SpatialExpression &words = *d.spatial.parsed;
+        Json spatial;
+        spatial["summary"] = d.spatial.summary;
+        spatial["target"] = words.target;
+        spatial["relation"] =
+            words.has_relation ? Json(refseg::spatial_relation_name(words.relation)) : Json();
+        spatial["anchor"] = words.has_relation ? Json(words.anchor) : Json();
+        spatial["anchor_index"] = d.spatial.resolution.anchor;
+        spatial["resolved"] = d.spatial.resolution.resolved;
+        sel["spatial"] = std::move(spatial);
       }
+      sel["scores"] = d.scores;
+      sel["proposal_scores"] = d.proposal_scores;
+      const std::vector<float> sentence_feature = clip->encode_text(sentence);
+      const std::vector<float> phrase_feature =
+          clip->encode_text(phrase.empty() ? sentence : phrase);
+      sel["sentence_feature"] = sentence_feature;
+      sel["phrase_feature"] = phrase_feature;
+      // Without proposals nothing was scored: t as it would have been.
+      sel["text_feature"] = d.text.empty()
+                                ? refseg::mix_text_features(sentence_feature, phrase_feature,
+                                                            settings.weights.sentence)
+                                : d.text;
+      doc["selections"].push_back(std::move(sel));
+      if (d.index < 0) continue;
+      const refseg::RegionMask &m = proposals[static_cast<size_t>(d.index)];
+      if (!o.out_mask.empty()) write_mask(numbered(o.out_mask, t), m, bgr.size());
+      drawn.push_back({{m.box, m.pixels.data()},
+                       refseg::palette_colour(static_cast<int>(t)),
+                       selection_label(o.texts[t], d.score),
+                       2});
     }
     if (!o.draw.empty()) draw(o.draw, bgr, proposals, drawn, o.texts.empty());
     const std::string json = refseg::tools::dump_json(doc) + "\n";
