@@ -153,6 +153,37 @@ with tempfile.TemporaryDirectory() as tmp:
     check("--preprocess imagenet is refused, naming the value and the choices",
           r.returncode != 0 and "'imagenet'" in r.stderr and "clip or reference" in r.stderr)
 
+    # --threshold and --spatial: refsegselector's threshold and spatial.
+    r = run(*base, "--text", "the red square", "--threshold", "100")
+    doc = json.loads(r.stdout) if r.returncode == 0 else {}
+    sel = doc.get("selections", [{}])[0]
+    check("--threshold 100 selects nothing, saying why",
+          sel.get("index") == -1 and "below the threshold 100" in sel.get("reason", "")
+          and sel.get("threshold") == 100)
+    check("its score is the best score", sel and sel["score"] == max(sel["proposal_scores"]))
+    r = run(*base, "--text", "the red square")
+    doc = json.loads(r.stdout) if r.returncode == 0 else {}
+    sel = doc.get("selections", [{}])[0]
+    check("the default threshold is the model's: without a calibration, always the best",
+          sel.get("threshold") == -100 and sel.get("index", -1) >= 0 and "reason" not in sel)
+    r = run(*base, "--text", "the one on the right")
+    doc = json.loads(r.stdout) if r.returncode == 0 else {}
+    sel = doc.get("selections", [{}])[0]
+    check("spatial words are resolved by default: the right one",
+          sel.get("index") == 1 and sel.get("spatial", {}).get("resolved") is True
+          and sel["scores"] != sel["proposal_scores"])
+    r = run(*base, "--text", "the one on the right", "--spatial", "off")
+    doc = json.loads(r.stdout) if r.returncode == 0 else {}
+    sel = doc.get("selections", [{}])[0]
+    check("--spatial off: the paper's rule, the best score",
+          "spatial" not in sel and sel.get("scores") == sel.get("proposal_scores")
+          and sel.get("index") == max(range(2), key=lambda i: sel["proposal_scores"][i]))
+    for option, value in (("--threshold", "101"), ("--threshold", "-102"), ("--threshold", "x"),
+                          ("--spatial", "maybe")):
+        r = run(*base, "--text", "a", option, value)
+        check("%s %s is refused with status 2, naming option and value" % (option, value),
+              r.returncode == 2 and option in r.stderr and value in r.stderr)
+
     r = run("--model", model, "--image", image, "--frobnicate")
     check("an unknown option is refused by name with status 2",
           r.returncode == 2 and "--frobnicate" in r.stderr and "--help" in r.stderr)
