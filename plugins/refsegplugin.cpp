@@ -14,6 +14,9 @@ static gboolean plugin_init(GstPlugin *plugin) {
   ok &= GST_ELEMENT_REGISTER(refsegoverlay, plugin);
   ok &= GST_ELEMENT_REGISTER(refsegbin, plugin);
   ok &= GST_ELEMENT_REGISTER(refsegtracker, plugin);
+#ifdef REFSEG_HAVE_PUBLISH
+  ok &= GST_ELEMENT_REGISTER(refsegpublish, plugin);
+#endif
   return ok;
 }
 

@@ -29,6 +29,9 @@ packages=(
   liblink-grammar-dev link-grammar-dictionaries-en
   # unit tests
   libgtest-dev
+  # refsegpublish: the MQTT client library, and the broker and clients its
+  # tests start on loopback; the results schema test (tests/publish)
+  libmosquitto-dev mosquitto mosquitto-clients python3-jsonschema
 )
 # --dev: what regenerating the committed test fixtures needs (not CI)
 if [ "${1:-}" = "--dev" ]; then

@@ -208,4 +208,60 @@ void add_rle(const Rle &rle, PixelMask *sum) {
   });
 }
 
+std::string rle_to_string(const Rle &rle) {
+  std::string s;
+  for (size_t i = 0; i < rle.counts.size(); ++i) {
+    long long x = rle.counts[i];
+    if (i > 2) x -= rle.counts[i - 2];
+    for (bool more = true; more;) {
+      int c = static_cast<int>(x & 0x1f);
+      x >>= 5;  // arithmetic: a negative difference keeps its sign
+      more = (c & 0x10) ? x != -1 : x != 0;
+      if (more) c |= 0x20;
+      s.push_back(static_cast<char>(c + 48));
+    }
+  }
+  return s;
+}
+
+Rle rle_from_box_mask(int height, int width, int box_x, int box_y, int box_width, int box_height,
+                      const std::vector<uint8_t> &pixels) {
+  check_size(height, width);
+  if (box_width < 0 || box_height < 0 || box_x < 0 || box_y < 0 || box_x + box_width > width ||
+      box_y + box_height > height)
+    throw ModelError("box " + std::to_string(box_width) + " x " + std::to_string(box_height) +
+                     " at (" + std::to_string(box_x) + ", " + std::to_string(box_y) +
+                     ") is not inside the " + std::to_string(height) + " x " +
+                     std::to_string(width) + " (height x width) mask");
+  if (pixels.size() != static_cast<size_t>(box_width) * static_cast<size_t>(box_height))
+    throw ModelError("box mask has " + std::to_string(pixels.size()) + " bytes, its box " +
+                     std::to_string(box_width) + " x " + std::to_string(box_height) + " needs " +
+                     std::to_string(static_cast<size_t>(box_width) * box_height));
+  Rle rle{height, width, {}};
+  // Runs alternate background / foreground; `run` is the current one's
+  // length and `foreground` its kind.
+  bool foreground = false;
+  uint32_t run = 0;
+  auto add = [&](bool set, uint32_t n) {
+    if (n == 0) return;  // an empty stretch changes no run
+    if (set != foreground) {
+      rle.counts.push_back(run);
+      foreground = set;
+      run = 0;
+    }
+    run += n;
+  };
+  const uint32_t h = static_cast<uint32_t>(height);
+  add(false, static_cast<uint32_t>(box_x) * h);  // the columns left of the box
+  for (int x = 0; x < box_width; ++x) {
+    add(false, static_cast<uint32_t>(box_y));
+    for (int y = 0; y < box_height; ++y)
+      add(pixels[static_cast<size_t>(y) * box_width + x] != 0, 1);
+    add(false, static_cast<uint32_t>(height - box_y - box_height));
+  }
+  add(false, static_cast<uint32_t>(width - box_x - box_width) * h);
+  rle.counts.push_back(run);
+  return rle;
+}
+
 }  // namespace refseg::refcoco

@@ -51,6 +51,18 @@ Rle rle_from_string(const std::string &counts, int height, int width);
 // The mask of an RLE. Throws when the counts do not add up to height x width.
 PixelMask decode_rle(const Rle &rle);
 
+// The compressed string of an RLE's counts, as pycocotools' rleToString
+// writes it (the inverse of rle_from_string).
+std::string rle_to_string(const Rle &rle);
+
+// The RLE of a height x width mask held as a box crop (`pixels`: box_width
+// x box_height bytes, row-major, non-zero = foreground) placed at
+// (box_x, box_y) in it, as pycocotools' encode of the frame-sized mask
+// would give; linear in the box's area plus the width. Throws for a box
+// that is not inside the mask or a pixel buffer of the wrong size.
+Rle rle_from_box_mask(int height, int width, int box_x, int box_y, int box_width, int box_height,
+                      const std::vector<uint8_t> &pixels);
+
 // Adds 1 (wrapping at 256, as numpy's uint8 does) to every foreground pixel
 // of `rle` in `sum`, which must have its size: the refer API sums the masks
 // of an annotation's polygons instead of merging them.
