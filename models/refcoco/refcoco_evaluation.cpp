@@ -13,7 +13,7 @@
 #include "proposals/grouping_generator.h"
 #include "refcoco/refer_dataset.h"
 #include "runtime/clip_runtime.h"
-#include "selection/selection.h"
+#include "selection/frame_decision.h"
 #include "tokenizer/reference_text.h"
 #include "tokenizer/unicode_props.h"
 
@@ -91,7 +91,10 @@ RefcocoResult evaluate_refcoco(const RefcocoOptions &o,
   result.global_weight = o.global_weight           ? *o.global_weight
                          : o.dataset == "refcocog" ? 0.85f
                                                    : 0.95f;
-  const SelectionWeights weights{result.global_weight, o.sentence_weight};
+  DecisionSettings decision;
+  decision.weights = {result.global_weight, o.sentence_weight};
+  decision.threshold = kSelectAlways;
+  decision.spatial = false;
 
   const ReferDataset data = load_refer(paths.refs, paths.instances);
   const std::vector<const Ref *> refs = refs_in_split(data, o.split);
@@ -134,15 +137,17 @@ RefcocoResult evaluate_refcoco(const RefcocoOptions &o,
         result.tally.add_unanswered(target_area);
       } else {
         r.phrase = phrases.target_phrase(r.text);
-        const std::vector<float> text = mix_text_features(
-            runtime->encode_text(r.text),
-            runtime->encode_text(r.phrase.empty() ? r.text : r.phrase), weights.sentence);
-        const std::vector<float> scores =
-            score_proposals(features.global.data(), features.local.data(), features.count,
-                            features.dim, text, weights.global);
-        r.chosen = best_proposal(scores);
+        // The selector's decision under the paper's protocol: no threshold
+        // (every sentence's referent is there), no spatial words.
+        const ExpressionDecision d =
+            decide_frame(frame_proposals(proposals, features.global.data(), features.local.data(),
+                                         features.count, features.dim),
+                         {{r.text, r.phrase}}, decision,
+                         [&runtime](const std::string &t) { return runtime->encode_text(t); })
+                .front();
+        r.chosen = d.index;
         if (r.chosen >= 0) {
-          r.score = scores[static_cast<size_t>(r.chosen)];
+          r.score = d.score;
           r.overlap = overlap(proposals[static_cast<size_t>(r.chosen)], target);
         } else {
           // Every score NaN (a broken model): nothing chosen, an empty

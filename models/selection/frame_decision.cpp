@@ -145,7 +145,9 @@ FrameProposals frame_proposals(const std::vector<RegionMask> &masks, const float
   f.count = masks.size();
   for (const RegionMask &m : masks) {
     f.boxes.push_back(m.box);
-    f.masks.push_back(m.pixels.data());
+    // A mask that is not the box's size is read as its box.
+    const bool whole = m.pixels.size() == static_cast<size_t>(std::max(m.box.area(), 0));
+    f.masks.push_back(whole ? m.pixels.data() : nullptr);
   }
   f.global = global;
   f.local = local;

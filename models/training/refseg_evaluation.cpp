@@ -15,6 +15,7 @@
 #include "language/spatial_expression.h"
 #include "proposals/grouping_generator.h"
 #include "runtime/clip_runtime.h"
+#include "selection/frame_decision.h"
 #include "tokenizer/reference_text.h"
 #include "training/world_samples.h"
 
@@ -183,6 +184,7 @@ EvaluationResult evaluate_refseg(const EvaluationOptions &o,
   auto runtime = acquire_clip_runtime(o.model, {o.threads, "cpu", o.precision, o.preprocess});
   NounPhraseExtractor phrases;
   GroupingProposalGenerator grouping;
+  FrameDecider decider;  // keeps each expression's spatial parse
 
   const float spread =
       o.spatial_spread >= 0 ? o.spatial_spread : runtime->calibrated_spread().value_or(0.f);
@@ -241,6 +243,16 @@ EvaluationResult evaluate_refseg(const EvaluationOptions &o,
         proposals.empty() ? EncodedMasks{}
                           : runtime->encode_masks(frame, proposals, o.masked_layers, crops);
     result.local_crops += static_cast<int64_t>(features.local_crops);
+    // An expression as the selector prepares it, and the text tower.
+    auto prepare = [&](const std::string &expression) {
+      const std::string sentence = o.preprocess == clip::Preprocess::kReference
+                                       ? text::reference_sentence(expression)
+                                       : expression;
+      return PreparedExpression{sentence, phrases.target_phrase(sentence)};
+    };
+    const TextEncoder encode = [&runtime](const std::string &t) { return runtime->encode_text(t); };
+    const FrameProposals frame_props = frame_proposals(
+        proposals, features.global.data(), features.local.data(), features.count, features.dim);
     // The proposals' scores for one expression under one setting.
     auto score = [&](const TextFeatures &t, const SelectionWeights &w) {
       const auto text = mix_text_features(t.first, t.second, w.sentence);
@@ -290,11 +302,30 @@ EvaluationResult evaluate_refseg(const EvaluationOptions &o,
       for (auto &setting : result.settings) {
         double inter = 0, uni = cv::countNonZero(target);
         if (!proposals.empty()) {
-          const auto scores = score(text, setting.weights);
-          const int best = choose(e, scores, setting);
-          overlap(proposals[static_cast<size_t>(best)], target, &inter, &uni);
-          if (o.absent_per_scene > 0 && e.type == world::ExpressionType::Attribute)
-            setting.present_scores.push_back(scores[static_cast<size_t>(best_proposal(scores))]);
+          int best = -1;
+          std::vector<float> scores;
+          if (setting.spatial.on && setting.spatial.world_membership) {
+            // The ablation that reads descriptions from the world's truth.
+            scores = score(text, setting.weights);
+            best = choose(e, scores, setting);
+          } else {
+            // The selector's own decision (models/selection/frame_decision.h),
+            // with every referent there (no threshold).
+            DecisionSettings decision;
+            decision.weights = setting.weights;
+            decision.threshold = kSelectAlways;
+            decision.spatial = setting.spatial.on;
+            decision.spatial_settings = setting.spatial.settings;
+            ExpressionDecision d =
+                decider.decide(frame_props, {prepare(e.text)}, decision, encode).front();
+            if (d.spatial.resolution.resolved) ++setting.spatial_resolved[e.type];
+            best = d.index;
+            scores = std::move(d.proposal_scores);
+          }
+          if (best >= 0) overlap(proposals[static_cast<size_t>(best)], target, &inter, &uni);
+          const int top = best_proposal(scores);
+          if (o.absent_per_scene > 0 && e.type == world::ExpressionType::Attribute && top >= 0)
+            setting.present_scores.push_back(scores[static_cast<size_t>(top)]);
         }
         setting.all.add(inter, uni);
         setting.by_type[e.type].add(inter, uni);
