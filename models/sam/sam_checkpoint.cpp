@@ -6,8 +6,9 @@
 #include <map>
 #include <set>
 
-#include <caffe2/serialize/inline_container.h>
-#include <torch/csrc/jit/serialization/import_read.h>
+#include <cstdio>
+#include <functional>
+#include <memory>
 
 #include "clip/zip_records.h"
 #include "common/model_error.h"
@@ -21,17 +22,8 @@ std::string shape_of(const at::Tensor &t) {
   return s + "]";
 }
 
-std::string first_line(const std::string &s) {
-  return s.substr(0, s.find('\n'));
-}
-
 bool starts_with(const std::string &s, const std::string &prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
-}
-
-bool ends_with(const std::string &s, const std::string &suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // The part of a record name after its archive directory ("archive/data.pkl"
@@ -61,6 +53,451 @@ std::string describe_not_zip(const std::string &head) {
   return "not a zip archive (torch.save of a state dict expected)";
 }
 
+// ---------------------------------------------------------------- unpickling
+//
+// A reader of the pickle torch.save writes for a state dict (protocol 2 by
+// default, up to 4 for newer callers): OrderedDicts (their _metadata state is
+// ignored), tensors rebuilt by torch._utils._rebuild_tensor_v2 (or
+// _rebuild_parameter) from storages given as persistent ids
+// ('storage', torch.<Type>Storage, key, location, numel) whose bytes are the
+// zip record data/<key>. Any other callable is refused: a state dict holds
+// nothing else, and nothing in the file is ever run. (LibTorch 1.13's jit
+// unpickler does not take Python's OrderedDict-with-state BUILD.)
+
+struct PyValue;
+using Py = std::shared_ptr<PyValue>;
+
+struct PyValue {
+  enum Kind {
+    None,
+    Bool,
+    Int,
+    Float,
+    Str,
+    Bytes,
+    Tuple,
+    List,
+    Dict,
+    Global,
+    Storage,
+    Tensor,
+    Mark
+  };
+  Kind kind = None;
+  int64_t i = 0;
+  double f = 0;
+  std::string s;                           // Str, Bytes, Global ("module.name"), Storage (its key)
+  std::vector<Py> items;                   // Tuple, List
+  std::vector<std::pair<Py, Py>> entries;  // Dict
+  at::ScalarType dtype = at::kFloat;       // Storage
+  torch::Tensor tensor;                    // Tensor, Storage (its bytes)
+};
+
+const char *kind_name(PyValue::Kind k) {
+  static const char *const names[] = {"None",    "bool",   "int",  "float", "str",
+                                      "bytes",   "tuple",  "list", "dict",  "global",
+                                      "storage", "tensor", "mark"};
+  return names[k];
+}
+
+Py make(PyValue::Kind k) {
+  auto v = std::make_shared<PyValue>();
+  v->kind = k;
+  return v;
+}
+
+at::ScalarType storage_dtype(const std::string &global, const std::string &file) {
+  static const std::map<std::string, at::ScalarType> types = {
+      {"torch.FloatStorage", at::kFloat},       {"torch.HalfStorage", at::kHalf},
+      {"torch.BFloat16Storage", at::kBFloat16}, {"torch.DoubleStorage", at::kDouble},
+      {"torch.LongStorage", at::kLong},         {"torch.IntStorage", at::kInt},
+      {"torch.ShortStorage", at::kShort},       {"torch.CharStorage", at::kChar},
+      {"torch.ByteStorage", at::kByte},         {"torch.BoolStorage", at::kBool}};
+  const auto it = types.find(global);
+  if (it == types.end())
+    throw ModelError(file + ": a storage of type " + global + " (not a supported tensor type)");
+  return it->second;
+}
+
+class StateDictUnpickler {
+ public:
+  StateDictUnpickler(const std::string &file, const std::string &pickle,
+                     std::function<std::string(const std::string &)> storage_bytes)
+      : file_(file), p_(pickle), storage_bytes_(std::move(storage_bytes)) {}
+
+  Py run() {
+    while (true) {
+      const uint8_t op = byte();
+      switch (op) {
+        case 0x80:
+          byte();
+          break;  // PROTO
+        case 0x95:
+          take(8);
+          break;   // FRAME
+        case '.':  // STOP
+          if (stack_.size() != 1)
+            fail("the pickle ends with " + std::to_string(stack_.size()) + " values");
+          return stack_.back();
+        case '(':
+          push(make(PyValue::Mark));
+          break;
+        case ')':
+          push(make(PyValue::Tuple));
+          break;
+        case 't': {
+          auto t = make(PyValue::Tuple);
+          t->items = pop_to_mark();
+          push(t);
+          break;
+        }
+        case 0x85:
+        case 0x86:
+        case 0x87: {  // TUPLE1..3
+          const size_t n = op - 0x84;
+          auto t = make(PyValue::Tuple);
+          if (stack_.size() < n) fail("stack underflow");
+          t->items.assign(stack_.end() - n, stack_.end());
+          stack_.resize(stack_.size() - n);
+          push(t);
+          break;
+        }
+        case '}':
+          push(make(PyValue::Dict));
+          break;
+        case ']':
+          push(make(PyValue::List));
+          break;
+        case 'l': {
+          auto l = make(PyValue::List);
+          l->items = pop_to_mark();
+          push(l);
+          break;
+        }
+        case 'd': {
+          auto d = make(PyValue::Dict);
+          auto items = pop_to_mark();
+          if (items.size() % 2) fail("DICT with an odd number of items");
+          for (size_t k = 0; k < items.size(); k += 2)
+            d->entries.emplace_back(items[k], items[k + 1]);
+          push(d);
+          break;
+        }
+        case 'a': {
+          auto v = pop();
+          top(PyValue::List)->items.push_back(v);
+          break;
+        }
+        case 'e': {
+          auto items = pop_to_mark();
+          auto l = top(PyValue::List);
+          l->items.insert(l->items.end(), items.begin(), items.end());
+          break;
+        }
+        case 's': {
+          auto v = pop();
+          auto k = pop();
+          top(PyValue::Dict)->entries.emplace_back(k, v);
+          break;
+        }
+        case 'u': {
+          auto items = pop_to_mark();
+          if (items.size() % 2) fail("SETITEMS with an odd number of items");
+          auto d = top(PyValue::Dict);
+          for (size_t k = 0; k < items.size(); k += 2)
+            d->entries.emplace_back(items[k], items[k + 1]);
+          break;
+        }
+        case 'X':
+          push_str(PyValue::Str, take(u32()));
+          break;
+        case 0x8c:
+          push_str(PyValue::Str, take(byte()));
+          break;
+        case 0x8d:
+          push_str(PyValue::Str, take(u64()));
+          break;
+        case 'T':
+          push_str(PyValue::Bytes, take(u32()));
+          break;
+        case 'U':
+          push_str(PyValue::Bytes, take(byte()));
+          break;
+        case 'B':
+          push_str(PyValue::Bytes, take(u32()));
+          break;
+        case 'C':
+          push_str(PyValue::Bytes, take(byte()));
+          break;
+        case 'J':
+          push_int(static_cast<int32_t>(u32()));
+          break;
+        case 'K':
+          push_int(byte());
+          break;
+        case 'M': {
+          const uint32_t lo = byte();
+          push_int(lo | (uint32_t(byte()) << 8));
+          break;
+        }
+        case 0x8a: {  // LONG1: little-endian two's complement
+          const std::string b = take(byte());
+          if (b.size() > 8) fail("an integer over 64 bits");
+          uint64_t v = 0;
+          for (size_t k = 0; k < b.size(); ++k) v |= uint64_t(uint8_t(b[k])) << (8 * k);
+          if (!b.empty() && b.size() < 8 && (uint8_t(b.back()) & 0x80))
+            v |= ~uint64_t(0) << (8 * b.size());
+          push_int(static_cast<int64_t>(v));
+          break;
+        }
+        case 'N':
+          push(make(PyValue::None));
+          break;
+        case 0x88:
+        case 0x89: {
+          auto b = make(PyValue::Bool);
+          b->i = op == 0x88;
+          push(b);
+          break;
+        }
+        case 'G': {
+          const std::string b = take(8);
+          uint64_t v = 0;
+          for (int k = 0; k < 8; ++k) v = (v << 8) | uint8_t(b[k]);  // big-endian
+          auto x = make(PyValue::Float);
+          std::memcpy(&x->f, &v, 8);
+          push(x);
+          break;
+        }
+        case 'c': {  // GLOBAL "module\nname\n"
+          const std::string module = line(), name = line();
+          push_str(PyValue::Global, module + "." + name);
+          break;
+        }
+        case 0x93: {  // STACK_GLOBAL
+          auto name = pop(), module = pop();
+          if (name->kind != PyValue::Str || module->kind != PyValue::Str)
+            fail("STACK_GLOBAL of non-strings");
+          push_str(PyValue::Global, module->s + "." + name->s);
+          break;
+        }
+        case 'R': {
+          auto args = pop();
+          auto fn = pop();
+          push(call(fn, args));
+          break;
+        }
+        case 0x81: {
+          auto args = pop();
+          auto cls = pop();
+          push(call(cls, args));
+          break;
+        }            // NEWOBJ
+        case 'b': {  // BUILD: an OrderedDict's _metadata
+          pop();
+          auto obj = stack_.empty() ? nullptr : stack_.back();
+          if (!obj || (obj->kind != PyValue::Dict && obj->kind != PyValue::Tensor))
+            fail("object state for a " + std::string(obj ? kind_name(obj->kind) : "nothing"));
+          break;
+        }
+        case 'Q': {
+          auto pid = pop();
+          push(persistent(pid));
+          break;
+        }
+        case 'q':
+          memo(byte());
+          break;
+        case 'r':
+          memo(u32());
+          break;
+        case 0x94:
+          memo(memo_.size());
+          break;  // MEMOIZE
+        case 'h':
+          get(byte());
+          break;
+        case 'j':
+          get(u32());
+          break;
+        case '0':
+          pop();
+          break;
+        case '1':
+          pop_to_mark();
+          break;
+        case '2':
+          push(stack_.empty() ? fail_py("DUP on an empty stack") : stack_.back());
+          break;
+        default: {
+          char hex[8];
+          std::snprintf(hex, sizeof hex, "0x%02x", op);
+          fail(std::string("pickle opcode ") + hex +
+               " (not one torch.save writes for a state dict)");
+        }
+      }
+    }
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string &what) const {
+    throw ModelError(file_ + ": data.pkl at byte " + std::to_string(pos_) + ": " + what +
+                     ": not a torch.save'd state dict");
+  }
+  Py fail_py(const std::string &what) const { fail(what); }
+
+  uint8_t byte() {
+    if (pos_ >= p_.size()) fail("the pickle ends early");
+    return static_cast<uint8_t>(p_[pos_++]);
+  }
+  std::string take(uint64_t n) {
+    if (n > p_.size() - pos_) fail("the pickle ends early");
+    std::string s = p_.substr(pos_, n);
+    pos_ += n;
+    return s;
+  }
+  uint32_t u32() {
+    uint32_t v = 0;
+    for (int k = 0; k < 4; ++k) v |= uint32_t(byte()) << (8 * k);
+    return v;
+  }
+  uint64_t u64() {
+    uint64_t v = 0;
+    for (int k = 0; k < 8; ++k) v |= uint64_t(byte()) << (8 * k);
+    return v;
+  }
+  std::string line() {
+    const auto end = p_.find('\n', pos_);
+    if (end == std::string::npos) fail("the pickle ends early");
+    std::string s = p_.substr(pos_, end - pos_);
+    pos_ = end + 1;
+    return s;
+  }
+  void push(Py v) { stack_.push_back(std::move(v)); }
+  void push_int(int64_t v) {
+    auto x = make(PyValue::Int);
+    x->i = v;
+    push(x);
+  }
+  void push_str(PyValue::Kind k, std::string s) {
+    auto x = make(k);
+    x->s = std::move(s);
+    push(x);
+  }
+  Py pop() {
+    if (stack_.empty()) fail("stack underflow");
+    Py v = stack_.back();
+    stack_.pop_back();
+    if (v->kind == PyValue::Mark) fail("a mark where a value was expected");
+    return v;
+  }
+  Py top(PyValue::Kind k) {
+    if (stack_.empty() || stack_.back()->kind != k)
+      fail(std::string("expected a ") + kind_name(k) + " on the stack");
+    return stack_.back();
+  }
+  std::vector<Py> pop_to_mark() {
+    size_t m = stack_.size();
+    while (m > 0 && stack_[m - 1]->kind != PyValue::Mark) --m;
+    if (m == 0) fail("no mark on the stack");
+    std::vector<Py> items(stack_.begin() + m, stack_.end());
+    stack_.resize(m - 1);
+    return items;
+  }
+  void memo(uint64_t k) {
+    if (stack_.empty()) fail("memo of an empty stack");
+    memo_[k] = stack_.back();
+  }
+  void get(uint64_t k) {
+    const auto it = memo_.find(k);
+    if (it == memo_.end()) fail("memo " + std::to_string(k) + " was never stored");
+    push(it->second);
+  }
+
+  int64_t as_int(const Py &v, const char *what) const {
+    if (v->kind != PyValue::Int && v->kind != PyValue::Bool)
+      fail(std::string(what) + " is not an int");
+    return v->i;
+  }
+  std::vector<int64_t> int_tuple(const Py &v, const char *what) const {
+    if (v->kind != PyValue::Tuple) fail(std::string(what) + " is not a tuple");
+    std::vector<int64_t> out;
+    for (const auto &x : v->items) out.push_back(as_int(x, what));
+    return out;
+  }
+
+  Py persistent(const Py &pid) {
+    if (pid->kind != PyValue::Tuple || pid->items.size() < 5 ||
+        pid->items[0]->kind != PyValue::Str || pid->items[0]->s != "storage" ||
+        pid->items[1]->kind != PyValue::Global || pid->items[2]->kind != PyValue::Str)
+      fail("a persistent id that is not a tensor storage");
+    const std::string key = pid->items[2]->s;
+    auto it = storages_.find(key);
+    if (it != storages_.end()) return it->second;
+    auto st = make(PyValue::Storage);
+    st->s = key;
+    st->dtype = storage_dtype(pid->items[1]->s, file_);
+    const int64_t numel = as_int(pid->items[4], "a storage's size");
+    const std::string bytes = storage_bytes_(key);
+    const int64_t element = static_cast<int64_t>(c10::elementSize(st->dtype));
+    if (numel < 0 || static_cast<int64_t>(bytes.size()) != numel * element)
+      fail("storage " + key + " holds " + std::to_string(bytes.size()) + " bytes for " +
+           std::to_string(numel) + " elements of " + std::to_string(element) + " bytes");
+    st->tensor = torch::empty({numel}, torch::TensorOptions().dtype(st->dtype));
+    if (!bytes.empty()) std::memcpy(st->tensor.data_ptr(), bytes.data(), bytes.size());
+    storages_[key] = st;
+    return st;
+  }
+
+  Py call(const Py &fn, const Py &args) {
+    if (fn->kind != PyValue::Global) fail(std::string("a call of a ") + kind_name(fn->kind));
+    if (args->kind != PyValue::Tuple) fail("call arguments that are not a tuple");
+    const std::string &name = fn->s;
+    if (name == "collections.OrderedDict" || name == "builtins.dict") {
+      if (!args->items.empty()) fail(name + " with arguments");
+      return make(PyValue::Dict);
+    }
+    if (name == "torch._utils._rebuild_tensor_v2" || name == "torch._utils._rebuild_tensor") {
+      const auto &a = args->items;
+      if (a.size() < 4 || a[0]->kind != PyValue::Storage) fail(name + " without a storage");
+      const int64_t offset = as_int(a[1], "a tensor's storage offset");
+      const auto size = int_tuple(a[2], "a tensor's size");
+      const auto stride = int_tuple(a[3], "a tensor's stride");
+      if (size.size() != stride.size()) fail("a tensor's size and stride differ in length");
+      int64_t last = offset;  // the highest element the view reaches
+      bool empty = false;
+      for (size_t k = 0; k < size.size(); ++k) {
+        if (size[k] < 0 || stride[k] < 0) fail("a negative tensor size or stride");
+        if (size[k] == 0) empty = true;
+        last += (size[k] - 1) * stride[k];
+      }
+      if (offset < 0 || (!empty && last >= a[0]->tensor.numel()))
+        fail("a tensor reaching past its storage " + a[0]->s);
+      auto t = make(PyValue::Tensor);
+      t->tensor = a[0]->tensor.as_strided(size, stride, offset);
+      return t;
+    }
+    if (name == "torch.jit._pickle.restore_type_tag") {  // LibTorch's pickle_save: (obj, type)
+      if (args->items.empty()) fail(name + " without an object");
+      return args->items[0];
+    }
+    if (name == "torch._utils._rebuild_parameter") {
+      if (args->items.empty() || args->items[0]->kind != PyValue::Tensor)
+        fail(name + " without a tensor");
+      return args->items[0];
+    }
+    fail("a call of " + name + " (a state dict holds only tensors)");
+  }
+
+  const std::string &file_;
+  const std::string p_;
+  size_t pos_ = 0;
+  std::function<std::string(const std::string &)> storage_bytes_;
+  std::vector<Py> stack_;
+  std::map<uint64_t, Py> memo_;
+  std::map<std::string, Py> storages_;
+};
+
 }  // namespace
 
 const torch::Tensor *SamCheckpoint::find(const std::string &name) const {
@@ -81,7 +518,7 @@ std::vector<std::string> SamCheckpoint::names_with_prefix(const std::string &pre
   return out;
 }
 
-SamCheckpoint read_sam_checkpoint(const std::string &path) {
+std::vector<std::pair<std::string, torch::Tensor>> read_state_dict(const std::string &path) {
   {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw ModelError(path + ": cannot open the SAM checkpoint (missing or unreadable)");
@@ -117,33 +554,55 @@ SamCheckpoint read_sam_checkpoint(const std::string &path) {
                      " record(s) do not match their CRC-32 (" + names + ")");
   }
 
-  c10::IValue value;
-  try {
-    caffe2::serialize::PyTorchStreamReader reader(path);
-    value =
-        torch::jit::readArchiveAndTensors("data", /*pickle_prefix=*/"", /*tensor_prefix=*/"",
-                                          c10::nullopt, c10::nullopt, at::Device(at::kCPU), reader);
-  } catch (const std::exception &e) {
-    throw ModelError(path + ": cannot read it as a torch.save'd state dict (" +
-                     first_line(e.what()) + ")");
+  const clip::ZipRecord *pickle = nullptr;
+  std::map<std::string, const clip::ZipRecord *> by_name;
+  for (const auto &r : *records) {
+    by_name[r.name] = &r;
+    if (inner_name(r.name) == "data.pkl") pickle = &r;
   }
-  if (!value.isGenericDict())
-    throw ModelError(path + ": holds a " + value.tagKind() +
+  const std::string prefix = pickle->name.substr(0, pickle->name.size() - 8);  // "archive/"
+  const auto read_record = [&](const clip::ZipRecord &r) {
+    if (r.method != 0)
+      throw ModelError(path + ": record " + r.name +
+                       " is compressed (torch.save stores its "
+                       "records uncompressed): not a torch.save'd state dict");
+    return clip::read_stored_record(path, r);
+  };
+  if (const auto it = by_name.find(prefix + "byteorder"); it != by_name.end()) {
+    const std::string order = read_record(*it->second);
+    if (order != "little")
+      throw ModelError(path + ": tensors saved in " + order + "-endian byte order");
+  }
+  StateDictUnpickler unpickler(path, read_record(*pickle), [&](const std::string &key) {
+    const auto it = by_name.find(prefix + "data/" + key);
+    if (it == by_name.end())
+      throw ModelError(path + ": the storage record " + prefix + "data/" + key + " is missing");
+    return read_record(*it->second);
+  });
+  const Py value = unpickler.run();
+  if (value->kind != PyValue::Dict)
+    throw ModelError(path + ": holds a " + kind_name(value->kind) +
                      ", not a state dict (a dict of name -> tensor)");
 
-  SamCheckpoint out;
-  out.path = path;
-  for (const auto &item : value.toGenericDict()) {
-    if (!item.key().isString())
-      throw ModelError(path + ": a state dict key is a " + item.key().tagKind() +
+  std::vector<std::pair<std::string, torch::Tensor>> tensors;
+  for (const auto &kv : value->entries) {
+    if (kv.first->kind != PyValue::Str)
+      throw ModelError(path + ": a state dict key is a " + kind_name(kv.first->kind) +
                        ", not a string: not a state dict");
-    const std::string name = item.key().toStringRef();
-    if (!item.value().isTensor())
-      throw ModelError(path + ": entry " + name + " is a " + item.value().tagKind() +
+    const std::string &name = kv.first->s;
+    if (kv.second->kind != PyValue::Tensor)
+      throw ModelError(path + ": entry " + name + " is a " + kind_name(kv.second->kind) +
                        ", not a tensor: not a state dict (a training checkpoint? the SAM "
                        "releases are the bare state dict)");
-    out.tensors.emplace_back(name, item.value().toTensor());
+    tensors.emplace_back(name, kv.second->tensor);
   }
+  return tensors;
+}
+
+SamCheckpoint read_sam_checkpoint(const std::string &path) {
+  SamCheckpoint out;
+  out.path = path;
+  out.tensors = read_state_dict(path);
   for (const char *part : {"image_encoder.", "prompt_encoder.", "mask_decoder."})
     if (out.names_with_prefix(part).empty())
       throw ModelError(
@@ -265,6 +724,7 @@ SamArchitecture tell_tiny_vit(const SamCheckpoint &c) {
     a.tiny_mlp_dims.push_back(need(c, L + "blocks.0.mlp.fc1.weight", 2).size(0));
   }
   a.out_chans = need(c, "neck.0.weight", 4).size(0);
+  a.tiny_num_classes = need(c, "head.weight", 2).size(0);
   a.embed_dim = a.tiny_embed_dims.back();
   a.depth = 0;
   for (auto d : a.tiny_depths) a.depth += d;

@@ -32,7 +32,12 @@ struct SamCheckpoint {
   std::vector<std::string> names_with_prefix(const std::string &prefix) const;
 };
 
-// Reads a torch.save'd state dict. Throws refseg::ModelError naming the file:
+// The name -> tensor entries of any torch.save'd dict of tensors (the zip
+// format), in the file's order; every check of read_sam_checkpoint below
+// except the SAM keys.
+std::vector<std::pair<std::string, torch::Tensor>> read_state_dict(const std::string &path);
+
+// Reads a torch.save'd SAM state dict. Throws refseg::ModelError naming the file:
 // missing/unreadable, truncated, not a zip archive, a TorchScript module
 // (or a CLIP archive), not a dict of tensors, no SAM image encoder/prompt
 // encoder/mask decoder keys.
@@ -66,6 +71,7 @@ struct SamArchitecture {
   std::vector<int64_t> tiny_window_sizes;  // {7, 7, 14, 7}
   std::vector<int64_t> tiny_mlp_dims;      // per stage, dim * mlp_ratio (4)
   int64_t tiny_mbconv_hidden = 0;          // stage 0's expanded channels (dim * 4)
+  int64_t tiny_num_classes = 1000;         // TinyViT's classifier head (unused by SAM)
 };
 
 // Told from the "image_encoder." keys and shapes. Throws refseg::ModelError
