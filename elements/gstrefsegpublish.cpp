@@ -112,7 +112,8 @@ bool parse_address(const std::string &address, bool tls, std::string *host, int 
 struct Publisher {
   GstRefSegPublish *element = nullptr;
   Settings settings;
-  std::string stream, topic, control_topic, reply_topic;
+  std::string stream, topic, reply_topic;
+  std::vector<std::string> control_topics;  // control-topic split at commas
   refseg::publish::DropOldestQueue<std::string> queue;
   std::thread sender;
   std::atomic<bool> stopping{false};
@@ -473,7 +474,7 @@ static void on_connect(struct mosquitto *mosq, void *data, int rc) {
   }
   if (p->ever_connected.exchange(true)) self->reconnects->fetch_add(1);
   GST_INFO_OBJECT(self, "connected to %s", p->settings.address.c_str());
-  if (!p->control_topic.empty()) mosquitto_subscribe(mosq, nullptr, p->control_topic.c_str(), 1);
+  for (const std::string &t : p->control_topics) mosquitto_subscribe(mosq, nullptr, t.c_str(), 1);
   p->connected.store(true);
   p->queue.wake();
 }
@@ -507,9 +508,14 @@ static void on_message(struct mosquitto *, void *data, const struct mosquitto_me
   auto *self = static_cast<GstRefSegPublish *>(data);
   Publisher *p = self->publisher;
   if (!p || p->stopping.load()) return;
-  bool matches = false;
-  mosquitto_topic_matches_sub(p->control_topic.c_str(), m->topic, &matches);
-  if (matches) handle_control(self, p, m->payload, m->payloadlen);
+  for (const std::string &t : p->control_topics) {
+    bool matches = false;
+    mosquitto_topic_matches_sub(t.c_str(), m->topic, &matches);
+    if (matches) {
+      handle_control(self, p, m->payload, m->payloadlen);
+      return;
+    }
+  }
 }
 
 // ---------------------------------------------------------------- element
@@ -615,7 +621,12 @@ static gboolean gst_refseg_publish_start(GstBaseTransform *trans) {
   p->settings = s;
   p->stream = stream_name(self, s);
   p->topic = replace_stream(s.topic, p->stream);
-  p->control_topic = replace_stream(s.control_topic, p->stream);
+  gchar **topics = g_strsplit(s.control_topic.c_str(), ",", -1);
+  for (gchar **t = topics; *t; ++t) {
+    gchar *topic = g_strstrip(*t);
+    if (*topic) p->control_topics.push_back(replace_stream(topic, p->stream));
+  }
+  g_strfreev(topics);
   p->reply_topic = replace_stream(s.reply_topic, p->stream);
   self->sequence = 0;
   self->last_analysed = GST_CLOCK_TIME_NONE;
@@ -1023,10 +1034,12 @@ static void gst_refseg_publish_class_init(GstRefSegPublishClass *klass) {
                            "the selector computed results on, not those a tracker carried them "
                            "onto)",
                            FALSE, rw));
-  string_prop(PROP_CONTROL_TOPIC, "control-topic", "Control topic",
-              "method=mqtt: topic (or filter) of control messages that set the text or expression "
-              "list; {stream} is replaced; empty: none",
-              kDefaultControlTopic);
+  string_prop(
+      PROP_CONTROL_TOPIC, "control-topic", "Control topic",
+      "method=mqtt: topics (or filters) of control messages that set the text or "
+      "expression list, separated by commas (e.g. \"refseg/{stream}/set,refseg/fleet/set\"); "
+      "{stream} is replaced; empty: none",
+      kDefaultControlTopic);
   string_prop(PROP_REPLY_TOPIC, "reply-topic", "Reply topic",
               "method=mqtt: topic of the answers to control messages; empty: none",
               kDefaultReplyTopic);

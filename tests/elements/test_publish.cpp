@@ -273,6 +273,15 @@ static guint64 counter(GstElement *pipeline, const char *name) {
   return v;
 }
 
+// fail_unless_equals_string() keeps a pointer to its argument past the
+// statement that made it: a temporary std::string's characters would be
+// gone by the comparison.
+#define expect_string(got, want)                                                            \
+  do {                                                                                      \
+    const std::string got_ = (got), want_ = (want);                                         \
+    fail_unless(got_ == want_, "'%s' is not '%s' (%s)", got_.c_str(), want_.c_str(), #got); \
+  } while (0)
+
 static std::string bin_text(GstElement *pipeline) {
   GstElement *bin = gst_bin_get_by_name(GST_BIN(pipeline), "bin");
   gchar *text = nullptr;
@@ -395,15 +404,14 @@ GST_START_TEST(test_every_analysed_frame_reaches_the_subscriber) {
   for (const Received &r : client.received("refseg/cam1/results")) {
     docs.push_back(r.payload);
     const json d = json::parse(r.payload);
-    fail_unless_equals_string(d["stream"].get<std::string>().c_str(), "cam1");
+    expect_string(d["stream"].get<std::string>(), "cam1");
     const guint64 pts = d["pts_ns"].get<guint64>();
     fail_unless(frames.analysed.count(pts) == 1,
                 "document for a frame not analysed: %" G_GUINT64_FORMAT, pts);
     const std::vector<uint8_t> &expected = frames.analysed[pts];
     const json &result = d["results"][0];
-    fail_unless_equals_string(result["expression"].get<std::string>().c_str(), "the red ball");
-    fail_unless_equals_string(d["models"]["features"].get<std::string>().c_str(),
-                              tiny_model().c_str());
+    expect_string(result["expression"].get<std::string>(), "the red ball");
+    expect_string(d["models"]["features"].get<std::string>(), tiny_model().c_str());
     if (expected.empty()) {
       fail_unless(!result.contains("mask"));
       continue;
@@ -534,8 +542,9 @@ static std::vector<json> replies(Client &client) {
 }
 
 // Whether a reply with this id came (searched from the newest).
-static bool has_reply(Client &client, const std::string &id) {
-  const std::vector<Received> r = client.received("refseg/cam1/reply");
+static bool has_reply(Client &client, const std::string &id,
+                      const std::string &topic = "refseg/cam1/reply") {
+  const std::vector<Received> r = client.received(topic);
   for (auto it = r.rbegin(); it != r.rend(); ++it)
     if (json::parse(it->payload)["id"] == id) return true;
   return false;
@@ -564,7 +573,7 @@ GST_START_TEST(test_control_topic) {
   const json ack = replies(client).back();
   fail_unless(ack["ok"] == true);
   fail_unless(ack["applied"]["text"] == "the blue box");
-  fail_unless_equals_string(bin_text(pipeline).c_str(), "the blue box");
+  expect_string(bin_text(pipeline), "the blue box");
   // The documents after the acknowledgement switch to the new sentence and
   // never go back.
   const size_t acked_at = client.count(results);
@@ -602,8 +611,8 @@ GST_START_TEST(test_control_topic) {
                 "no reply to a %s message", kind.c_str());
     const json r = replies(client).back();
     fail_unless(r["ok"] == false);
-    fail_unless_equals_string(r["error"].get<std::string>().c_str(), kind.c_str());
-    fail_unless_equals_string(bin_text(pipeline).c_str(), "the blue box");
+    expect_string(r["error"].get<std::string>(), kind.c_str());
+    expect_string(bin_text(pipeline), "the blue box");
   }
   fail_unless_equals_uint64(counter(pipeline, "control-rejected"), bad.size());
 
@@ -634,11 +643,58 @@ GST_START_TEST(test_control_topic) {
   fail_unless(rss_after - rss_before < 200 * 1024, "RSS grew by %ld kB over the flood",
               rss_after - rss_before);
   fail_unless(log.errors.empty(), "%s", log.errors.empty() ? "" : log.errors[0].c_str());
-  fail_unless_equals_string(bin_text(pipeline).c_str(), "the red ball");
+  expect_string(bin_text(pipeline), "the red ball");
   g_print("control flood: %" G_GUINT64_FORMAT " applied, RSS %ld -> %ld kB, frames %d -> %d\n",
           counter(pipeline, "control-applied"), rss_before, rss_after, frames_before, frames_after);
   gst_element_set_state(pipeline, GST_STATE_NULL);
   gst_object_unref(pipeline);
+}
+GST_END_TEST;
+
+// One sentence to a fleet: two cameras that also listen to a shared topic
+// both apply it and each answers on its own reply topic; a camera's own
+// topic reaches that camera only.
+GST_START_TEST(test_one_sentence_to_a_fleet) {
+  Broker broker;
+  Client client(broker.port(), {"refseg/cam1/reply", "refseg/cam2/reply"});
+  GstElement *cams[2];
+  for (int i = 0; i < 2; ++i) {
+    cams[i] =
+        launch(source(100000, true) + " ! refsegpublish name=pub method=mqtt stream-name=cam" +
+               std::to_string(i + 1) +
+               " control-topic=refseg/{stream}/set,refseg/fleet/set address=" + broker.address() +
+               " ! fakesink");
+    gst_element_set_state(cams[i], GST_STATE_PLAYING);
+  }
+  BusLog log;
+  // Both subscribed: a message to each camera's own topic is answered.
+  for (int i = 0; i < 2; ++i) {
+    const std::string cam = "cam" + std::to_string(i + 1);
+    fail_unless(pump(cams[i], &log,
+                     [&] {
+                       client.publish("refseg/" + cam + "/set",
+                                      R"({"text": "the red ball", "id": "hello"})");
+                       return has_reply(client, "hello", "refseg/" + cam + "/reply");
+                     }),
+                "%s never answered", cam.c_str());
+  }
+  client.publish("refseg/fleet/set", R"({"text": "the green triangle", "id": "fleet"})");
+  for (int i = 0; i < 2; ++i) {
+    const std::string cam = "cam" + std::to_string(i + 1);
+    fail_unless(
+        pump(cams[i], &log, [&] { return has_reply(client, "fleet", "refseg/" + cam + "/reply"); }),
+        "%s did not answer the fleet message", cam.c_str());
+    expect_string(bin_text(cams[i]), "the green triangle");
+  }
+  client.publish("refseg/cam2/set", R"({"text": "the blue box", "id": "only2"})");
+  fail_unless(pump(cams[1], &log, [&] { return has_reply(client, "only2", "refseg/cam2/reply"); }));
+  expect_string(bin_text(cams[1]), "the blue box");
+  expect_string(bin_text(cams[0]), "the green triangle");
+  fail_unless(!has_reply(client, "only2", "refseg/cam1/reply"));
+  for (GstElement *p : cams) {
+    gst_element_set_state(p, GST_STATE_NULL);
+    gst_object_unref(p);
+  }
 }
 GST_END_TEST;
 
@@ -685,6 +741,7 @@ static Suite *publish_suite() {
   tcase_add_test(tc, test_broker_killed_and_restarted);
   tcase_add_test(tc, test_eos_and_state_changes_while_disconnected);
   tcase_add_test(tc, test_control_topic);
+  tcase_add_test(tc, test_one_sentence_to_a_fleet);
   tcase_add_test(tc, test_refused_credentials_are_an_error);
   return s;
 }
