@@ -731,6 +731,71 @@ GST_START_TEST(test_refused_credentials_are_an_error) {
 }
 GST_END_TEST;
 
+// stream-name's default: the enclosing bin's name, or the element's own
+// inside the pipeline itself.
+GST_START_TEST(test_stream_name_defaults) {
+  gchar *dir = g_dir_make_tmp("refseg-publish-XXXXXX", nullptr);
+  const std::string own = std::string(dir) + "/own.jsonl", in_bin = std::string(dir) + "/bin.jsonl";
+  GstElement *pipeline =
+      launch(source(2, false) + " ! tee name=t ! queue ! refsegpublish name=pub " +
+             "method=file every-frame=true file-path=" + own +
+             " ! fakesink t. ! queue ! bin.( name=cam9 refsegpublish "
+             "method=file every-frame=true file-path=" +
+             in_bin + " ! fakesink )");
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  BusLog log;
+  fail_unless(pump(pipeline, &log, nullptr), "no EOS: %s",
+              log.errors.empty() ? "timeout" : log.errors[0].c_str());
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+  for (const auto &[path, name] :
+       {std::pair<std::string, std::string>{own, "pub"}, {in_bin, "cam9"}}) {
+    std::ifstream in(path);
+    int lines = 0;
+    for (std::string line; std::getline(in, line); ++lines)
+      expect_string(json::parse(line)["stream"].get<std::string>(), name);
+    fail_unless_equals_int(lines, 2);
+  }
+  const std::string cmd = std::string("rm -rf '") + dir + "'";
+  fail_unless(std::system(cmd.c_str()) == 0);
+  g_free(dir);
+}
+GST_END_TEST;
+
+// gst-inspect's view, as test_properties_messages checks the other
+// elements: the same author string, a blurb on every property, strings that
+// read "" rather than null, read-only counters.
+GST_START_TEST(test_inspect_metadata) {
+  GstElementFactory *f = gst_element_factory_find("refsegpublish");
+  GstElementFactory *bin = gst_element_factory_find("refsegbin");
+  fail_unless(f && bin);
+  expect_string(gst_element_factory_get_metadata(f, GST_ELEMENT_METADATA_AUTHOR),
+                gst_element_factory_get_metadata(bin, GST_ELEMENT_METADATA_AUTHOR));
+  GstElement *e = gst_element_factory_create(f, nullptr);
+  guint n = 0;
+  GParamSpec **specs = g_object_class_list_properties(G_OBJECT_GET_CLASS(e), &n);
+  int counters = 0;
+  for (guint i = 0; i < n; i++) {
+    GParamSpec *p = specs[i];
+    if (p->owner_type != G_OBJECT_TYPE(e)) continue;
+    const gchar *blurb = g_param_spec_get_blurb(p);
+    fail_unless(blurb && *blurb, "refsegpublish::%s has no blurb", p->name);
+    if (G_PARAM_SPEC_VALUE_TYPE(p) == G_TYPE_STRING) {
+      gchar *v = nullptr;
+      g_object_get(e, p->name, &v, nullptr);
+      fail_unless(v != nullptr, "refsegpublish::%s reads null", p->name);
+      g_free(v);
+    }
+    if (!(p->flags & G_PARAM_WRITABLE)) counters++;
+  }
+  fail_unless_equals_int(counters, 5);
+  g_free(specs);
+  gst_object_unref(e);
+  gst_object_unref(f);
+  gst_object_unref(bin);
+}
+GST_END_TEST;
+
 static Suite *publish_suite() {
   Suite *s = suite_create("refseg-publish");
   TCase *tc = tcase_create("general");
@@ -742,6 +807,8 @@ static Suite *publish_suite() {
   tcase_add_test(tc, test_eos_and_state_changes_while_disconnected);
   tcase_add_test(tc, test_control_topic);
   tcase_add_test(tc, test_one_sentence_to_a_fleet);
+  tcase_add_test(tc, test_stream_name_defaults);
+  tcase_add_test(tc, test_inspect_metadata);
   tcase_add_test(tc, test_refused_credentials_are_an_error);
   return s;
 }
