@@ -10,6 +10,7 @@
 // LibTorch's and the reference's kernels).
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 
 #include "../clip/reference_fixture.h"
@@ -71,6 +72,8 @@ void expect_embedding_matches(const std::string &checkpoint, const std::string &
   ASSERT_EQ(out.sizes(), expected.sizes());
   const double cos = cosine(out, expected);
   const float max_diff = (out - expected).abs().max().item<float>();
+  std::printf("%s: cosine %.9f, max |diff| %.3g (embedding std %.3g)\n", checkpoint.c_str(), cos,
+              max_diff, expected.std().item<float>());
   EXPECT_GE(cos, 0.9999) << "max |diff| " << max_diff;
   EXPECT_TRUE(torch::allclose(out, expected, /*rtol=*/1e-4, /*atol=*/1e-4))
       << "max |diff| " << max_diff << ", cosine " << cos;
