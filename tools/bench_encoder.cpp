@@ -115,6 +115,38 @@ int main(int argc, char **argv) {
   const char *usage =
       "usage: %s [--precision fp32,bf16,int8] [--fp32-matmul blas,onednn] [--threads N] "
       "[--iters N] [--masked-layers K] [--thread-policy blas|torch|both] [--masks 1,5,20]\n";
+  // --help as the GOption tools answer it (tools/tool_options.h), without
+  // GLib: this benchmark is built against LibTorch alone, on machines with
+  // no GLib (a CUDA host with a Python torch wheel, ../shared/ENVIRONMENT.md).
+  for (int i = 1; i < argc; ++i)
+    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
+      std::printf(
+          "Usage:\n  %s [OPTION...] - speed of the global-local CLIP encoder at ViT-B/32 size\n"
+          "\n"
+          "Random weights, 640x480 frames, per precision and mask count: the median ms per\n"
+          "frame of the global and the local part, GFLOP/s against the best matmul rate of\n"
+          "the same precision, the text tower's time, the low precisions' cosines to fp32,\n"
+          "peak RSS, CPU features, BLAS and threads.\n"
+          "\n"
+          "Options:\n"
+          "  -h, --help                Show this help\n"
+          "  --precision LIST          Modes to run, fp32 first as the reference (default\n"
+          "                            fp32,bf16,int8; auto: the runtime's choice)\n"
+          "  --fp32-matmul LIST        fp32 matmul engines: blas, onednn (default: the\n"
+          "                            runtime's choice)\n"
+          "  --threads N               LibTorch threads, 0 or more (default 0: every core)\n"
+          "  --iters N                 Timed runs per figure, 1 or more (default 5)\n"
+          "  --masked-layers K         Image-tower blocks masked for the global feature\n"
+          "                            (default 3)\n"
+          "  --thread-policy P         blas, torch or both: how the cores are split between\n"
+          "                            LibTorch's and OpenBLAS's pools (default: the\n"
+          "                            runtime's for each precision)\n"
+          "  --masks LIST              Mask counts per frame (default 1,5,20)\n"
+          "\n"
+          "Exit status: 0 done, 2 bad arguments.\n",
+          argv[0]);
+      return 0;
+    }
   try {
     for (int i = 1; i < argc; ++i) {
       const bool has_value = i + 1 < argc;

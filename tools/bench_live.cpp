@@ -33,6 +33,7 @@
 
 #include "bench_report.h"
 #include "gst/refseg/refsegmeta.h"
+#include "tool_options.h"
 
 namespace {
 
@@ -94,60 +95,67 @@ GstPadProbeReturn at_analysis(GstPad *, GstPadProbeInfo *info, gpointer data) {
   return GST_PAD_PROBE_OK;
 }
 
-const char *arg(int argc, char **argv, const char *name, const char *fallback) {
-  for (int i = 1; i + 1 < argc; i++)
-    if (!std::strcmp(argv[i], name)) return argv[i + 1];
-  return fallback;
-}
-
-int positive(const char *name, const char *text) {
-  char *end = nullptr;
-  const long v = std::strtol(text, &end, 10);
-  if (!end || *end || v <= 0 || v > 100000) {
-    std::fprintf(stderr, "bench_live: %s needs a positive integer, got '%s'\n", name, text);
-    std::exit(2);
-  }
-  return static_cast<int>(v);
-}
+const char *kTool = "bench_live";
 
 }  // namespace
 
 int main(int argc, char **argv) {
+  gchar *model_text = nullptr, *mode_text = nullptr, *text_text = nullptr,
+        *precision_text = nullptr, *reuse_text = nullptr;
+  int seconds = 20, width = 640, height = 480, fps = 30, threads_n = 0, local_crops_n = -1;
+  gboolean still = FALSE, sync = FALSE;
+  const GOptionEntry entries[] = {
+      {"model", 0, 0, G_OPTION_ARG_FILENAME, &model_text,
+       "CLIP model: a name in the models directories or a path (default refseg-tiny)", "M"},
+      {"mode", 0, 0, G_OPTION_ARG_STRING, &mode_text,
+       "refsegbin's mode: latest (default), interval or every-frame", "MODE"},
+      {"text", 0, 0, G_OPTION_ARG_STRING, &text_text, "The expression (default \"the red circle\")",
+       "T"},
+      {"seconds", 0, 0, G_OPTION_ARG_INT, &seconds, "Measured seconds, 1-100000 (default 20)", "S"},
+      {"width", 0, 0, G_OPTION_ARG_INT, &width, "Frame width, 1-100000 (default 640)", "W"},
+      {"height", 0, 0, G_OPTION_ARG_INT, &height, "Frame height, 1-100000 (default 480)", "H"},
+      {"fps", 0, 0, G_OPTION_ARG_INT, &fps, "The source's frame rate, 1-100000 (default 30)", "F"},
+      {"threads", 0, 0, G_OPTION_ARG_INT, &threads_n,
+       "refsegbin's threads (default 0: the runtime's default)", "N"},
+      {"precision", 0, 0, G_OPTION_ARG_STRING, &precision_text,
+       "fp32 (default), bf16, int8 or auto", "P"},
+      {"reuse", 0, 0, G_OPTION_ARG_STRING, &reuse_text,
+       "refsegbin's reuse: true or false (default)", "true|false"},
+      {"local-crops", 0, 0, G_OPTION_ARG_INT, &local_crops_n,
+       "refsegbin's local-crops, -1 (default: every proposal) to 1024", "K"},
+      {"still", 0, 0, G_OPTION_ARG_NONE, &still,
+       "A still camera on a still scene (no object motion or turning, no sway)", nullptr},
+      {"sync", 0, 0, G_OPTION_ARG_NONE, &sync,
+       "A syncing sink: also counts the frames that arrive too late to be shown", nullptr},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  refseg::tools::parse_options(
+      kTool, "- the chain on a live camera-like source",
+      "Runs refsegworldsrc is-live=true ! refsegbin ! fakesink for --seconds and prints what a "
+      "viewer of a live stream sees: frames out per second, the latency the chain adds to each "
+      "frame, analyses per second and the latency the pipeline reported.",
+      "Exit status: 0 done, 1 the pipeline failed, 2 bad arguments.\n", entries, nullptr, &argc,
+      &argv, gst_init_get_option_group());
+  if (argc > 1)
+    refseg::tools::usage_error(kTool, std::string("unexpected argument '") + argv[1] + "'");
   gst_init(&argc, &argv);
-  static const char *const kValued[] = {"--model",     "--mode",   "--text",       "--seconds",
-                                        "--width",     "--height", "--fps",        "--threads",
-                                        "--precision", "--reuse",  "--local-crops"};
-  for (int i = 1; i < argc; i++) {
-    bool known = !std::strcmp(argv[i], "--still") || !std::strcmp(argv[i], "--sync");
-    for (const char *name : kValued)
-      if (!std::strcmp(argv[i], name) && i + 1 < argc) known = true, i++;
-    if (!known) {
-      std::fprintf(stderr,
-                   "bench_live: unknown or incomplete argument '%s'\nusage: %s [--model M] "
-                   "[--mode latest|interval|every-frame] [--text T] [--seconds S] [--width W] "
-                   "[--height H] [--fps F] [--threads N] [--precision P] [--reuse true|false] "
-                   "[--local-crops K] [--still] [--sync]\n",
-                   argv[i], argv[0]);
-      return 2;
-    }
-  }
-  const std::string model = arg(argc, argv, "--model", "refseg-tiny");
-  const std::string mode = arg(argc, argv, "--mode", "latest");
-  const std::string text = arg(argc, argv, "--text", "the red circle");
-  const int seconds = positive("--seconds", arg(argc, argv, "--seconds", "20"));
-  const int width = positive("--width", arg(argc, argv, "--width", "640"));
-  const int height = positive("--height", arg(argc, argv, "--height", "480"));
-  const int fps = positive("--fps", arg(argc, argv, "--fps", "30"));
-  const char *threads = arg(argc, argv, "--threads", "0");
-  const char *precision = arg(argc, argv, "--precision", "fp32");
-  const char *reuse = arg(argc, argv, "--reuse", "false");
-  const char *local_crops = arg(argc, argv, "--local-crops", "-1");
-  // --still: a still camera on a still scene (no object motion or turning,
-  // no sway).
-  bool still = false;
-  for (int i = 1; i < argc; i++) still |= !std::strcmp(argv[i], "--still");
-  bool sync = false;
-  for (int i = 1; i < argc; i++) sync |= !std::strcmp(argv[i], "--sync");
+  auto or_default = [](gchar *given, const char *fallback) {
+    const std::string value = given ? given : fallback;
+    g_free(given);
+    return value;
+  };
+  const std::string model = or_default(model_text, "refseg-tiny");
+  const std::string mode = or_default(mode_text, "latest");
+  const std::string text = or_default(text_text, "the red circle");
+  const std::string precision = or_default(precision_text, "fp32");
+  const std::string reuse = or_default(reuse_text, "false");
+  using refseg::tools::int_in_range;
+  seconds = int_in_range(kTool, "--seconds", seconds, 1, 100000);
+  width = int_in_range(kTool, "--width", width, 1, 100000);
+  height = int_in_range(kTool, "--height", height, 1, 100000);
+  fps = int_in_range(kTool, "--fps", fps, 1, 100000);
+  const std::string threads = std::to_string(int_in_range(kTool, "--threads", threads_n, 0, 1024));
+  const std::string local_crops =
+      std::to_string(int_in_range(kTool, "--local-crops", local_crops_n, -1, 1024));
 
   refseg::bench::print_environment(stdout);
   const std::string description =

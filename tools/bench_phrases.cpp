@@ -31,6 +31,7 @@
 #include "bench_report.h"
 #include "language/noun_phrase.h"
 #include "language/phrase_resolver.h"
+#include "tool_options.h"
 
 namespace {
 
@@ -153,24 +154,28 @@ Figures measure(const Input &input, refseg::PhraseResolver &resolver) {
 
 int main(int argc, char **argv) {
   int budget_ms = 1000, random_n = 0;
-  unsigned seed = 1;
-  try {
-    for (int i = 1; i < argc; ++i) {
-      if (!std::strcmp(argv[i], "--budget") && i + 1 < argc) {
-        budget_ms = refseg::bench::parse_count(argv[++i], "--budget", 0);
-      } else if (!std::strcmp(argv[i], "--random") && i + 1 < argc) {
-        random_n = refseg::bench::parse_count(argv[++i], "--random", 0);
-      } else if (!std::strcmp(argv[i], "--seed") && i + 1 < argc) {
-        seed = static_cast<unsigned>(refseg::bench::parse_count(argv[++i], "--seed", 0));
-      } else {
-        std::fprintf(stderr, "usage: bench_phrases [--budget MS] [--random N] [--seed S]\n");
-        return 2;
-      }
-    }
-  } catch (const std::exception &e) {
-    std::fprintf(stderr, "bench_phrases: %s\n", e.what());
-    return 2;
-  }
+  gint64 seed_n = 1;
+  const GOptionEntry entries[] = {
+      {"budget", 0, 0, G_OPTION_ARG_INT, &budget_ms,
+       "The resolver's budget in ms, 0 or more (default 1000: the selector's)", "MS"},
+      {"random", 0, 0, G_OPTION_ARG_INT, &random_n,
+       "Also N generated texts at the edges of the parser's caps (default 0)", "N"},
+      {"seed", 0, 0, G_OPTION_ARG_INT64, &seed_n,
+       "Seed of the generated texts, 0 to 4294967295 (default 1)", "S"},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  refseg::tools::parse_options(
+      "bench_phrases", "- how long a text can keep the target noun phrase waiting",
+      "For slow inputs, then --random N generated ones, prints the parser's time, the time to "
+      "the first and to the final answer of a PhraseResolver with the selector's budget, and "
+      "the longest single try_get() (what a frame pays).",
+      nullptr, entries, nullptr, &argc, &argv);
+  if (argc > 1)
+    refseg::tools::usage_error("bench_phrases",
+                               std::string("unexpected argument '") + argv[1] + "'");
+  budget_ms = refseg::tools::int_in_range("bench_phrases", "--budget", budget_ms, 0, 1 << 30);
+  random_n = refseg::tools::int_in_range("bench_phrases", "--random", random_n, 0, 1 << 30);
+  const unsigned seed = static_cast<unsigned>(
+      refseg::tools::int64_in_range("bench_phrases", "--seed", seed_n, 0, 4294967295LL));
   refseg::bench::print_environment(stdout);
   refseg::PhraseResolverOptions options;
   options.budget = std::chrono::milliseconds(budget_ms);

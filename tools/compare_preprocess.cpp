@@ -1,4 +1,4 @@
-// compare_preprocess --model M.pt FIXTURE.txt... : how far preprocess=clip
+// compare_preprocess --model M.pt FIXTURE.txt... (--help): how far preprocess=clip
 // (METHOD.md) and preprocess=reference (the authors' released code) move
 // the features, on the frames and masks of tests/fixtures/reference/
 // (rebuilt from their formulas). Prints a Markdown table: per mask, the
@@ -16,6 +16,7 @@
 #include "clip/global_local_encoder.h"
 #include "clip/openai_weights.h"
 #include "reference_fixture.h"
+#include "tool_options.h"
 
 namespace {
 
@@ -28,21 +29,22 @@ double cosine(const at::Tensor &a, const at::Tensor &b) {
 
 int main(int argc, char **argv) {
   using namespace refseg::clip;
-  std::string model_path;
-  std::vector<std::string> fixtures;
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--model") && i + 1 < argc)
-      model_path = argv[++i];
-    else if (argv[i][0] == '-') {
-      std::fprintf(stderr, "compare_preprocess: unknown argument %s\n", argv[i]);
-      return 2;
-    } else
-      fixtures.push_back(argv[i]);
-  }
-  if (model_path.empty() || fixtures.empty()) {
-    std::fprintf(stderr, "usage: compare_preprocess --model M.pt FIXTURE.txt...\n");
-    return 2;
-  }
+  const char *tool = "compare_preprocess";
+  gchar *model_text = nullptr;
+  const GOptionEntry entries[] = {{"model", 0, 0, G_OPTION_ARG_FILENAME, &model_text,
+                                   "An OpenAI-layout CLIP .pt (required)", "M.pt"},
+                                  {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  refseg::tools::parse_options(
+      tool, "FIXTURE.txt... - how far preprocess=clip and preprocess=reference move the features",
+      "On the frames and masks of tests/fixtures/reference/ (FIXTURE.txt: one of its files), "
+      "prints a Markdown table: per mask, the cosine between the two modes' global features and "
+      "between their local features, then the mean.",
+      "Exit status: 0 done, 1 the work failed (a file, the model), 2 bad arguments.\n", entries,
+      nullptr, &argc, &argv);
+  const std::string model_path = refseg::tools::take_string(model_text);
+  const std::vector<std::string> fixtures(argv + 1, argv + argc);
+  if (model_path.empty() || fixtures.empty())
+    refseg::tools::usage_error(tool, "--model and at least one FIXTURE.txt are required");
   try {
     auto model = load_openai_clip(model_path);
     const GlobalLocalEncoder clip(model), reference(model, 3, Preprocess::kReference);

@@ -18,6 +18,22 @@
 #include "tokenizer/merges_file.h"
 
 int main(int argc, char **argv) {
+  // --help as the GOption tools answer it, without GLib: the fixtures are
+  // made in the LibTorch-only build too (docs/architecture.md).
+  if (argc == 2 && (!std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h"))) {
+    std::printf(
+        "Usage:\n  make_test_clip OUT.pt [--resnet | --not-clip | --vit-b32] - a CLIP archive "
+        "for tests\n\n"
+        "Writes a tiny CLIP with seeded random weights in OpenAI's layout to OUT.pt and its\n"
+        "BPE vocabulary beside it (OUT.vocab.txt.gz), as the tests' fixtures.\n\n"
+        "Options:\n"
+        "  -h, --help    Show this help\n"
+        "  --resnet      A ResNet image tower instead of a ViT\n"
+        "  --not-clip    A TorchScript-free archive that is not a CLIP (for refusal tests)\n"
+        "  --vit-b32     ViT-B/32's sizes with random weights (for the benchmarks)\n\n"
+        "Exit status: 0 done, 1 the work failed, 2 bad arguments.\n");
+    return 0;
+  }
   // An output path that starts with '-' is an option mistyped (--help
   // once wrote an archive named "--help").
   const bool known_kind = argc < 3 || !std::strcmp(argv[2], "--resnet") ||

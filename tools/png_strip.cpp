@@ -6,11 +6,18 @@
 #include <cstdio>
 #include <vector>
 
+#include "tool_options.h"
+
 int main(int argc, char **argv) {
-  if (argc < 3) {
-    std::fprintf(stderr, "usage: png_strip OUT.png IN.png...\n");
-    return 2;
-  }
+  const GOptionEntry entries[] = {{nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  refseg::tools::parse_options(
+      "png_strip", "OUT.png IN.png... - frames side by side in one PNG",
+      "Puts the IN frames side by side in OUT (the demo's contact sheet), each scaled to the "
+      "first frame's height.",
+      "Exit status: 0 done, 1 a file cannot be read or written, 2 bad arguments.\n", entries,
+      nullptr, &argc, &argv);
+  if (argc < 3)
+    refseg::tools::usage_error("png_strip", "OUT.png and at least one IN.png are required");
   std::vector<cv::Mat> frames;
   for (int i = 2; i < argc; i++) {
     cv::Mat frame = cv::imread(argv[i], cv::IMREAD_COLOR);

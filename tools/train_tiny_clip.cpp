@@ -14,22 +14,10 @@
 #include "clip/inference_threads.h"
 #include "common/model_error.h"
 #include "tokenizer/bpe_tokenizer.h"
+#include "tool_options.h"
 #include "training/tiny_clip_trainer.h"
 
 namespace {
-
-void usage() {
-  std::cerr << "usage: train_tiny_clip --out FILE.pt [--steps N] [--seed S] [--scenes-per-step N]\n"
-               "         [--expressions-per-scene N] [--distractors N] [--masked-layers K]\n"
-               "         [--all-attribute-expressions] [--global-weight A]\n"
-               "         [--global-weight-spread P] [--description-weight X]\n"
-               "         [--global-description-share X] [--lr X] [--warmup N] [--merges N]\n"
-               "         [--resolution R] [--patch P]\n"
-               "         [--vision-width W] [--vision-layers L] [--text-width W]\n"
-               "         [--text-layers L] [--context N] [--embed-dim D] [--fp32]\n"
-               "         [--threads N] [--thread-policy blas|torch|both]\n"
-               "         [--save-every N] [--init EARLIER.pt] [--first-scene N]\n";
-}
 
 std::string format_time(double s) {
   char buf[32];
@@ -53,108 +41,86 @@ int main(int argc, char **argv) {
   int threads = 2;
   auto policy = refseg::clip::ThreadPolicy::kBlasPool;
   int save_every = 0;
-  bool fp16 = true;
-  try {
-    for (int i = 1; i < argc; ++i) {
-      const std::string arg = argv[i];
-      auto value = [&]() -> std::string {
-        if (i + 1 >= argc) throw refseg::ModelError("missing value after " + arg);
-        return argv[++i];
-      };
-      // The whole argument must be the number: "12abc" is refused, not 12.
-      auto whole = [&](auto parse) {
-        const std::string v = value();
-        std::size_t used = 0;
-        try {
-          const auto n = parse(v, &used);
-          if (used == v.size()) return n;
-        } catch (const std::logic_error &) {
-        }
-        throw refseg::ModelError(arg + " needs a number, got '" + v + "'");
-      };
-      auto number = [&]() {
-        return whole([](const std::string &v, std::size_t *used) { return std::stoi(v, used); });
-      };
-      auto real = [&]() {
-        return whole([](const std::string &v, std::size_t *used) { return std::stod(v, used); });
-      };
-      if (arg == "--out")
-        out = value();
-      else if (arg == "--steps")
-        o.steps = number();
-      else if (arg == "--seed")
-        o.seed = whole([](const std::string &v, std::size_t *used) {
-          if (!v.empty() && v[0] == '-') throw std::invalid_argument(v);
-          return std::stoull(v, used);
-        });
-      else if (arg == "--scenes-per-step")
-        o.scenes_per_step = number();
-      else if (arg == "--expressions-per-scene")
-        o.expressions_per_scene = number();
-      else if (arg == "--distractors")
-        o.distractors_per_scene = number();
-      else if (arg == "--masked-layers")
-        o.masked_layers = number();
-      else if (arg == "--lr")
-        o.learning_rate = real();
-      else if (arg == "--warmup")
-        o.warmup_steps = number();
-      else if (arg == "--all-attribute-expressions")
-        o.all_attribute_expressions = true;
-      else if (arg == "--global-weight")
-        o.selection_global_weight = real();
-      else if (arg == "--global-weight-spread")
-        o.global_weight_spread = real();
-      else if (arg == "--description-weight")
-        o.description_weight = real();
-      else if (arg == "--global-description-share")
-        o.global_description_share = real();
-      else if (arg == "--merges")
-        o.bpe_merges = number();
-      else if (arg == "--vocabulary-scenes")
-        o.vocabulary_scenes = number();
-      else if (arg == "--resolution")
-        o.shape.image_resolution = number();
-      else if (arg == "--patch")
-        o.shape.patch_size = number();
-      else if (arg == "--vision-width")
-        o.shape.vision_width = number();
-      else if (arg == "--vision-layers")
-        o.shape.vision_layers = number();
-      else if (arg == "--text-width")
-        o.shape.text_width = number();
-      else if (arg == "--text-layers")
-        o.shape.text_layers = number();
-      else if (arg == "--context")
-        o.shape.context_length = number();
-      else if (arg == "--embed-dim")
-        o.shape.embed_dim = number();
-      else if (arg == "--threads")
-        threads = number();
-      else if (arg == "--thread-policy")
-        policy = refseg::clip::parse_thread_policy(value());
-      else if (arg == "--fp32")
-        fp16 = false;
-      else if (arg == "--save-every")
-        save_every = number();
-      else if (arg == "--init")
-        o.init_weights = value();
-      else if (arg == "--first-scene")
-        o.first_scene = whole([](const std::string &v, std::size_t *used) {
-          if (!v.empty() && v[0] == '-') throw std::invalid_argument(v);
-          return std::stoull(v, used);
-        });
-      else if (arg == "--help" || arg == "-h")
-        return usage(), 0;
-      else
-        throw refseg::ModelError("unknown argument " + arg);
-    }
-    if (out.empty()) throw refseg::ModelError("--out FILE.pt is required");
-  } catch (const std::exception &e) {
-    std::cerr << "train_tiny_clip: " << e.what() << "\n";
-    usage();
-    return 2;
-  }
+  const char *tool = "train_tiny_clip";
+  gchar *out_text = nullptr, *seed_text = nullptr, *first_scene_text = nullptr,
+        *policy_text = nullptr, *init_text = nullptr;
+  gboolean all_attribute = FALSE, fp32 = FALSE;
+  auto &shape = o.shape;
+  const GOptionEntry entries[] = {
+      {"out", 0, 0, G_OPTION_ARG_FILENAME, &out_text,
+       "Write the archive to FILE.pt and its vocabulary beside it (required)", "FILE.pt"},
+      {"steps", 0, 0, G_OPTION_ARG_INT, &o.steps, "Training steps (default 600)", "N"},
+      {"seed", 0, 0, G_OPTION_ARG_STRING, &seed_text,
+       "Seed of the weights, scene order and loss sampling (default 1)", "S"},
+      {"scenes-per-step", 0, 0, G_OPTION_ARG_INT, &o.scenes_per_step,
+       "World scenes per step (default 8)", "N"},
+      {"expressions-per-scene", 0, 0, G_OPTION_ARG_INT, &o.expressions_per_scene,
+       "Expressions per scene (default 6)", "N"},
+      {"distractors", 0, 0, G_OPTION_ARG_INT, &o.distractors_per_scene,
+       "Distractors per scene (default 1)", "N"},
+      {"masked-layers", 0, 0, G_OPTION_ARG_INT, &o.masked_layers,
+       "k of the global-context feature (default 3)", "K"},
+      {"all-attribute-expressions", 0, 0, G_OPTION_ARG_NONE, &all_attribute,
+       "Every expression an attribute one", nullptr},
+      {"global-weight", 0, 0, G_OPTION_ARG_DOUBLE, &o.selection_global_weight,
+       "a of the selection loss (default 0.95)", "A"},
+      {"global-weight-spread", 0, 0, G_OPTION_ARG_DOUBLE, &o.global_weight_spread,
+       "Probability of a uniform random a instead (default 0)", "P"},
+      {"description-weight", 0, 0, G_OPTION_ARG_DOUBLE, &o.description_weight,
+       "Weight of the description loss (default 1)", "X"},
+      {"global-description-share", 0, 0, G_OPTION_ARG_DOUBLE, &o.global_description_share,
+       "Share of the description loss on the global feature (default 1)", "X"},
+      {"lr", 0, 0, G_OPTION_ARG_DOUBLE, &o.learning_rate,
+       "Peak learning rate, after the warm-up, then cosine decay (default 0.001)", "X"},
+      {"warmup", 0, 0, G_OPTION_ARG_INT, &o.warmup_steps, "Warm-up steps (default 30)", "N"},
+      {"merges", 0, 0, G_OPTION_ARG_INT, &o.bpe_merges, "BPE merges (default 300)", "N"},
+      {"vocabulary-scenes", 0, 0, G_OPTION_ARG_INT, &o.vocabulary_scenes,
+       "Training scenes the BPE merges are learnt from (default 1500)", "N"},
+      {"resolution", 0, 0, G_OPTION_ARG_INT, &shape.image_resolution,
+       "Image resolution (default 64)", "R"},
+      {"patch", 0, 0, G_OPTION_ARG_INT, &shape.patch_size, "Patch size (default 8)", "P"},
+      {"vision-width", 0, 0, G_OPTION_ARG_INT, &shape.vision_width,
+       "Image tower width (default 128)", "W"},
+      {"vision-layers", 0, 0, G_OPTION_ARG_INT, &shape.vision_layers,
+       "Image tower blocks (default 4)", "L"},
+      {"text-width", 0, 0, G_OPTION_ARG_INT, &shape.text_width, "Text tower width (default 128)",
+       "W"},
+      {"text-layers", 0, 0, G_OPTION_ARG_INT, &shape.text_layers, "Text tower blocks (default 4)",
+       "L"},
+      {"context", 0, 0, G_OPTION_ARG_INT, &shape.context_length,
+       "Text context length in tokens (default 24)", "N"},
+      {"embed-dim", 0, 0, G_OPTION_ARG_INT, &shape.embed_dim, "Embedding width (default 128)", "D"},
+      {"fp32", 0, 0, G_OPTION_ARG_NONE, &fp32, "Save fp32 weights (default: fp16)", nullptr},
+      {"threads", 0, 0, G_OPTION_ARG_INT, &threads, "LibTorch threads (default 2)", "N"},
+      {"thread-policy", 0, 0, G_OPTION_ARG_STRING, &policy_text,
+       "blas (default), torch or both: how the cores are split between the pools", "P"},
+      {"save-every", 0, 0, G_OPTION_ARG_INT, &save_every,
+       "Also save FILE.stepN.pt every N steps (default 0: never)", "N"},
+      {"init", 0, 0, G_OPTION_ARG_FILENAME, &init_text, "Start from an earlier archive's weights",
+       "EARLIER.pt"},
+      {"first-scene", 0, 0, G_OPTION_ARG_STRING, &first_scene_text,
+       "First training scene (default 0; to go on from --init)", "N"},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  refseg::tools::parse_options(
+      tool, "- trains the tiny CLIP of the synthetic referring world",
+      "Writes an OpenAI-layout archive plus its vocabulary (models/pretrained/refseg-tiny.pt is "
+      "one). Progress goes to stderr: step, loss, running selection accuracy, ETA.",
+      "Exit status: 0 done, 1 the training failed, 2 bad arguments.\n", entries, nullptr, &argc,
+      &argv);
+  if (argc > 1)
+    refseg::tools::usage_error(tool, std::string("unexpected argument '") + argv[1] + "'");
+  out = refseg::tools::take_string(out_text);
+  if (out.empty()) refseg::tools::usage_error(tool, "--out FILE.pt is required");
+  if (seed_text) o.seed = refseg::tools::unsigned64(tool, "--seed", seed_text);
+  g_free(seed_text);
+  if (first_scene_text)
+    o.first_scene = refseg::tools::unsigned64(tool, "--first-scene", first_scene_text);
+  g_free(first_scene_text);
+  refseg::tools::parse_if_given(policy, tool, "--thread-policy", policy_text,
+                                refseg::clip::parse_thread_policy);
+  if (init_text) o.init_weights = refseg::tools::take_string(init_text);
+  o.all_attribute_expressions = all_attribute;
+  const bool fp16 = !fp32;
 
   try {
     // The same pools the encoder configures: on few cores LibTorch's OpenMP

@@ -23,7 +23,9 @@ def expect(bench, args, status, *names):
     if bench not in benches:
         return
     r = run(bench, *args)
-    ok = r.returncode == status and all(n in r.stderr for n in names)
+    # GOption quotes a value it cannot parse as “x”.
+    stderr = r.stderr.replace("\u201c", "'").replace("\u201d", "'")
+    ok = r.returncode == status and all(n in stderr for n in names)
     print(("ok: " if ok else "FAIL: ") +
           f"{bench} {' '.join(args)}: status {status} naming {', '.join(names)}")
     if not ok:

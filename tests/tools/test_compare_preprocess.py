@@ -29,7 +29,7 @@ check("the mean is the mean of the rows",
       abs(values[-1][1] - sum(l for _, l in values[:-1]) / 7) < 1e-4)
 
 r = subprocess.run([tool, "--model", model], capture_output=True, text=True)
-check("no fixture is a usage error", r.returncode == 2 and "usage" in r.stderr)
+check("no fixture is a usage error", r.returncode == 2 and "FIXTURE.txt" in r.stderr)
 r = subprocess.run([tool, "--model", model, "/no/such/fixture.txt"], capture_output=True, text=True)
 check("a missing fixture is named", r.returncode == 1 and "/no/such/fixture.txt" in r.stderr)
 r = subprocess.run([tool, "--model", "/no/such/model.pt", frames[0]], capture_output=True, text=True)
