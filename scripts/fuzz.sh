@@ -5,17 +5,24 @@
 # (the committed seeds are never rewritten); a crash, a broken property
 # (__builtin_trap) or an input slower than ${FUZZ_TIMEOUT:-20} s stops the
 # run, leaves the input in ${FUZZ_OUT:-build-fuzz/findings}/ and exits
-# non-zero. Without clang it says so and exits 77 (skipped).
+# non-zero. Without clang it says so and exits 77 (skipped). A run ends
+# with "fuzz: N passed, N failed", one count per target (.ci/run adds them
+# to the tests'); --list prints the targets and exits.
 #
 #   scripts/fuzz.sh            # 30 s per target (CI)
 #   scripts/fuzz.sh 3600       # a long run
 #   FUZZ_TARGETS=fuzz_noun_phrase scripts/fuzz.sh 600
+#   scripts/fuzz.sh --list     # fuzz_tokenizer fuzz_noun_phrase fuzz_meta
 set -uo pipefail
 cd "$(dirname "$0")/.."
+targets=${FUZZ_TARGETS:-fuzz_tokenizer fuzz_noun_phrase fuzz_meta}
+if [ "${1:-}" = "--list" ]; then
+  echo $targets
+  exit 0
+fi
 seconds=${1:-30}
 build=${BUILD_DIR:-build-fuzz}
 out=${FUZZ_OUT:-$build/findings}
-targets=${FUZZ_TARGETS:-fuzz_tokenizer fuzz_noun_phrase fuzz_meta}
 if ! command -v clang++ >/dev/null; then
   echo "fuzz.sh: clang++ not found: fuzz targets skipped"
   exit 77
@@ -31,6 +38,8 @@ for t in $targets; do ninja_targets+=("fuzz/$t"); done
 ninja -C "$build" "${ninja_targets[@]}" || exit 1
 mkdir -p "$out"
 status=0
+passed=0
+failed=0
 for t in $targets; do
   seeds=fuzz/corpus/${t#fuzz_}
   scratch=$build/corpus/$t
@@ -45,8 +54,11 @@ for t in $targets; do
     echo "FAIL: $t (log: $out/$t.log, input: $out/$t-*)"
     tail -30 "$out/$t.log"
     status=1
+    failed=$((failed + 1))
   else
     grep -E "^stat::(number_of_executed_units|slowest_unit_time_sec|peak_rss_mb)" "$out/$t.log"
+    passed=$((passed + 1))
   fi
 done
+echo "fuzz: $passed passed, $failed failed"
 exit $status
