@@ -1,0 +1,71 @@
+#include "proposals/sam_proposal_generator.h"
+
+#include <cmath>
+#include <limits>
+
+#include "proposals/proposal_filter.h"
+#include "sam/sam_model.h"
+
+namespace refseg {
+
+ProposalFilter sam_proposal_filter() {
+  ProposalFilter f;
+  f.iou_threshold = 0.7;
+  return f;
+}
+
+std::optional<std::array<double, 2>> prompt_point(const RegionMask &m) {
+  double sx = 0, sy = 0, n = 0;
+  for (int y = 0; y < m.box.height; ++y)
+    for (int x = 0; x < m.box.width; ++x)
+      if (m.pixels[static_cast<size_t>(y) * m.box.width + x]) sx += x, sy += y, ++n;
+  if (n == 0) return std::nullopt;
+  const double cx = sx / n, cy = sy / n;
+  const int ix = static_cast<int>(std::lround(cx)), iy = static_cast<int>(std::lround(cy));
+  if (m.contains(m.box.x + ix, m.box.y + iy))
+    return std::array<double, 2>{m.box.x + cx, m.box.y + cy};
+  double best = std::numeric_limits<double>::infinity();
+  std::array<double, 2> p{};
+  for (int y = 0; y < m.box.height; ++y)
+    for (int x = 0; x < m.box.width; ++x)
+      if (m.pixels[static_cast<size_t>(y) * m.box.width + x]) {
+        const double d = (x - cx) * (x - cx) + (y - cy) * (y - cy);
+        if (d < best)
+          best = d, p = {static_cast<double>(m.box.x + x), static_cast<double>(m.box.y + y)};
+      }
+  return p;
+}
+
+SamProposalGenerator::SamProposalGenerator(const std::string &path, sam::AutomaticMaskOptions o,
+                                           ProposalFilter filter)
+    : path_(path), options_(std::move(o)), model_(std::make_unique<sam::SamModel>(path)) {
+  filter_ = filter;
+}
+
+SamProposalGenerator::~SamProposalGenerator() = default;
+
+std::vector<RegionMask> SamProposalGenerator::propose(const ImageView &frame) {
+  sam::AutomaticMaskOptions o = options_;
+  o.box_nms_thresh = filter_.iou_threshold;
+  if (source_) {
+    o.points.clear();
+    for (const RegionMask &m : source_->propose(frame))
+      if (auto p = prompt_point(m)) o.points.push_back(*p);
+    if (o.points.empty()) {
+      model_->set_image(frame);  // keep refine() on this frame
+      return {};
+    }
+  }
+  std::vector<RegionMask> masks;
+  for (auto &m : sam::generate_masks(*model_, frame, o))
+    if (!m.mask.box.empty()) masks.push_back(std::move(m.mask));
+  ProposalFilter f = filter_;
+  f.iou_threshold = 2.0;  // duplicates are the box NMS's job
+  return filter_proposals(std::move(masks), f, static_cast<double>(frame.width) * frame.height);
+}
+
+std::optional<RegionMask> SamProposalGenerator::refine(const RegionMask &proposal) const {
+  return sam::refine_with_box(*model_, proposal);
+}
+
+}  // namespace refseg

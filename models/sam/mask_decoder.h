@@ -1,0 +1,126 @@
+// SAM's mask decoder (segment-anything's MaskDecoder + TwoWayTransformer, the
+// same in MobileSAM). Parameter names equal the released state dict's under
+// "mask_decoder." (transformer.layers.0.self_attn.q_proj.weight, ...,
+// output_upscaling.0.weight, output_hypernetworks_mlps.3.layers.2.bias,
+// iou_prediction_head.layers.0.weight), so load_parameters() maps them 1:1.
+//
+// Decoding is organised for many prompts against one image embedding (the
+// automatic generator's grid): what does not depend on the prompt (the image
+// embedding plus the dense "no mask" embedding, its positional encoding and
+// the first block's image-side projections) is computed once per frame in
+// prepare(); decode() never repeats the image embedding per prompt. The
+// arithmetic is the reference's, regrouped where a product is linear:
+//  - token-to-image attention over per-prompt keys folds the key projection
+//    into the T queries (scores = (W_k^T q) . x; the key bias shifts every
+//    score of a query by the same amount, which softmax ignores) and applies
+//    the value projection after the weighted sum (the weights sum to 1);
+//  - image-to-token attention folds the query projection into the T keys
+//    and the output projection into the T values.
+// Results equal the reference's to float rounding (tests/sam).
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "sam/prompt_encoder.h"
+
+namespace refseg::sam {
+
+struct MaskDecoderConfig {
+  int64_t dim = 256;            // transformer width = prompt embedding width
+  int64_t heads = 8;            // not in the state dict: 8 in every release
+  int64_t mlp_dim = 2048;       // two-way blocks' MLP hidden width
+  int64_t depth = 2;            // two-way blocks
+  int64_t downsample = 2;       // cross attentions' internal width is dim / downsample
+  int64_t num_mask_tokens = 4;  // 1 single-mask + 3 multimask outputs
+  int64_t iou_head_depth = 3, iou_head_hidden = 256;
+};
+
+// Told from the "mask_decoder." tensors' shapes; heads, which the state dict
+// does not hold, are 8 at the released width 256 and width / 8 below it. Throws
+// refseg::ModelError naming the file and tensor when one is missing.
+MaskDecoderConfig tell_mask_decoder(const SamCheckpoint &checkpoint);
+
+// The reference's Attention: q/k/v projections to dim / downsample, heads, out_proj.
+class AttentionImpl : public torch::nn::Module {
+ public:
+  AttentionImpl(int64_t dim, int64_t heads, int64_t downsample);
+  // The reference's Attention.forward: q [B, Nq, C], k/v [B, Nk, C].
+  at::Tensor forward(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v) const;
+  torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, out_proj{nullptr};
+  int64_t heads, internal;
+};
+TORCH_MODULE(Attention);
+
+class TwoWayBlockImpl : public torch::nn::Module {
+ public:
+  TwoWayBlockImpl(const MaskDecoderConfig &c, bool skip_first_layer_pe);
+  Attention self_attn{nullptr}, cross_attn_token_to_image{nullptr},
+      cross_attn_image_to_token{nullptr};
+  std::shared_ptr<torch::nn::Module> mlp;  // lin1, lin2 (ReLU between)
+  torch::nn::Linear lin1{nullptr}, lin2{nullptr};
+  Tensors norm1{nullptr}, norm2{nullptr}, norm3{nullptr}, norm4{nullptr};
+  bool skip_first_layer_pe;
+};
+TORCH_MODULE(TwoWayBlock);
+
+// The MLP of the hypernetworks and the IoU head: Linear, ReLU, ..., Linear.
+class DecoderMlpImpl : public torch::nn::Module {
+ public:
+  DecoderMlpImpl(int64_t in, int64_t hidden, int64_t out, int64_t layers);
+  at::Tensor forward(const at::Tensor &x) const;
+  torch::nn::ModuleList layers{nullptr};
+};
+TORCH_MODULE(DecoderMlp);
+
+// What decode() needs of one frame, prompt-independent.
+struct DecoderFrame {
+  int64_t h = 0, w = 0;
+  at::Tensor keys;              // [1, HW, C]: image embedding + dense no-mask embedding
+  at::Tensor key_pe;            // [1, HW, C]: dense positional encoding
+  at::Tensor first_k, first_v;  // first block, token-to-image: [H, HW, c] each
+  at::Tensor first_q;           // first block, image-to-token queries: [H, HW, c]
+};
+
+struct DecodedMasks {
+  at::Tensor logits;  // [B, k, 4h, 4w] low-resolution mask logits
+  at::Tensor iou;     // [B, k] predicted IoU
+};
+
+class MaskDecoderImpl : public torch::nn::Module {
+ public:
+  explicit MaskDecoderImpl(const MaskDecoderConfig &config);
+
+  // image_embedding [1, C, h, w], dense_pe [1, C, h, w], dense [1, C, h, w].
+  DecoderFrame prepare(const at::Tensor &image_embedding, const at::Tensor &dense_pe,
+                       const at::Tensor &dense) const;
+  // sparse [B, N, C] prompt embeddings against the prepared frame:
+  // multimask -> masks 1..3, else mask 0 (the reference's slices).
+  DecodedMasks decode(const DecoderFrame &frame, const at::Tensor &sparse, bool multimask) const;
+
+  const MaskDecoderConfig &config() const { return config_; }
+
+  std::shared_ptr<torch::nn::Module>
+      transformer;                        // layers, final_attn_token_to_image, norm_final_attn
+  torch::nn::ModuleList layers{nullptr};  // transformer.layers
+  Attention final_attn_token_to_image{nullptr};
+  Tensors norm_final_attn{nullptr};
+  Tensors iou_token{nullptr}, mask_tokens{nullptr};
+  std::shared_ptr<torch::nn::Module> output_upscaling;  // 0: ConvT, 1: LayerNorm2d, 3: ConvT
+  Tensors up0{nullptr}, up1{nullptr}, up3{nullptr};
+  torch::nn::ModuleList output_hypernetworks_mlps{nullptr};
+  DecoderMlp iou_prediction_head{nullptr};
+
+ private:
+  at::Tensor upscale(const at::Tensor &keys, int64_t h, int64_t w, const at::Tensor &hyper) const;
+  MaskDecoderConfig config_;
+};
+TORCH_MODULE(MaskDecoder);
+
+}  // namespace refseg::sam
