@@ -13,8 +13,18 @@
 //     nothing), QoS 0 and 1, with and without masks, counted by a
 //     subscriber.
 //
+//  4. streams (--streams 1,2,4): that many live refsegworldsrc 640x480@30
+//     ! refsegbin (--model, "the red ball", latest mode) ! refsegpublish
+//     method=file file-path=/dev/null ! fakesink in one pipeline for
+//     --seconds after a 3 s warm-up: frames out per second per stream,
+//     analyses per second per stream (the documents refsegpublish made:
+//     one per analysed frame), the process's CPU in cores. What one host
+//     carries as it is built today (each refsegbin analyses on its own).
+//
 //   bench_publish [--width 640] [--height 480] [--expressions 1] [--frames 5000]
-//                 [--mosquitto /usr/sbin/mosquitto]
+//                 [--mosquitto /usr/sbin/mosquitto] [--streams 1,2,4 --seconds 15
+//                 --model refseg-tiny]
+//   (--streams runs part 4 only)
 // GST_PLUGIN_PATH must name the build's plugins (meson devenv does).
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -55,6 +65,9 @@ double thread_cpu_us() {
 struct Options {
   int width = 640, height = 480, expressions = 1, frames = 5000;
   std::string mosquitto = "/usr/sbin/mosquitto";
+  std::vector<int> streams;  // part 4 only
+  int seconds = 15;
+  std::string model = "refseg-tiny";
 };
 
 // An ellipse filling a box of a quarter of the frame's sides, centred.
@@ -303,6 +316,81 @@ void bench_broker(const Options &o) {
   if (std::system(rm.c_str()) != 0) std::fprintf(stderr, "cannot remove %s\n", dir.c_str());
 }
 
+GstPadProbeReturn count_buffer(GstPad *, GstPadProbeInfo *, gpointer data) {
+  static_cast<std::atomic<long> *>(data)->fetch_add(1);
+  return GST_PAD_PROBE_OK;
+}
+
+void bench_streams(const Options &o) {
+  for (int n : o.streams) {
+    std::string description;
+    for (int i = 0; i < n; ++i)
+      description += "refsegworldsrc is-live=true seed=" + std::to_string(i + 1) +
+                     " ! video/x-raw,width=" + std::to_string(o.width) +
+                     ",height=" + std::to_string(o.height) +
+                     ",framerate=30/1 ! refsegbin mode=latest model=" + o.model +
+                     " text=\"the red ball\" ! refsegpublish name=pub" + std::to_string(i) +
+                     " method=file file-path=/dev/null ! fakesink name=sink" + std::to_string(i) +
+                     " sync=false ";
+    GError *error = nullptr;
+    GstElement *pipeline = gst_parse_launch(description.c_str(), &error);
+    if (!pipeline || error) {
+      std::fprintf(stderr, "bench_publish: %s\n", error ? error->message : "cannot build");
+      std::exit(1);
+    }
+    std::vector<std::atomic<long>> frames(n);
+    std::vector<GstElement *> pubs;
+    for (int i = 0; i < n; ++i) {
+      GstElement *sink =
+          gst_bin_get_by_name(GST_BIN(pipeline), ("sink" + std::to_string(i)).c_str());
+      GstPad *pad = gst_element_get_static_pad(sink, "sink");
+      gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, count_buffer, &frames[i], nullptr);
+      gst_object_unref(pad);
+      gst_object_unref(sink);
+      pubs.push_back(gst_bin_get_by_name(GST_BIN(pipeline), ("pub" + std::to_string(i)).c_str()));
+    }
+    gst_element_set_state(pipeline, GST_STATE_PLAYING);
+    GstBus *bus = gst_element_get_bus(pipeline);
+    auto run_for = [&](double seconds) {
+      const gint64 end = g_get_monotonic_time() + static_cast<gint64>(seconds * 1e6);
+      while (g_get_monotonic_time() < end) {
+        GstMessage *m = gst_bus_timed_pop_filtered(bus, 50 * GST_MSECOND, GST_MESSAGE_ERROR);
+        if (m) {
+          GError *err = nullptr;
+          gst_message_parse_error(m, &err, nullptr);
+          std::fprintf(stderr, "bench_publish: %s\n", err->message);
+          std::exit(1);
+        }
+      }
+    };
+    run_for(3);
+    std::vector<long> f0(n);
+    std::vector<guint64> a0(n);
+    for (int i = 0; i < n; ++i) {
+      f0[i] = frames[i].load();
+      g_object_get(pubs[i], "published", &a0[i], nullptr);
+    }
+    const double cpu0 = bench::process_cpu_ms();
+    const gint64 t0 = g_get_monotonic_time();
+    run_for(o.seconds);
+    const double wall = (g_get_monotonic_time() - t0) / 1e6;
+    const double cores = (bench::process_cpu_ms() - cpu0) / 1e3 / wall;
+    std::printf("streams   %d x %s %dx%d@30 live, %d s: process CPU %.2f cores\n", n,
+                o.model.c_str(), o.width, o.height, o.seconds, cores);
+    for (int i = 0; i < n; ++i) {
+      guint64 a = 0;
+      g_object_get(pubs[i], "published", &a, nullptr);
+      std::printf("  stream %d: %.2f frames out/s, %.2f analyses/s\n", i,
+                  (frames[i].load() - f0[i]) / wall, (a - a0[i]) / wall);
+      gst_object_unref(pubs[i]);
+    }
+    std::fflush(stdout);
+    gst_object_unref(bus);
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(pipeline);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -323,7 +411,16 @@ int main(int argc, char **argv) {
         o.frames = bench::parse_count(v, "--frames", 1);
       else if (a == "--mosquitto")
         o.mosquitto = v;
-      else
+      else if (a == "--seconds")
+        o.seconds = bench::parse_count(v, "--seconds", 1);
+      else if (a == "--model")
+        o.model = v;
+      else if (a == "--streams") {
+        gchar **parts = g_strsplit(v, ",", -1);
+        for (gchar **s = parts; *s; ++s)
+          o.streams.push_back(bench::parse_count(*s, "--streams", 1));
+        g_strfreev(parts);
+      } else
         throw ModelError("unknown option " + a);
       ++i;
     }
@@ -332,6 +429,10 @@ int main(int argc, char **argv) {
     return 2;
   }
   bench::print_environment(stdout);
+  if (!o.streams.empty()) {
+    bench_streams(o);
+    return 0;
+  }
   bench_document(o);
   bench_element(o);
   bench_broker(o);
