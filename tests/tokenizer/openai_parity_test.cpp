@@ -9,8 +9,9 @@
 #include <fstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "common/model_error.h"
-#include "mini_json.h"
 #include "test_paths.h"
 #include "tokenizer/bpe_tokenizer.h"
 
@@ -45,16 +46,17 @@ TEST_F(OpenAiTokenizer, MatchesOpenAiOnSharedCases) {
   // A vocabulary from a download comes without OpenAI's expected ids.
   if (!refseg_test::have_file(path))
     GTEST_SKIP() << refseg_test::missing_openai_file("expected ids", {path});
-  refseg_test::JsonValue doc;
-  ASSERT_NO_THROW(doc = refseg_test::parse_json(refseg_test::read_text_file(path)))
+  nlohmann::json doc;
+  std::ifstream file(path);
+  ASSERT_NO_THROW(doc = nlohmann::json::parse(file))
       << "cannot read the expected ids from '" << path << "'";
-  const int context = static_cast<int>(doc.at("context_length").number);
-  const auto &cases = doc.at("cases").array;
+  const int context = doc.at("context_length").get<int>();
+  const auto &cases = doc.at("cases");
+  ASSERT_TRUE(cases.is_array());
   ASSERT_GE(cases.size(), 21u);
   for (const auto &c : cases) {
-    const std::string &text = c.at("text").string;
-    std::vector<int64_t> expected;
-    for (const auto &id : c.at("ids").array) expected.push_back(static_cast<int64_t>(id.number));
+    const std::string text = c.at("text").get<std::string>();
+    std::vector<int64_t> expected = c.at("ids").get<std::vector<int64_t>>();
     expected.resize(static_cast<std::size_t>(context), 0);  // the cases list ids before padding
     EXPECT_EQ(tok().tokenize(text, context), expected) << "text: '" << text << "'";
   }
