@@ -541,6 +541,24 @@ static bool start_mqtt(GstRefSegPublish *self, Publisher *p) {
     mosquitto_lib_init();
     g_once_init_leave(&initialised, 1);
   }
+  // A stream name with '+', '#' or NUL makes topics the broker refuses.
+  auto bad_topic = [&](const std::string &topic, bool filter, const char *property) {
+    const int rc = filter ? mosquitto_sub_topic_check(topic.c_str())
+                          : mosquitto_pub_topic_check(topic.c_str());
+    if (rc == MOSQ_ERR_SUCCESS) return false;
+    GST_ELEMENT_ERROR(
+        self, RESOURCE, SETTINGS,
+        ("%s \"%s\" is not a valid MQTT topic%s", property, topic.c_str(), filter ? " filter" : ""),
+        ("stream name \"%s\"; '+' and '#' are wildcards, not allowed in a topic "
+         "that is published to",
+         p->stream.c_str()));
+    return true;
+  };
+  if (bad_topic(p->topic, false, "topic") ||
+      (!p->reply_topic.empty() && bad_topic(p->reply_topic, false, "reply-topic")))
+    return false;
+  for (const std::string &t : p->control_topics)
+    if (bad_topic(t, true, "control-topic")) return false;
   if (!parse_address(s.address, !s.ca_file.empty(), &p->host, &p->port)) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
                       ("address \"%s\" is not host:port", s.address.c_str()), (nullptr));
@@ -665,6 +683,13 @@ static gboolean gst_refseg_publish_stop(GstBaseTransform *trans) {
   GST_OBJECT_UNLOCK(self);
   if (p) destroy_publisher(self, p);
   return TRUE;
+}
+
+// After a flush (a seek) the results of any frame count as new again.
+static gboolean gst_refseg_publish_sink_event(GstBaseTransform *trans, GstEvent *event) {
+  if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP)
+    GST_REFSEG_PUBLISH(trans)->last_analysed = GST_CLOCK_TIME_NONE;
+  return GST_BASE_TRANSFORM_CLASS(gst_refseg_publish_parent_class)->sink_event(trans, event);
 }
 
 static gboolean gst_refseg_publish_set_caps(GstBaseTransform *trans, GstCaps *incaps, GstCaps *) {
@@ -1101,6 +1126,7 @@ static void gst_refseg_publish_class_init(GstRefSegPublishClass *klass) {
   trans_class->start = gst_refseg_publish_start;
   trans_class->stop = gst_refseg_publish_stop;
   trans_class->set_caps = gst_refseg_publish_set_caps;
+  trans_class->sink_event = gst_refseg_publish_sink_event;
   trans_class->transform_ip = gst_refseg_publish_transform_ip;
   trans_class->transform_ip_on_passthrough = TRUE;
   trans_class->passthrough_on_same_caps = TRUE;

@@ -531,6 +531,21 @@ GST_START_TEST(test_eos_and_state_changes_while_disconnected) {
   gst_element_set_state(pipeline, GST_STATE_PAUSED);
   fail_unless(gst_element_set_state(pipeline, GST_STATE_NULL) == GST_STATE_CHANGE_SUCCESS);
   gst_object_unref(pipeline);
+
+  // A stream name that makes a wildcard topic is refused at start.
+  pipeline = launch(source(2, false) +
+                    " ! refsegpublish name=pub method=mqtt stream-name=cam+1 "
+                    "address=127.0.0.1:" +
+                    std::to_string(port) + " ! fakesink");
+  fail_unless(gst_element_set_state(pipeline, GST_STATE_PAUSED) == GST_STATE_CHANGE_FAILURE);
+  BusLog refused;
+  pump(
+      pipeline, &refused, [&] { return !refused.errors.empty(); }, 10);
+  fail_unless(!refused.errors.empty() &&
+                  refused.errors[0].find("not a valid MQTT topic") != std::string::npos,
+              "no error for topic refseg/cam+1/results");
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
 }
 GST_END_TEST;
 
