@@ -394,6 +394,24 @@ void bench_streams(const Options &o) {
 }  // namespace
 
 int main(int argc, char **argv) {
+  // --help as the GOption tools answer it (tools/tool_options.h).
+  for (int i = 1; i < argc; ++i)
+    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
+      std::printf(
+          "Usage:\n"
+          "  %s [OPTION...] - what publishing results costs (refsegpublish, issue 25)\n\n"
+          "  --width N            frame width (640)\n"
+          "  --height N           frame height (480)\n"
+          "  --expressions N      selected expressions per frame, each with a mask (1)\n"
+          "  --frames N           frames per element / broker run (5000)\n"
+          "  --mosquitto PATH     the broker to start on loopback (/usr/sbin/mosquitto)\n"
+          "  --streams N,N,...    only: that many live refsegbin streams in one pipeline\n"
+          "  --seconds N          measured seconds per --streams run (15)\n"
+          "  --model NAME         the model of the --streams runs (refseg-tiny)\n"
+          "  -h, --help           Show this help\n",
+          argv[0]);
+      return 0;
+    }
   gst_init(&argc, &argv);
   Options o;
   try {
