@@ -238,6 +238,156 @@ def save_state_dict(model, path, dtype=torch.float32):
     torch.save(sd, path)
 
 
+# SAM-B: prompt encoder, mask decoder, automatic masks, box NMS.
+
+# Decoder prompts in frame pixels (640x480 synthetic frame); labels 1 fg, 0 bg.
+DECODER_POINTS = [[[100.0, 120.0]], [[500.0, 300.0]], [[320.5, 240.25]], [[0.0, 479.0]]]
+DECODER_POINT_PAIRS = ([[[200.0, 100.0], [260.0, 180.0]], [[610.0, 20.0], [30.0, 400.0]]],
+                       [[1, 0], [1, 1]])
+DECODER_BOXES = [[50.0, 60.0, 300.0, 280.0], [400.5, 10.0, 639.0, 470.0]]
+DECODER_BOX_POINT = ([[120.0, 200.0, 330.0, 420.0]], [[[200.0, 300.0]]], [[1]])
+LOW_RES_STRIDE = 3  # logits stored at [..., ::3, ::3] (not a multiple of the 4x upscaling)
+
+
+def decoder_outputs(sam, predictor, sa):
+    """SamPredictor.predict_torch on the synthetic frame for point, point-pair,
+    box and box+point prompts (transformed as SamPredictor.predict does:
+    float32 after apply_coords/apply_boxes), multimask and single."""
+    tr = predictor.transform
+    size = predictor.original_size
+
+    def pts(p):
+        return torch.as_tensor(tr.apply_coords(np.array(p), size), dtype=torch.float)
+
+    def boxes(b):
+        return torch.as_tensor(tr.apply_boxes(np.array(b), size), dtype=torch.float)
+
+    out = {"embedding": predictor.features.clone(),
+           "dense_pe": sam.prompt_encoder.get_dense_pe().clone(),
+           "input_size": torch.tensor(predictor.input_size, dtype=torch.int64)}
+    cases = {
+        "points": dict(point_coords=pts(DECODER_POINTS),
+                       point_labels=torch.ones(len(DECODER_POINTS), 1, dtype=torch.int)),
+        "pairs": dict(point_coords=pts(DECODER_POINT_PAIRS[0]),
+                      point_labels=torch.tensor(DECODER_POINT_PAIRS[1], dtype=torch.int)),
+        "boxes": dict(point_coords=None, point_labels=None, boxes=boxes(DECODER_BOXES)),
+        "box_point": dict(point_coords=pts(DECODER_BOX_POINT[1]),
+                          point_labels=torch.tensor(DECODER_BOX_POINT[2], dtype=torch.int),
+                          boxes=boxes(DECODER_BOX_POINT[0])),
+    }
+    with torch.no_grad():
+        for name, kw in cases.items():
+            for multi in (True, False):
+                tag = "%s_%s" % (name, "multi" if multi else "single")
+                masks, iou, low = predictor.predict_torch(multimask_output=multi,
+                                                          return_logits=True, **kw)
+                out[tag + "_iou"] = iou.clone()
+                out[tag + "_low"] = low[..., ::LOW_RES_STRIDE, ::LOW_RES_STRIDE].contiguous()
+                if tag == "boxes_single":  # frame-size masks, for box refinement
+                    on = (masks[:, 0] > 0).numpy()
+                    out[tag + "_frame_bits"] = torch.from_numpy(
+                        np.stack([np.packbits(b) for b in on]))
+                if tag == "points_multi":
+                    out[tag + "_low_full0"] = low[0].clone()
+                    out[tag + "_frame0"] = masks[0, :, ::5, ::5].clone()
+                    out[tag + "_frame0_positive"] = (masks[0] > 0).sum(dim=(1, 2))
+                if kw.get("point_coords") is not None:
+                    out[name + "_coords"] = kw["point_coords"].clone()
+                    out[name + "_labels"] = kw["point_labels"].to(torch.int64).contiguous()
+                if kw.get("boxes") is not None:
+                    out[name + "_boxes"] = kw["boxes"].clone()
+    return out
+
+
+AMG_STRIDE = 4  # "open" masks stored at [::4, ::4], bit-packed (rows of the subsampled mask)
+AMG_SETTINGS = {  # name -> SamAutomaticMaskGenerator keyword arguments (8x8 grid)
+    "open": dict(points_per_side=8, pred_iou_thresh=0.0, stability_score_thresh=0.0,
+                 box_nms_thresh=1.0),
+    "filters": dict(points_per_side=8, pred_iou_thresh=0.5, stability_score_thresh=1e-4,
+                    box_nms_thresh=1.0),
+    "nms": dict(points_per_side=8, pred_iou_thresh=0.0, stability_score_thresh=0.0),
+    "defaults": dict(points_per_side=8),
+    "regions": dict(points_per_side=4, pred_iou_thresh=0.0, stability_score_thresh=0.0,
+                    min_mask_region_area=50),
+}
+
+
+def amg_records(anns, with_masks):
+    """SamAutomaticMaskGenerator's output in its order: predicted IoU,
+    stability score, XYWH box, area, prompt point; with_masks: each mask
+    subsampled every AMG_STRIDE pixels and bit-packed (np.packbits per mask)."""
+    f = lambda key: torch.tensor([a[key] for a in anns], dtype=torch.float32)
+    out = {"predicted_iou": f("predicted_iou"), "stability_score": f("stability_score"),
+           "bbox": torch.tensor([a["bbox"] for a in anns], dtype=torch.int64).reshape(-1, 4),
+           "area": torch.tensor([a["area"] for a in anns], dtype=torch.int64),
+           "point": torch.tensor([a["point_coords"][0] for a in anns],
+                                 dtype=torch.float64).reshape(-1, 2)}
+    if with_masks:
+        bits = [np.packbits(a["segmentation"][::AMG_STRIDE, ::AMG_STRIDE]) for a in anns]
+        out["mask_bits"] = torch.from_numpy(np.stack(bits)) if bits else torch.zeros(0, 0,
+                                                                                    dtype=torch.uint8)
+    return out
+
+
+def amg_outputs(sam, sa, image):
+    import segment_anything.automatic_mask_generator  # noqa: F401
+    out = {"image_size": torch.tensor(image.shape[:2], dtype=torch.int64)}
+    for name, kw in AMG_SETTINGS.items():
+        gen = sa.automatic_mask_generator.SamAutomaticMaskGenerator(sam, **kw)
+        anns = gen.generate(image)
+        for k, v in amg_records(anns, name in ("open", "regions")).items():
+            out[name + "_" + k] = v
+        print("  automatic masks, %s: %d" % (name, len(anns)))
+    return out
+
+
+def nms_outputs():
+    """torchvision's batched_nms (one category, as the generator calls it) on
+    integer boxes with tied scores and tied overlaps."""
+    from torchvision.ops.boxes import batched_nms
+    g = torch.Generator().manual_seed(7)
+    xy = torch.randint(0, 60, (200, 2), generator=g)
+    wh = torch.randint(0, 40, (200, 2), generator=g)
+    boxes = torch.cat([xy, xy + wh], 1)
+    boxes[100:120] = boxes[80:100]  # duplicates
+    scores = torch.randint(0, 12, (200,), generator=g).float() / 11
+    out = {"boxes": boxes, "scores": scores}
+    for t in (0.3, 0.5, 0.7, 1.0):
+        out["keep_%g" % t] = batched_nms(boxes.float(), scores, torch.zeros(200), t)
+    return out
+
+
+def real_photo_path():
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared",
+                        "real-photos", "000000439180.jpg")
+
+
+def decoder_and_amg_fixtures(sa, models, out_dir):
+    """SAM-B's references for the small checkpoints: decoder outputs for given
+    prompts, automatic masks on the synthetic frame and (when ../shared has
+    it) on the real photo 000000439180.jpg, whose outputs (not the photo) are
+    committed; box NMS."""
+    import cv2
+    import segment_anything.predictor  # noqa: F401
+    torch.save(nms_outputs(), os.path.join(out_dir, "nms_reference.pt"))
+    photo = real_photo_path()
+    for name, (model, _) in models.items():
+        stem = name.rsplit(".", 1)[0]
+        predictor = sa.predictor.SamPredictor(model)
+        predictor.set_image(frame_pixels(640, 480))
+        torch.save(decoder_outputs(model, predictor, sa),
+                   os.path.join(out_dir, stem + "_decoder_reference.pt"))
+        print(stem)
+        torch.save(amg_outputs(model, sa, frame_pixels(640, 480)),
+                   os.path.join(out_dir, stem + "_amg_synthetic.pt"))
+        if os.path.exists(photo):
+            rgb = cv2.cvtColor(cv2.imread(photo), cv2.COLOR_BGR2RGB)
+            torch.save(amg_outputs(model, sa, rgb), os.path.join(out_dir, stem + "_amg_439180.pt"))
+        else:
+            print("  %s not found: no real-photo automatic-mask reference" % photo)
+
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--segment-anything", required=True, help="checkout of segment-anything")
@@ -255,6 +405,7 @@ def main():
         stem = name.rsplit(".", 1)[0]
         torch.save(encoder_outputs(model, sa), os.path.join(args.out, stem + "_reference.pt"))
     torch.save(preprocess_outputs(sa), os.path.join(args.out, "preprocess_reference.pt"))
+    decoder_and_amg_fixtures(sa, small_models(sa, ms), args.out)
     released_layouts(sa, ms, os.path.join(args.out, "released_layouts.txt"))
 
     if args.real_size:
