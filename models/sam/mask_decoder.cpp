@@ -194,14 +194,22 @@ DecoderFrame MaskDecoderImpl::prepare(const at::Tensor &image_embedding, const a
 
 namespace {
 
-// Per-head values already through out_proj: vo [B, H*T, C] such that
-// out_proj(attn @ v) = (attn over (h, t)) @ vo + out_proj.bias.
+double inv_sqrt(int64_t c) {
+  return 1.0 / std::sqrt(static_cast<double>(c));
+}
+
+// Per-head values already through out_proj, plus out_proj.bias / H: vo
+// [B, H*T, C] such that out_proj(attn @ v) = attn over (h, t) @ vo (each
+// head's weights sum to 1, so the H bias shares add up to the bias).
 at::Tensor values_through_out_proj(const AttentionImpl &a, const at::Tensor &v) {
   const auto B = v.size(0), T = v.size(1), H = a.heads, c = a.internal / H;
   const auto C = a.out_proj->weight.size(0);
   auto vp = heads_first(linear(v, a.v_proj), H);                    // [H, B*T, c]
   auto wo = a.out_proj->weight.view({C, H, c}).permute({1, 2, 0});  // [H, c, C]
-  return at::bmm(vp, wo).view({H, B, T, C}).permute({1, 0, 2, 3}).reshape({B, H * T, C});
+  return (at::bmm(vp, wo) + a.out_proj->bias / static_cast<double>(H))
+      .view({H, B, T, C})
+      .permute({1, 0, 2, 3})
+      .reshape({B, H * T, C});
 }
 
 // Token-to-image attention with the keys shared by every prompt: k, v are
@@ -209,65 +217,66 @@ at::Tensor values_through_out_proj(const AttentionImpl &a, const at::Tensor &v) 
 at::Tensor token_to_shared_image(const AttentionImpl &a, const at::Tensor &q, const at::Tensor &k,
                                  const at::Tensor &v) {
   const auto B = q.size(0), T = q.size(1), H = a.heads, c = a.internal / H;
-  auto qh = heads_first(linear(q, a.q_proj), H);                                // [H, B*T, c]
-  auto s = at::bmm(qh, k.transpose(1, 2)) / std::sqrt(static_cast<double>(c));  // [H, B*T, HW]
-  auto o = at::bmm(at::softmax(s, -1), v);                                      // [H, B*T, c]
+  auto qh = heads_first(linear(q, a.q_proj) * inv_sqrt(c), H);  // [H, B*T, c]
+  auto s = at::bmm(qh, k.transpose(1, 2));                      // [H, B*T, HW]
+  auto o = at::bmm(at::softmax(s, -1), v);                      // [H, B*T, c]
   return linear(o.transpose(0, 1).reshape({B, T, a.internal}), a.out_proj);
 }
 
 // Token-to-image attention over per-prompt image tokens: xk = keys + pe and
 // xv = keys [B, HW, C]; q [B, T, C] -> [B, T, C]. The key projection is
-// folded into the queries, the value projection applied after the sum.
+// folded into the queries (its bias shifts all of a query's scores alike,
+// which softmax ignores), the value projection applied after the sum.
 at::Tensor token_to_image(const AttentionImpl &a, const at::Tensor &q, const at::Tensor &xk,
                           const at::Tensor &xv) {
   const auto B = q.size(0), T = q.size(1), H = a.heads, c = a.internal / H, C = xk.size(2);
-  auto qh = heads_first(linear(q, a.q_proj), H);           // [H, B*T, c]
-  auto qk = at::bmm(qh, a.k_proj->weight.view({H, c, C}))  // [H, B*T, C]
+  auto qh = heads_first(linear(q, a.q_proj) * inv_sqrt(c), H);  // [H, B*T, c]
+  auto qk = at::bmm(qh, a.k_proj->weight.view({H, c, C}))       // [H, B*T, C]
                 .view({H, B, T, C})
                 .permute({1, 0, 2, 3})
                 .reshape({B, H * T, C});
-  auto s = at::bmm(qk, xk.transpose(1, 2)) / std::sqrt(static_cast<double>(c));  // [B, H*T, HW]
-  auto y = at::bmm(at::softmax(s, -1), xv);                                      // [B, H*T, C]
+  auto s = at::bmm(qk, xk.transpose(1, 2));  // [B, H*T, HW]
+  auto y = at::bmm(at::softmax(s, -1), xv);  // [B, H*T, C]
   auto yh = y.view({B, H, T, C}).permute({1, 0, 2, 3}).reshape({H, B * T, C});
-  auto o = at::bmm(yh, a.v_proj->weight.view({H, c, C}).transpose(1, 2)) +
-           a.v_proj->bias.view({H, 1, c});  // [H, B*T, c]
+  auto o = at::baddbmm(a.v_proj->bias.view({H, 1, c}), yh,
+                       a.v_proj->weight.view({H, c, C}).transpose(1, 2));  // [H, B*T, c]
   return linear(o.transpose(0, 1).reshape({B, T, a.internal}), a.out_proj);
 }
 
-// Image-to-token attention with the image queries shared by every prompt:
-// qimg [H, HW, c] (projected); k, v [B, T, C] -> [B, HW, C].
-at::Tensor shared_image_to_token(const AttentionImpl &a, const at::Tensor &qimg,
-                                 const at::Tensor &k, const at::Tensor &v) {
+// keys + image-to-token attention with the image queries shared by every
+// prompt: qimg [H, HW, c] (projected), keys [1, HW, C]; k, v [B, T, C] ->
+// [B, HW, C]. Scores are laid out [.., T, HW] so softmax runs over T with
+// HW as the contiguous inner dimension.
+at::Tensor keys_plus_shared_image_to_token(const AttentionImpl &a, const at::Tensor &keys,
+                                           const at::Tensor &qimg, const at::Tensor &k,
+                                           const at::Tensor &v) {
   const auto B = k.size(0), T = k.size(1), H = a.heads, c = a.internal / H, HW = qimg.size(1);
-  auto kh = linear(k, a.k_proj).view({B * T, H, c}).permute({1, 2, 0});  // [H, c, B*T]
-  auto s = at::bmm(qimg, kh) / std::sqrt(static_cast<double>(c));        // [H, HW, B*T]
-  auto p = at::softmax(s.view({H, HW, B, T}), -1).permute({2, 1, 0, 3}).reshape({B, HW, H * T});
-  return at::baddbmm(a.out_proj->bias.view({1, 1, -1}).expand({B, HW, a.out_proj->bias.size(0)}), p,
+  auto kh = heads_first(linear(k, a.k_proj) * inv_sqrt(c), H);  // [H, B*T, c]
+  auto s = at::bmm(kh, qimg.transpose(1, 2)).view({H, B, T, HW});
+  auto p = at::softmax(s, 2).permute({1, 0, 2, 3}).reshape({B, H * T, HW});
+  return at::baddbmm(keys.expand({B, HW, keys.size(2)}), p.transpose(1, 2),
                      values_through_out_proj(a, v));
 }
 
-// Image-to-token attention over per-prompt image tokens x = keys + pe
+// keys + image-to-token attention over per-prompt image tokens x = keys + pe
 // [B, HW, C]; k, v [B, T, C] -> [B, HW, C]. The query projection is folded
 // into the keys (its bias gives each key a constant score term).
-at::Tensor image_to_token(const AttentionImpl &a, const at::Tensor &x, const at::Tensor &k,
-                          const at::Tensor &v) {
+at::Tensor keys_plus_image_to_token(const AttentionImpl &a, const at::Tensor &keys,
+                                    const at::Tensor &x, const at::Tensor &k, const at::Tensor &v) {
   const auto B = k.size(0), T = k.size(1), H = a.heads, c = a.internal / H, C = x.size(2),
              HW = x.size(1);
-  auto kp = linear(k, a.k_proj);                           // [B, T, I]
-  auto kh = heads_first(kp, H);                            // [H, B*T, c]
-  auto kq = at::bmm(kh, a.q_proj->weight.view({H, c, C}))  // [H, B*T, C]
+  auto kp = linear(k, a.k_proj) * inv_sqrt(c);                             // [B, T, I]
+  auto kq = at::bmm(heads_first(kp, H), a.q_proj->weight.view({H, c, C}))  // [H, B*T, C]
                 .view({H, B, T, C})
                 .permute({1, 0, 2, 3})
                 .reshape({B, H * T, C});
   auto kb = (kp.view({B, T, H, c}) * a.q_proj->bias.view({1, 1, H, c}))
                 .sum(-1)
                 .permute({0, 2, 1})
-                .reshape({B, 1, H * T});
-  auto s = (at::baddbmm(kb.expand({B, HW, H * T}), x, kq.transpose(1, 2))) /
-           std::sqrt(static_cast<double>(c));  // [B, HW, H*T]
-  auto p = at::softmax(s.view({B, HW, H, T}), -1).view({B, HW, H * T});
-  return at::baddbmm(a.out_proj->bias.view({1, 1, -1}).expand({B, HW, a.out_proj->bias.size(0)}), p,
-                     values_through_out_proj(a, v));
+                .reshape({B, H * T, 1});
+  auto s = at::baddbmm(kb.expand({B, H * T, HW}), kq, x.transpose(1, 2));  // [B, H*T, HW]
+  auto p = at::softmax(s.view({B, H, T, HW}), 2).view({B, H * T, HW});
+  return at::baddbmm(keys, p.transpose(1, 2), values_through_out_proj(a, v));
 }
 
 }  // namespace
@@ -295,19 +304,20 @@ DecodedMasks MaskDecoderImpl::decode(const DecoderFrame &f, const at::Tensor &sp
     }
     queries = layer_norm(blk.norm1, queries);
     auto q = queries + qpe;
+    at::Tensor x;  // keys + pe, per prompt
+    if (keys.defined()) x = keys + f.key_pe;
     auto a = keys.defined()
-                 ? token_to_image(*blk.cross_attn_token_to_image, q, keys + f.key_pe, keys)
+                 ? token_to_image(*blk.cross_attn_token_to_image, q, x, keys)
                  : token_to_shared_image(*blk.cross_attn_token_to_image, q, f.first_k, f.first_v);
     queries = layer_norm(blk.norm2, queries + a);
     queries =
         layer_norm(blk.norm3, queries + linear(at::relu(linear(queries, blk.lin1)), blk.lin2));
     q = queries + qpe;
-    if (keys.defined())
-      keys = layer_norm(blk.norm4, keys + image_to_token(*blk.cross_attn_image_to_token,
-                                                         keys + f.key_pe, q, queries));
-    else
-      keys = layer_norm(blk.norm4, f.keys + shared_image_to_token(*blk.cross_attn_image_to_token,
-                                                                  f.first_q, q, queries));
+    keys = layer_norm(
+        blk.norm4, keys.defined() ? keys_plus_image_to_token(*blk.cross_attn_image_to_token, keys,
+                                                             x, q, queries)
+                                  : keys_plus_shared_image_to_token(*blk.cross_attn_image_to_token,
+                                                                    f.keys, f.first_q, q, queries));
   }
   {
     auto q = queries + qpe;
