@@ -7,7 +7,9 @@
 // per second (against the source's rate), the latency the chain adds to
 // each frame (wall time from the source's pad to the sink's pad, median and
 // p95), analyses per second (frames the selector saw with proposals), and
-// the latency the pipeline reported. No figure is asserted: it prints.
+// the latency the pipeline reported, and how long after PLAYING was asked
+// for the first frame came out and the first frame with results (the
+// model's load and warm-up included). No figure is asserted: it prints.
 //
 // The sink does not sync: a syncing sink holds each frame until its render
 // time (PTS + the pipeline's latency) on the tracker's streaming thread,
@@ -47,6 +49,11 @@ struct Probes {
   int frames_out = 0, analyses = 0;
   GstClockTime last_pts = GST_CLOCK_TIME_NONE;
   bool monotonic = true;
+  // When PLAYING was asked for, the first frame out, and the first frame
+  // out with results (a selection of an analysis, or one carried onto it).
+  Clock::time_point playing;
+  bool any_out = false, any_result = false;
+  Clock::time_point first_out, first_result;
 };
 
 GstPadProbeReturn at_source(GstPad *, GstPadProbeInfo *info, gpointer data) {
@@ -82,6 +89,12 @@ GstPadProbeReturn at_sink(GstPad *, GstPadProbeInfo *info, gpointer data) {
   if (GST_CLOCK_TIME_IS_VALID(p->last_pts) && pts <= p->last_pts) p->monotonic = false;
   p->last_pts = pts;
   p->frames_out++;
+  if (!p->any_out) p->any_out = true, p->first_out = now;
+  if (!p->any_result) {
+    GstCustomMeta *meta = gst_buffer_get_refseg_meta(b);
+    if (meta && gst_refseg_meta_get_n_selections(meta) > 0)
+      p->any_result = true, p->first_result = now;
+  }
   return GST_PAD_PROBE_OK;
 }
 
@@ -190,6 +203,7 @@ int main(int argc, char **argv) {
   gst_pad_add_probe(sink_pad, GST_PAD_PROBE_TYPE_BUFFER, at_sink, &probes, nullptr);
   gst_pad_add_probe(analysis_pad, GST_PAD_PROBE_TYPE_BUFFER, at_analysis, &probes, nullptr);
 
+  probes.playing = Clock::now();  // the model loads inside set_state (start())
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
   GstBus *bus = gst_element_get_bus(pipeline);
   // Warm-up: the first frames load the model and fill caches.
@@ -250,6 +264,15 @@ int main(int argc, char **argv) {
   std::printf("  of which source to tracker (tee, queue): median %.1f ms\n",
               refseg::bench::median(probes.to_tracker_ms));
   std::printf("analyses: %.2f per second\n", (probes.analyses - warm_analyses) / measured);
+  auto after_playing = [&](bool any, Clock::time_point t) {
+    return any ? std::to_string(static_cast<long>(
+                     std::chrono::duration<double, std::milli>(t - probes.playing).count())) +
+                     " ms after PLAYING"
+               : std::string("none");
+  };
+  std::printf("first frame out: %s; first frame with results: %s\n",
+              after_playing(probes.any_out, probes.first_out).c_str(),
+              after_playing(probes.any_result, probes.first_result).c_str());
   std::printf("reported pipeline latency: %.1f ms (%s)\n", min_latency / 1e6,
               live ? "live" : "not live");
   if (sync) std::printf("QoS messages (frames late at the sink): %d\n", qos_messages);
