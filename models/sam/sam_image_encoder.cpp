@@ -9,6 +9,13 @@ namespace {
 
 namespace F = torch::nn::functional;
 
+// ATen's linear, as the reference's nn.Linear calls it: a contiguous 3-D
+// input becomes one addmm. (The C++ frontend's Linear::forward runs matmul
+// and then adds the bias for any input that is not 2-D.)
+torch::Tensor linear(const torch::nn::Linear &l, const torch::Tensor &x) {
+  return at::linear(x, l->weight, l->bias);
+}
+
 // Detectron2's LayerNorm2d as SAM writes it: the statistics over channels,
 // the biased variance, then weight * x + bias.
 class LayerNorm2dImpl : public torch::nn::Module {
@@ -110,7 +117,7 @@ class ViTAttentionImpl : public torch::nn::Module {
 
   torch::Tensor forward(const torch::Tensor &x) {
     const int64_t B = x.size(0), H = x.size(1), W = x.size(2);
-    auto t = qkv(x).reshape({B, H * W, 3, heads_, -1}).permute({2, 0, 3, 1, 4});
+    auto t = linear(qkv, x).reshape({B, H * W, 3, heads_, -1}).permute({2, 0, 3, 1, 4});
     auto parts = t.reshape({3, B * heads_, H * W, -1}).unbind(0);
     const auto &q = parts[0], &k = parts[1], &v = parts[2];
     auto attn = torch::matmul(q * scale_, k.transpose(-2, -1));
@@ -127,7 +134,7 @@ class ViTAttentionImpl : public torch::nn::Module {
                  .view({B, heads_, H, W, -1})
                  .permute({0, 2, 3, 1, 4})
                  .reshape({B, H, W, -1});
-    return proj(y);
+    return linear(proj, y);
   }
 
   int64_t heads_;
@@ -143,7 +150,9 @@ class MLPBlockImpl : public torch::nn::Module {
     register_module("lin1", lin1);
     register_module("lin2", lin2);
   }
-  torch::Tensor forward(const torch::Tensor &x) { return lin2(torch::gelu(lin1(x))); }
+  torch::Tensor forward(const torch::Tensor &x) {
+    return linear(lin2, torch::gelu(linear(lin1, x)));
+  }
   torch::nn::Linear lin1, lin2;
 };
 TORCH_MODULE(MLPBlock);
@@ -324,7 +333,7 @@ class TinyAttentionImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor &input) {
     const int64_t B = input.size(0), N = input.size(1);
     auto x = norm(input);
-    auto parts = qkv(x).view({B, N, heads_, -1}).split(head_dim_, 3);
+    auto parts = linear(qkv, x).view({B, N, heads_, -1}).split(head_dim_, 3);
     auto q = parts[0].permute({0, 2, 1, 3});
     auto k = parts[1].permute({0, 2, 1, 3});
     auto v = parts[2].permute({0, 2, 1, 3});
@@ -334,7 +343,7 @@ class TinyAttentionImpl : public torch::nn::Module {
     auto attn = torch::matmul(q, k.transpose(-2, -1)) * scale_ + ab;
     attn = attn.softmax(-1);
     auto y = torch::matmul(attn, v).transpose(1, 2).reshape({B, N, heads_ * head_dim_});
-    return proj(y);
+    return linear(proj, y);
   }
 
   int64_t heads_, head_dim_;
@@ -353,7 +362,9 @@ class TinyMlpImpl : public torch::nn::Module {
     register_module("fc1", fc1);
     register_module("fc2", fc2);
   }
-  torch::Tensor forward(const torch::Tensor &x) { return fc2(torch::gelu(fc1(norm(x)))); }
+  torch::Tensor forward(const torch::Tensor &x) {
+    return linear(fc2, torch::gelu(linear(fc1, norm(x))));
+  }
   torch::nn::LayerNorm norm;
   torch::nn::Linear fc1, fc2;
 };
