@@ -127,8 +127,11 @@ class ViTAttentionImpl : public torch::nn::Module {
     const auto r_q = q.reshape({B * heads_, H, W, hd});
     const auto rel_h = torch::einsum("bhwc,hkc->bhwk", {r_q, Rh});
     const auto rel_w = torch::einsum("bhwc,wkc->bhwk", {r_q, Rw});
-    attn = (attn.view({B * heads_, H, W, H, W}) + rel_h.unsqueeze(4) + rel_w.unsqueeze(3))
-               .view({B * heads_, H * W, H * W});
+    // In place on the attention map (the largest tensor: 12 x 4096 x 4096
+    // in ViT-B's global blocks), the same sums in the same order.
+    attn = attn.view({B * heads_, H, W, H, W});
+    attn.add_(rel_h.unsqueeze(4)).add_(rel_w.unsqueeze(3));
+    attn = attn.view({B * heads_, H * W, H * W});
     attn = attn.softmax(-1);
     auto y = torch::matmul(attn, v)
                  .view({B, heads_, H, W, -1})
