@@ -26,6 +26,7 @@ enum {
   PROP_MODEL,
   PROP_INFERENCE_INTERVAL,
   PROP_REUSE,
+  PROP_QUALITY,
 };
 
 // What the properties say; read under the object lock.
@@ -108,6 +109,11 @@ static void gst_refseg_proposals_set_property(GObject *object, guint id, const G
     case PROP_REUSE:
       s.reuse = g_value_get_boolean(value);
       break;
+    case PROP_QUALITY:
+      s.grouping.strategies = g_value_get_boolean(value)
+                                  ? refseg::GroupingOptions::quality_strategies()
+                                  : refseg::GroupingOptions{}.strategies;
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
@@ -150,6 +156,9 @@ static void gst_refseg_proposals_get_property(GObject *object, guint id, GValue 
       break;
     case PROP_REUSE:
       g_value_set_boolean(value, s.reuse);
+      break;
+    case PROP_QUALITY:
+      g_value_set_boolean(value, s.grouping.strategies.size() > 1);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -385,6 +394,14 @@ static void gst_refseg_proposals_class_init(GstRefSegProposalsClass *klass) {
           "by at most 2 of 255 (mean per channel) gets those proposals again, at most 10 frames "
           "in a row: a still camera skips the proposal stage (with refsegencoder's reuse, the "
           "encoder too). Off: every frame gets fresh proposals (the paper's method)",
+          FALSE, live));
+  g_object_class_install_property(
+      gobject_class, PROP_QUALITY,
+      g_param_spec_boolean(
+          "quality", "Quality",
+          "Grouping generator: pool a second, appearance-ranked hierarchy with the contour-ranked "
+          "one (about twice the CPU time; for single images and offline video, docs/accuracy.md "
+          "gives what each finds)",
           FALSE, live));
   gst_element_class_set_static_metadata(
       element_class, "Referring segmentation mask proposals", "Filter/Analyzer/Video",

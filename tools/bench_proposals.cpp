@@ -1,24 +1,25 @@
-// bench_proposals: median milliseconds per frame of the grouping proposal
-// generator on synthetic frames (the drawn scenes of the tests), per frame
-// size, and of the refsegproposals element in a pipeline when the plugin is
-// found. Prints the CPU model and its SIMD flags, the OpenCV thread count and
-// the BLAS library loaded. Also measures quality: top-N recall of the
-// synthetic referring world's objects (models/world: textured backgrounds,
-// occlusion), the fraction of objects with a proposal of IoU >= 0.5 / 0.8,
-// at the world's own 320x240 and rendered at 640x480 (where the generator
-// works on a downscaled grid), with the median time per world frame.
+// bench_proposals: speed and quality of the weightless proposal generator.
 //
-//   bench_proposals [--runs N] [--strategies 1|2] [--scenes N]
-//                   [--sizes WxH,WxH,...|none] [--processing-size N] [--threads N]
+//  - speed: median wall and CPU milliseconds per frame at each --sizes size
+//    (the drawn scenes of the tests), and of the refsegproposals element in
+//    a pipeline when the plugin is found;
+//  - the synthetic world: recall of its objects at each world level;
+//  - real photos (--photos, COCO panoptic or instance JSON): per generator
+//    setting, recall at mask IoU 0.5 and 0.7 of the first 10, 20, 50 and 100
+//    proposals, mean best mask IoU and CPU ms per photo; beside it OpenCV's
+//    selective search (fast mode), whose boxes are scored by box IoU, with
+//    our masks' boxes scored the same way. --draw writes, per photo and
+//    setting, each object beside its best proposal among the first 20.
 //
-// --threads sets OpenCV's thread count (the strategies run in parallel on
-// it); --scenes 0 skips the recall.
+// Prints the CPU model and its SIMD flags, the OpenCV thread count and the
+// BLAS library loaded. The photos are read from where they are: nothing of
+// them is copied.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -26,13 +27,17 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/core/utility.hpp>
-
-#include <stdexcept>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/ximgproc/segmentation.hpp>
 
 #include "bench_report.h"
 #include "proposals/grouping_generator.h"
 #include "proposals/proposal_filter.h"
+#include "proposals/proposal_recall.h"
+#include "refcoco/coco_objects.h"
 #include "synthetic_scene.h"
+#include "tool_options.h"
 #include "world/referring_world.h"
 
 #ifdef REFSEG_BENCH_GST
@@ -41,7 +46,47 @@
 
 namespace {
 
+constexpr const char *kTool = "bench_proposals";
 using refseg::bench::median;
+
+refseg::ImageView view_of(const cv::Mat &rgb) {
+  return {rgb.data, rgb.cols, rgb.rows, static_cast<int>(rgb.step), refseg::PixelLayout::RGB};
+}
+
+// A generator setting the benchmark compares: the default, or `quality`.
+struct Setting {
+  std::string name;
+  refseg::GroupingOptions options;
+};
+
+// For comparison: two strategies (CIELAB and HSV, k = 300) on a 384-pixel
+// grid ranked by how distinct a region looks from its neighbours, the
+// generator's default before contour ranking.
+refseg::GroupingOptions appearance_ranked() {
+  refseg::GroupingOptions o;
+  o.processing_size = 384;
+  o.scale = 300;
+  o.strategies = {{refseg::ColourSpace::Lab, 1.0, {}, refseg::Ranking::Isolation},
+                  {refseg::ColourSpace::HSV, 1.0, {}, refseg::Ranking::Isolation}};
+  return o;
+}
+
+std::vector<Setting> settings_named(const std::vector<std::string> &names) {
+  std::vector<Setting> out;
+  for (const std::string &n : names) {
+    if (n == "default")
+      out.push_back({n, refseg::GroupingOptions{}});
+    else if (n == "quality")
+      out.push_back({n, refseg::GroupingOptions::quality()});
+    else if (n == "appearance")  // ranked by appearance alone, as the generator once was
+      out.push_back({n, appearance_ranked()});
+    else if (n != "selective-search")
+      refseg::tools::usage_error(
+          kTool,
+          "--generators: '" + n + "' is not one of default, quality, appearance, selective-search");
+  }
+  return out;
+}
 
 double bench_generator(int width, int height, int runs, const refseg::GroupingOptions &options,
                        size_t *n_proposals, double *cpu_median) {
@@ -57,11 +102,8 @@ double bench_generator(int width, int height, int runs, const refseg::GroupingOp
     size_t count = 0;
     // CPU time too: on a loaded machine wall time says more about the
     // neighbours than about us; CPU time per frame stays comparable.
-    const refseg::bench::Timing t = refseg::bench::time_once([&] {
-      count = gen.propose({rgb.data, rgb.cols, rgb.rows, static_cast<int>(rgb.step),
-                           refseg::PixelLayout::RGB})
-                  .size();
-    });
+    const refseg::bench::Timing t =
+        refseg::bench::time_once([&] { count = gen.propose(view_of(rgb)).size(); });
     if (r == 0) continue;  // warm-up
     total += count;
     cpu.push_back(t.cpu_ms);
@@ -72,40 +114,220 @@ double bench_generator(int width, int height, int runs, const refseg::GroupingOp
   return median(ms);
 }
 
-// Top-N recall of the world's objects on `scenes` held-out scenes rendered
-// at width x height, and the median wall time per world frame.
-void world_recall(int scenes, int width, int height, const refseg::GroupingOptions &options) {
-  refseg::GroupingProposalGenerator gen(options);
+void print_tally(const char *what, const refseg::RecallTally &tally, double cpu_ms) {
+  std::printf(
+      "  %-26s %3d objects  IoU>=0.5 @10 %.2f @20 %.2f @50 %.2f @100 %.2f   "
+      "IoU>=0.7 @10 %.2f @20 %.2f @50 %.2f @100 %.2f   mean best @20 %.3f @100 %.3f",
+      what, tally.objects(), tally.recall(10, 0.5), tally.recall(20, 0.5), tally.recall(50, 0.5),
+      tally.recall(100, 0.5), tally.recall(10, 0.7), tally.recall(20, 0.7), tally.recall(50, 0.7),
+      tally.recall(100, 0.7), tally.mean_best_iou(20), tally.mean_best_iou(100));
+  if (cpu_ms >= 0) std::printf("   %.1f ms CPU/frame", cpu_ms);
+  std::printf("\n");
+}
+
+// Recall of the world's objects on `scenes` held-out scenes of one level.
+void world_recall(int scenes, int width, int height, refseg::world::WorldLevel level,
+                  const Setting &setting) {
+  refseg::GroupingOptions options = setting.options;
+  refseg::ProposalFilter filter;
+  filter.max_proposals = 100;
+  refseg::GroupingProposalGenerator gen(options, filter);
   refseg::world::WorldOptions world;
   world.width = width;
   world.height = height;
-  int objects = 0, hit5 = 0, hit8 = 0;
-  double sum = 0;
-  std::vector<double> ms;
+  world.level = level;
+  refseg::RecallTally tally;
+  std::vector<double> cpu;
   for (int s = 0; s < scenes; ++s) {
     const auto scene = refseg::world::make_scene(5000 + s, world);
-    const cv::Mat &img = scene.image;
     std::vector<refseg::RegionMask> masks;
-    ms.push_back(refseg::bench::time_once([&] {
-                   masks = gen.propose({img.data, img.cols, img.rows, static_cast<int>(img.step),
-                                        refseg::PixelLayout::RGB});
-                 }).wall_ms);
-    for (const auto &object : scene.objects) {
-      const refseg::RegionMask truth = refseg::world::region_mask(object);
-      double best = 0;
-      for (const auto &m : masks) best = std::max(best, refseg::mask_iou(m, truth));
-      ++objects;
-      sum += best;
-      hit5 += best >= 0.5;
-      hit8 += best >= 0.8;
+    cpu.push_back(
+        refseg::bench::time_once([&] { masks = gen.propose(view_of(scene.image)); }).cpu_ms);
+    for (const auto &object : scene.objects)
+      tally.add_object(refseg::mask_ious(masks, refseg::world::region_mask(object)));
+  }
+  char what[96];
+  std::snprintf(what, sizeof what, "%s, %s world %dx%d", setting.name.c_str(),
+                refseg::world::level_name(level), width, height);
+  print_tally(what, tally, median(cpu));
+}
+
+// The tight box-cropped RegionMask of a full-image 0/1 mask.
+refseg::RegionMask region_of(const refseg::refcoco::PixelMask &mask) {
+  const cv::Mat m(mask.height, mask.width, CV_8U, const_cast<uint8_t *>(mask.pixels.data()));
+  return refseg::crop_mask(m, 1.f);
+}
+
+// One tile per object: the photo around it with the object's outline (green)
+// and its best proposal of the first 20 (filled red), labelled with the IoU.
+void draw_objects(const cv::Mat &rgb, const std::vector<refseg::RegionMask> &truths,
+                  const std::vector<refseg::RegionMask> &proposals, const std::string &path) {
+  const int tile = 160, columns = 6;
+  const int rows = (static_cast<int>(truths.size()) + columns - 1) / columns;
+  cv::Mat sheet(std::max(1, rows) * tile, columns * tile, CV_8UC3, cv::Scalar(40, 40, 40));
+  for (size_t i = 0; i < truths.size(); ++i) {
+    const refseg::RegionMask &t = truths[i];
+    const std::vector<double> ious = refseg::mask_ious(proposals, t);
+    const int best = refseg::best_index(ious, 20);
+    cv::Mat canvas = rgb.clone();
+    if (best >= 0) {
+      const refseg::RegionMask &p = proposals[best];
+      for (int y = 0; y < p.box.height; ++y)
+        for (int x = 0; x < p.box.width; ++x)
+          if (p.pixels[static_cast<size_t>(y) * p.box.width + x]) {
+            cv::Vec3b &px = canvas.at<cv::Vec3b>(p.box.y + y, p.box.x + x);
+            px = cv::Vec3b(static_cast<uint8_t>(px[0] / 2 + 127), px[1] / 2, px[2] / 2);
+          }
+    }
+    cv::Mat truth(rgb.size(), CV_8U, cv::Scalar(0));
+    for (int y = 0; y < t.box.height; ++y)
+      for (int x = 0; x < t.box.width; ++x)
+        truth.at<uint8_t>(t.box.y + y, t.box.x + x) =
+            t.pixels[static_cast<size_t>(y) * t.box.width + x];
+    std::vector<std::vector<cv::Point>> contours;
+    cv::findContours(truth, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
+    cv::drawContours(canvas, contours, -1, cv::Scalar(0, 255, 0), 1);
+    // The crop: the object's box grown by half, squared, inside the photo.
+    const int side =
+        std::min(std::max(t.box.width, t.box.height) * 3 / 2 + 8, std::min(rgb.cols, rgb.rows));
+    const int cx = t.box.x + t.box.width / 2, cy = t.box.y + t.box.height / 2;
+    const cv::Rect crop(std::clamp(cx - side / 2, 0, rgb.cols - side),
+                        std::clamp(cy - side / 2, 0, rgb.rows - side), side, side);
+    cv::Mat cell;
+    cv::resize(canvas(crop), cell, cv::Size(tile, tile), 0, 0, cv::INTER_AREA);
+    char label[32];
+    std::snprintf(label, sizeof label, "IoU %.2f", best >= 0 ? ious[best] : 0.0);
+    cv::putText(cell, label, {4, tile - 6}, cv::FONT_HERSHEY_SIMPLEX, 0.45, {255, 255, 255}, 1,
+                cv::LINE_AA);
+    cell.copyTo(sheet(cv::Rect(static_cast<int>(i % columns) * tile,
+                               static_cast<int>(i / columns) * tile, tile, tile)));
+  }
+  cv::Mat bgr;
+  cv::cvtColor(sheet, bgr, cv::COLOR_RGB2BGR);
+  if (!cv::imwrite(path, bgr)) refseg::tools::exit_with(kTool, "cannot write " + path, 1);
+  std::printf("    drew %s\n", path.c_str());
+}
+
+struct Photo {
+  std::string name;
+  cv::Mat rgb;
+  std::vector<refseg::RegionMask> objects;  // things of at least min_area pixels
+};
+
+std::vector<Photo> load_photos(const std::vector<std::string> &files, int min_area) {
+  std::vector<Photo> photos;
+  for (const std::string &file : files) {
+    for (auto &image : refseg::refcoco::load_coco_objects(file)) {
+      Photo p;
+      p.name = image.image_path.substr(image.image_path.find_last_of('/') + 1);
+      const cv::Mat bgr = cv::imread(image.image_path, cv::IMREAD_COLOR);
+      if (bgr.empty()) refseg::tools::exit_with(kTool, "cannot read " + image.image_path, 1);
+      cv::cvtColor(bgr, p.rgb, cv::COLOR_BGR2RGB);
+      for (const auto &o : image.objects)
+        if (o.is_thing && static_cast<int>(o.mask.count_nonzero()) >= min_area)
+          p.objects.push_back(region_of(o.mask));
+      photos.push_back(std::move(p));
     }
   }
-  std::printf(
-      "world recall (%d scenes %dx%d, %d objects, top %d): IoU>=0.5 %.3f, IoU>=0.8 %.3f, "
-      "mean best IoU %.3f  (median %.1f ms/frame wall)\n",
-      scenes, width, height, objects, gen.filter().max_proposals,
-      hit5 / std::max(1.0, double(objects)), hit8 / std::max(1.0, double(objects)),
-      sum / std::max(1, objects), median(ms));
+  return photos;
+}
+
+// A photo seen another way, its objects moved with it: mirrored, scaled, or
+// cropped (an object keeps its place in a crop when at least 80% of it stays
+// inside). More views of a photo than the one make a figure less the
+// accident of one resolution or one framing.
+Photo view_of(const Photo &p, const std::string &how, int min_area) {
+  Photo v;
+  v.name = p.name + "@" + how;
+  const int w = p.rgb.cols, h = p.rgb.rows;
+  auto full_mask = [&](const refseg::RegionMask &m) {
+    cv::Mat full(h, w, CV_8U, cv::Scalar(0));
+    for (int y = 0; y < m.box.height; ++y)
+      for (int x = 0; x < m.box.width; ++x)
+        full.at<uint8_t>(m.box.y + y, m.box.x + x) =
+            m.pixels[static_cast<size_t>(y) * m.box.width + x];
+    return full;
+  };
+  std::function<cv::Mat(const cv::Mat &, int)> apply;
+  if (how == "mirrored") {
+    apply = [](const cv::Mat &m, int) {
+      cv::Mat out;
+      cv::flip(m, out, 1);
+      return out;
+    };
+  } else if (how == "smaller" || how == "larger") {
+    const double f = how == "smaller" ? 0.75 : 1.5;
+    apply = [f](const cv::Mat &m, int interpolation) {
+      cv::Mat out;
+      cv::resize(m, out, cv::Size(), f, f, interpolation);
+      return out;
+    };
+  } else {  // "left", "right": three fifths of the width
+    const int cw = w * 3 / 5;
+    const cv::Rect crop(how == "left" ? 0 : w - cw, 0, cw, h);
+    apply = [crop](const cv::Mat &m, int) { return m(crop).clone(); };
+  }
+  v.rgb = apply(p.rgb, cv::INTER_AREA);
+  for (const auto &o : p.objects) {
+    const cv::Mat moved = apply(full_mask(o), cv::INTER_NEAREST);
+    const int area = cv::countNonZero(moved);
+    const double scale = static_cast<double>(moved.total()) / (static_cast<double>(w) * h);
+    const bool cropped = how == "left" || how == "right";
+    if (area < min_area * (cropped ? 1.0 : scale) || (cropped && area < 0.8 * o.area())) continue;
+    v.objects.push_back(refseg::crop_mask(moved, 1.f));
+  }
+  return v;
+}
+
+std::vector<refseg::Box> boxes_of(const std::vector<refseg::RegionMask> &masks) {
+  std::vector<refseg::Box> out;
+  for (const auto &m : masks) out.push_back(m.box);
+  return out;
+}
+
+void photo_recall(const std::vector<Photo> &photos, const Setting &setting,
+                  const std::string &draw_dir) {
+  refseg::ProposalFilter filter;
+  filter.max_proposals = 100;
+  refseg::GroupingProposalGenerator gen(setting.options, filter);
+  refseg::RecallTally masks, boxes;
+  std::vector<double> cpu;
+  for (const Photo &p : photos) {
+    std::vector<refseg::RegionMask> proposals;
+    gen.propose(view_of(p.rgb));  // warm-up: first-touch allocations
+    cpu.push_back(
+        refseg::bench::time_once([&] { proposals = gen.propose(view_of(p.rgb)); }).cpu_ms);
+    for (const auto &t : p.objects) {
+      masks.add_object(refseg::mask_ious(proposals, t));
+      boxes.add_object(refseg::box_ious(boxes_of(proposals), t.box));
+    }
+    if (!draw_dir.empty())
+      draw_objects(p.rgb, p.objects, proposals,
+                   draw_dir + "/" + p.name.substr(0, p.name.find_last_of('.')) + "-" +
+                       setting.name + ".png");
+  }
+  print_tally((setting.name + ", masks").c_str(), masks, median(cpu));
+  print_tally((setting.name + ", their boxes").c_str(), boxes, -1);
+}
+
+void selective_search_recall(const std::vector<Photo> &photos) {
+  refseg::RecallTally boxes;
+  std::vector<double> cpu;
+  for (const Photo &p : photos) {
+    cv::Mat bgr;
+    cv::cvtColor(p.rgb, bgr, cv::COLOR_RGB2BGR);
+    std::vector<cv::Rect> rects;
+    cpu.push_back(refseg::bench::time_once([&] {
+                    auto ss = cv::ximgproc::segmentation::createSelectiveSearchSegmentation();
+                    ss->setBaseImage(bgr);
+                    ss->switchToSelectiveSearchFast();
+                    ss->process(rects);
+                  }).cpu_ms);
+    std::vector<refseg::Box> ranked;
+    for (const cv::Rect &r : rects) ranked.push_back({r.x, r.y, r.width, r.height});
+    for (const auto &t : p.objects) boxes.add_object(refseg::box_ious(ranked, t.box));
+  }
+  print_tally("OpenCV selective search, boxes", boxes, median(cpu));
 }
 
 // The SIMD flags of /proc/cpuinfo that decide which kernels OpenCV runs.
@@ -124,13 +346,15 @@ std::string simd_flags() {
   return flags.empty() ? "unknown" : flags;
 }
 
-// "640x480,1280x720" -> sizes; malformed entries are skipped.
-std::vector<cv::Size> parse_sizes(const char *text) {
+std::vector<cv::Size> parse_sizes(const std::string &text) {
   std::vector<cv::Size> sizes;
-  std::istringstream list(text);
-  for (std::string item; std::getline(list, item, ',');) {
+  if (text == "none") return sizes;
+  for (const std::string &item : refseg::tools::list_items(text)) {
     int w = 0, h = 0;
-    if (std::sscanf(item.c_str(), "%dx%d", &w, &h) == 2 && w > 0 && h > 0) sizes.emplace_back(w, h);
+    char end = 0;
+    if (std::sscanf(item.c_str(), "%dx%d%c", &w, &h, &end) != 2 || w <= 0 || h <= 0)
+      refseg::tools::usage_error(kTool, "--sizes: '" + item + "' is not WIDTHxHEIGHT");
+    sizes.emplace_back(w, h);
   }
   return sizes;
 }
@@ -165,63 +389,127 @@ double bench_element(int width, int height, int frames) {
 }
 #endif
 
+struct Options {
+  int runs = 15, scenes = 80, threads = 0, min_area = 1500;
+  bool views = false;
+  std::vector<cv::Size> sizes;
+  std::vector<std::string> photos, generators;
+  std::string draw;
+};
+
+Options parse(int argc, char **argv) {
+  Options o;
+  gint runs = o.runs, scenes = o.scenes, threads = 0, min_area = o.min_area;
+  gchar *sizes = nullptr, *generators = nullptr, *draw = nullptr;
+  gchar **photos = nullptr;
+  gboolean views = FALSE;
+  const GOptionEntry entries[] = {
+      {"runs", 0, 0, G_OPTION_ARG_INT, &runs, "Timed frames per size, 1-10000 (default 15)", "N"},
+      {"sizes", 0, 0, G_OPTION_ARG_STRING, &sizes,
+       "Frame sizes to time, WxH,WxH,... or none (default 640x480,1280x720,1920x1080,3840x2160)",
+       "L"},
+      {"scenes", 0, 0, G_OPTION_ARG_INT, &scenes,
+       "Synthetic world scenes per level for the recall, 0-100000 (default 80; 0 skips it)", "N"},
+      {"photos", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &photos,
+       "COCO panoptic or instance annotations (JSON; images and PNGs beside it), e.g. "
+       "../shared/real-photos/000000439180.json; repeatable",
+       "F"},
+      {"min-area", 0, 0, G_OPTION_ARG_INT, &min_area,
+       "Photo objects smaller than N pixels are not counted, 0-100000000 (default 1500)", "N"},
+      {"generators", 0, 0, G_OPTION_ARG_STRING, &generators,
+       "Which to compare: default, quality, appearance (ranked by appearance alone, as the "
+       "generator once was), selective-search (OpenCV's, photos only), comma-separated "
+       "(default all)",
+       "L"},
+      {"views", 0, 0, G_OPTION_ARG_NONE, &views,
+       "Also measure each photo mirrored, at 0.75x and 1.5x, and its left and right three fifths",
+       nullptr},
+      {"draw", 0, 0, G_OPTION_ARG_FILENAME, &draw,
+       "Write, per photo and setting, each object beside its best proposal of the first 20 to "
+       "DIR/<photo>-<setting>.png",
+       "DIR"},
+      {"threads", 0, 0, G_OPTION_ARG_INT, &threads,
+       "OpenCV threads (the strategies run in parallel on them), 0-1024 (default 0: OpenCV's)",
+       "N"},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  refseg::tools::parse_options(kTool, "- speed and recall of the weightless proposals", nullptr,
+                               nullptr, entries, nullptr, &argc, &argv);
+  if (argc > 1)
+    refseg::tools::usage_error(kTool, std::string("unexpected argument '") + argv[1] + "'");
+  using refseg::tools::int_in_range;
+  o.runs = int_in_range(kTool, "--runs", runs, 1, 10000);
+  o.scenes = int_in_range(kTool, "--scenes", scenes, 0, 100000);
+  o.threads = int_in_range(kTool, "--threads", threads, 0, 1024);
+  o.min_area = int_in_range(kTool, "--min-area", min_area, 0, 100000000);
+  o.sizes = parse_sizes(sizes ? sizes : "640x480,1280x720,1920x1080,3840x2160");
+  o.generators = refseg::tools::list_items(
+      generators ? generators : "default,quality,appearance,selective-search");
+  o.photos = refseg::tools::take_strings(photos);
+  o.draw = draw ? draw : "";
+  o.views = views;
+  g_free(sizes);
+  g_free(generators);
+  g_free(draw);
+  return o;
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
-  int runs = 15, strategies = 2, scenes = 80, processing_size = -1, threads = -1;
-  std::vector<cv::Size> sizes = {{640, 480}, {1280, 720}, {1920, 1080}, {3840, 2160}};
+#ifdef REFSEG_BENCH_GST
+  gst_init(nullptr, nullptr);
+#endif
+  const Options o = parse(argc, argv);
+  const std::vector<Setting> settings = settings_named(o.generators);
+  const bool selective =
+      std::find(o.generators.begin(), o.generators.end(), "selective-search") != o.generators.end();
+  std::vector<Photo> photos;
   try {
-    using refseg::bench::parse_count;
-    for (int i = 1; i < argc; i += 2) {
-      const char *value = i + 1 < argc ? argv[i + 1] : "";
-      if (!std::strcmp(argv[i], "--runs"))
-        runs = parse_count(value, "--runs", 1);
-      else if (!std::strcmp(argv[i], "--strategies"))
-        strategies = std::min(parse_count(value, "--strategies", 1), 2);
-      else if (!std::strcmp(argv[i], "--scenes"))
-        scenes = parse_count(value, "--scenes", 0);
-      else if (!std::strcmp(argv[i], "--sizes"))
-        sizes = parse_sizes(value);
-      else if (!std::strcmp(argv[i], "--processing-size"))
-        processing_size = parse_count(value, "--processing-size", 16);
-      else if (!std::strcmp(argv[i], "--threads"))
-        threads = parse_count(value, "--threads", 1);
-      else
-        throw std::invalid_argument(std::string("unknown argument '") + argv[i] + "'");
+    photos = load_photos(o.photos, o.min_area);
+    if (o.views) {
+      const size_t originals = photos.size();
+      for (size_t i = 0; i < originals; ++i)
+        for (const char *how : {"mirrored", "smaller", "larger", "left", "right"})
+          photos.push_back(view_of(photos[i], how, o.min_area));
     }
   } catch (const std::exception &e) {
-    std::fprintf(stderr, "bench_proposals: %s\n", e.what());
-    return 2;
+    refseg::tools::exit_with(kTool, e.what(), 1);
   }
-#ifdef REFSEG_BENCH_GST
-  gst_init(&argc, &argv);
-#endif
-  if (threads > 0) cv::setNumThreads(threads);
-  refseg::GroupingOptions options;
-  options.strategies.resize(strategies);
-  if (processing_size >= 0) options.processing_size = processing_size;
+  if (o.threads > 0) cv::setNumThreads(o.threads);
   refseg::bench::print_environment(stdout);
   std::printf("CPU flags (SIMD): %s\n", simd_flags().c_str());
   std::printf("OpenCV %s, cv::getNumThreads() %d, hardware threads %u\n", CV_VERSION,
               cv::getNumThreads(), std::thread::hardware_concurrency());
-  std::printf("grouping generator: processing size %d, %d strateg%s, k %.0f, %d runs per size\n",
-              options.processing_size, strategies, strategies == 1 ? "y" : "ies", options.scale,
-              runs);
-  for (const cv::Size size : sizes) {
-    size_t n = 0;
-    double cpu = 0;
-    const double ms = bench_generator(size.width, size.height, runs, options, &n, &cpu);
-    std::printf(
-        "  %4dx%-4d  generator median %7.1f ms/frame wall, %7.1f ms CPU  (%zu proposals/frame)\n",
-        size.width, size.height, ms, cpu, n);
+  for (const Setting &s : settings) {
+    std::printf("%s: processing size %d, %zu strategies, k %.0f\n", s.name.c_str(),
+                s.options.processing_size, s.options.strategies.size(), s.options.scale);
+    for (const cv::Size size : o.sizes) {
+      size_t n = 0;
+      double cpu = 0;
+      const double ms = bench_generator(size.width, size.height, o.runs, s.options, &n, &cpu);
+      std::printf("  %4dx%-4d  median %7.1f ms/frame wall, %7.1f ms CPU  (%zu proposals/frame)\n",
+                  size.width, size.height, ms, cpu, n);
 #ifdef REFSEG_BENCH_GST
-    const double element_ms = bench_element(size.width, size.height, runs);
-    if (element_ms >= 0) std::printf("             element mean   %7.1f ms/frame\n", element_ms);
+      if (s.name == "default") {
+        const double element_ms = bench_element(size.width, size.height, o.runs);
+        if (element_ms >= 0) std::printf("             element mean %7.1f ms/frame\n", element_ms);
+      }
 #endif
+    }
   }
-  if (scenes > 0) {
-    world_recall(scenes, 320, 240, options);
-    world_recall(scenes, 640, 480, options);
+  if (o.scenes > 0) {
+    std::printf("synthetic world, %d scenes per level (seeds 5000...):\n", o.scenes);
+    for (const Setting &s : settings)
+      for (const auto level : {refseg::world::WorldLevel::Plain, refseg::world::WorldLevel::Hard})
+        world_recall(o.scenes, 320, 240, level, s);
+  }
+  if (!photos.empty()) {
+    int objects = 0;
+    for (const Photo &p : photos) objects += static_cast<int>(p.objects.size());
+    std::printf("real photos: %zu, %d objects of at least %d pixels\n", photos.size(), objects,
+                o.min_area);
+    for (const Setting &s : settings) photo_recall(photos, s, o.draw);
+    if (selective) selective_search_recall(photos);
   }
   return 0;
 }

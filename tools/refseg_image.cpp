@@ -56,6 +56,7 @@ struct Options {
   std::string model, image, json, out_mask, draw;
   std::vector<std::string> masks, texts;
   int max_proposals = 20, masked_layers = 3, threads = 0;
+  bool quality = false;  // the grouping generator's quality setting
   refseg::clip::Precision precision = refseg::clip::Precision::kFp32;
   refseg::clip::Preprocess preprocess = refseg::clip::Preprocess::kClip;
   refseg::DecisionSettings decision;
@@ -79,6 +80,7 @@ Options parse(int argc, char **argv) {
         *precision = nullptr, *preprocess = nullptr, *spatial = nullptr;
   gchar **masks = nullptr;
   gint max_proposals = o.max_proposals, masked_layers = o.masked_layers, threads = 0;
+  gboolean quality = FALSE;
   gdouble global_weight = o.decision.weights.global, sentence_weight = o.decision.weights.sentence,
           threshold = o.decision.threshold;
   const GOptionEntry entries[] = {
@@ -94,6 +96,10 @@ Options parse(int argc, char **argv) {
        "F"},
       {"max-proposals", 0, 0, G_OPTION_ARG_INT, &max_proposals,
        "Grouping generator: at most N proposals, 0-1000 (default 20)", "N"},
+      {"quality", 0, 0, G_OPTION_ARG_NONE, &quality,
+       "Grouping generator: its quality setting, as refsegproposals quality=true (about twice "
+       "the time)",
+       nullptr},
       {"text", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
        reinterpret_cast<gpointer>(add_text), "A referring expression; repeatable", "T"},
       {"global-weight", 0, 0, G_OPTION_ARG_DOUBLE, &global_weight,
@@ -153,6 +159,7 @@ Options parse(int argc, char **argv) {
   using refseg::tools::int_in_range;
   using refseg::tools::real_in_range;
   o.max_proposals = int_in_range(kTool, "--max-proposals", max_proposals, 0, 1000);
+  o.quality = quality;
   o.masked_layers = int_in_range(kTool, "--masked-layers", masked_layers, 0, 64);
   o.threads = int_in_range(kTool, "--threads", threads, 0, 1024);
   o.decision.weights.global =
@@ -274,7 +281,10 @@ int main(int argc, char **argv) {
   } else {
     refseg::ProposalFilter filter;
     filter.max_proposals = o.max_proposals;
-    proposals = refseg::GroupingProposalGenerator({}, filter).propose(view);
+    proposals =
+        refseg::GroupingProposalGenerator(
+            o.quality ? refseg::GroupingOptions::quality() : refseg::GroupingOptions{}, filter)
+            .propose(view);
   }
 
   try {

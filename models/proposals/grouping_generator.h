@@ -15,26 +15,48 @@ namespace refseg {
 
 enum class ColourSpace { RGB, Lab, HSV };
 
+// What orders a strategy's regions: how distinct their appearance is from
+// their neighbours' (HierarchyRegion::isolation), or how strong the contour
+// around them is (HierarchyRegion::contour).
+enum class Ranking { Isolation, Contour };
+
 // One diversification strategy: the colour space both the segmentation and
 // the similarities see, and a multiplier of the Felzenszwalb scale.
 struct GroupingStrategy {
   ColourSpace colour_space = ColourSpace::Lab;
   double scale_factor = 1.0;
   SimilarityTerms terms;
+  Ranking ranking = Ranking::Contour;
 };
 
+// The defaults are what measured best on real photos within the live
+// budget (docs/accuracy.md, "Proposals on real photos"): one CIELAB
+// strategy with Felzenszwalb k = 150 and sigma 0.6 on a grid of up to 640
+// pixels, ranked by contour. k and sigma sit where neighbouring values give
+// similar recall (sigma 0.8 gave more on the photo itself but lost an object
+// of a chroma-subsampled NV12 frame, tests/elements/test_yuv_input). A
+// 640x480 frame costs about 30 ms of CPU (docs/benchmarks.md).
 struct GroupingOptions {
-  double scale = 300;         // Felzenszwalb k: larger gives larger initial segments
-  double sigma = 0.8;         // Gaussian smoothing before the segmentation
-  int processing_size = 384;  // long side of the working grid (frames are never enlarged)
-  std::vector<GroupingStrategy> strategies = {{ColourSpace::Lab, 1.0, {}},
-                                              {ColourSpace::HSV, 1.0, {}}};
+  double scale = 150;         // Felzenszwalb k (times each strategy's scale_factor)
+  double sigma = 0.6;         // Gaussian smoothing before the segmentation
+  int processing_size = 640;  // long side of the working grid (frames are never enlarged)
+  std::vector<GroupingStrategy> strategies = {{ColourSpace::Lab, 1.0, {}, Ranking::Contour}};
+
+  // The strategies of the `quality` setting, for single images and offline
+  // video: the default one and an appearance-ranked one with twice its k,
+  // pooled by rank; about twice the default's time.
+  static std::vector<GroupingStrategy> quality_strategies();
+  static GroupingOptions quality();
 };
 
-// Ranking: a region's score is its isolation (HierarchyRegion::isolation),
-// times 0.7 when it touches the frame border (more often background). The
-// root region and anything above filter().max_area of the frame is dropped
-// as background.
+// Ranking: a region's merit is its contour (HierarchyRegion::contour less
+// half its inner_contour, times a mild size prior) or its isolation
+// (HierarchyRegion::isolation), as its strategy says, times 0.7 when it
+// touches the frame border (more often background). With more than one
+// strategy the candidates are pooled by rank within their strategy, and a
+// proposal's score is 1 / (1 + that rank); with one, the score is the merit.
+// The root region and anything above filter().max_area of the frame is
+// dropped as background.
 //
 // propose() keeps its working memory (a few MB per strategy) from frame to
 // frame instead of allocating it anew; one generator is therefore not for
@@ -63,10 +85,12 @@ class GroupingProposalGenerator : public ProposalGenerator {
   // pixels): a copied or assigned generator starts with none of its own.
   struct Workspace {
     std::vector<StrategyWork> strategies;
+    cv::Mat lab, edge, edge_scratch[2];  // the frame's edge strength, shared by the strategies
     Workspace() = default;
     Workspace(const Workspace &) {}
     Workspace &operator=(const Workspace &) {
       strategies.clear();
+      lab = edge = cv::Mat();
       return *this;
     }
     Workspace(Workspace &&) = default;

@@ -121,6 +121,17 @@ void texture_bins(const cv::Mat &image, GroupingBuffers &buffers) {
   }
 }
 
+// Length (pixel pairs) and summed edge strength of a stretch of boundary.
+struct Boundary {
+  double length = 0, strength = 0;
+  Boundary &operator+=(const Boundary &o) {
+    length += o.length;
+    strength += o.strength;
+    return *this;
+  }
+  float mean() const { return length > 0 ? static_cast<float>(strength / length) : 0.f; }
+};
+
 // Region statistics in flat arrays, one row per region (initial segments
 // first, merged regions appended): L1-normalised colour and texture
 // histograms, box, size.
@@ -184,37 +195,73 @@ void initial_stats(const cv::Mat &labels, int n, const cv::Mat &image, GroupingB
   }
 }
 
-// Pairs of 4-connected neighbouring segments, smaller label first, sorted.
-std::vector<std::pair<int, int>> adjacent_pairs(const cv::Mat &labels) {
-  std::vector<std::pair<int, int>> pairs;
-  auto add = [&](int a, int b) {
-    if (a != b) pairs.emplace_back(std::min(a, b), std::max(a, b));
+// Pairs of 4-connected neighbouring segments, smaller label first, sorted,
+// with their shared boundary: one unit of length per pair of neighbouring
+// pixels across it, whose strength is the larger edge strength of the two.
+std::vector<std::pair<std::pair<int, int>, Boundary>> adjacent_pairs(const cv::Mat &labels,
+                                                                     const cv::Mat &edge) {
+  std::vector<std::tuple<int, int, float>> crossings;
+  auto add = [&](int a, int b, float e) {
+    if (a != b) crossings.emplace_back(std::min(a, b), std::max(a, b), e);
   };
   for (int y = 0; y < labels.rows; ++y) {
     const int *l = labels.ptr<int>(y);
     const int *below = y + 1 < labels.rows ? labels.ptr<int>(y + 1) : nullptr;
+    const float *e = edge.ptr<float>(y);
+    const float *e_below = below ? edge.ptr<float>(y + 1) : nullptr;
     for (int x = 0; x < labels.cols; ++x) {
-      if (x + 1 < labels.cols) add(l[x], l[x + 1]);
-      if (below) add(l[x], below[x]);
+      if (x + 1 < labels.cols) add(l[x], l[x + 1], std::max(e[x], e[x + 1]));
+      if (below) add(l[x], below[x], std::max(e[x], e_below[x]));
     }
   }
-  std::sort(pairs.begin(), pairs.end());
-  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  std::sort(crossings.begin(), crossings.end(), [](const auto &u, const auto &v) {
+    return std::make_pair(std::get<0>(u), std::get<1>(u)) <
+           std::make_pair(std::get<0>(v), std::get<1>(v));
+  });
+  std::vector<std::pair<std::pair<int, int>, Boundary>> pairs;
+  for (const auto &[a, b, e] : crossings) {
+    if (pairs.empty() || pairs.back().first != std::make_pair(a, b))
+      pairs.push_back({{a, b}, Boundary{}});
+    pairs.back().second += Boundary{1.0, static_cast<double>(e)};
+  }
   return pairs;
 }
 
 }  // namespace
 
-std::vector<HierarchyRegion> group_regions(const cv::Mat &labels, int n_segments,
-                                           const cv::Mat &image, const SimilarityTerms &terms) {
-  GroupingBuffers buffers;
-  return group_regions(labels, n_segments, image, terms, buffers);
+void edge_strength(const cv::Mat &image, cv::Mat &edge, cv::Mat scratch[2]) {
+  CV_Assert(image.type() == CV_8UC3);
+  cv::Mat &gx = scratch[0], &gy = scratch[1];
+  cv::Sobel(image, gx, CV_16S, 1, 0, 3);
+  cv::Sobel(image, gy, CV_16S, 0, 1, 3);
+  edge.create(image.size(), CV_32F);
+  constexpr float kSaturation = 4.f * 80.f;  // 3x3 Sobel: 4 x the step
+  for (int y = 0; y < image.rows; ++y) {
+    const int16_t *dx = gx.ptr<int16_t>(y), *dy = gy.ptr<int16_t>(y);
+    float *out = edge.ptr<float>(y);
+    for (int x = 0; x < image.cols; ++x) {
+      float sum = 0.f;
+      for (int c = 0; c < 3; ++c) {
+        const float u = dx[3 * x + c], v = dy[3 * x + c];
+        sum += u * u + v * v;
+      }
+      out[x] = std::min(1.f, std::sqrt(sum) / kSaturation);
+    }
+  }
 }
 
 std::vector<HierarchyRegion> group_regions(const cv::Mat &labels, int n_segments,
-                                           const cv::Mat &image, const SimilarityTerms &terms,
-                                           GroupingBuffers &buffers) {
-  CV_Assert(labels.type() == CV_32S && image.type() == CV_8UC3 && labels.size() == image.size());
+                                           const cv::Mat &image, const cv::Mat &edge,
+                                           const SimilarityTerms &terms) {
+  GroupingBuffers buffers;
+  return group_regions(labels, n_segments, image, edge, terms, buffers);
+}
+
+std::vector<HierarchyRegion> group_regions(const cv::Mat &labels, int n_segments,
+                                           const cv::Mat &image, const cv::Mat &edge,
+                                           const SimilarityTerms &terms, GroupingBuffers &buffers) {
+  CV_Assert(labels.type() == CV_32S && image.type() == CV_8UC3 && labels.size() == image.size() &&
+            edge.type() == CV_32F && edge.size() == image.size());
   RegionStats stats{buffers.colour, buffers.texture, {}, {}};
   initial_stats(labels, n_segments, image, buffers, stats);
   const double image_size = static_cast<double>(labels.total());
@@ -231,6 +278,10 @@ std::vector<HierarchyRegion> group_regions(const cv::Mat &labels, int n_segments
     return 0.5f * (intersection(stats.colour_of(a), stats.colour_of(b), kColourDim) +
                    intersection(stats.texture_of(a), stats.texture_of(b), kTextureDim));
   };
+  // Shared boundary of each pair of neighbouring regions, and each region's
+  // whole outer boundary.
+  std::map<std::pair<int, int>, Boundary> shared;
+  std::vector<Boundary> outer(n_segments), inner(n_segments);
   auto similarity = [&](int a, int b) {
     double s = 0;
     if (terms.colour) s += intersection(stats.colour_of(a), stats.colour_of(b), kColourDim);
@@ -266,10 +317,16 @@ std::vector<HierarchyRegion> group_regions(const cv::Mat &labels, int n_segments
     if (it == pair_similarity.end()) return;
     queue.erase({it->second, key.first, key.second});
     pair_similarity.erase(it);
+    shared.erase(key);
     neighbours[a].erase(b);
     neighbours[b].erase(a);
   };
-  for (const auto &p : adjacent_pairs(labels)) link(p.first, p.second);
+  for (const auto &[pair, boundary] : adjacent_pairs(labels, edge)) {
+    shared[pair] = boundary;
+    outer[pair.first] += boundary;
+    outer[pair.second] += boundary;
+  }
+  for (const auto &entry : shared) link(entry.first.first, entry.first.second);
 
   while (!queue.empty()) {
     const auto [s, a, b] = *queue.begin();
@@ -295,7 +352,21 @@ std::vector<HierarchyRegion> group_regions(const cv::Mat &labels, int n_segments
       float most_similar = 0.f;
       for (int n : neighbours[r]) most_similar = std::max(most_similar, appearance(r, n));
       regions[r].isolation = 1.f - most_similar;
+      regions[r].contour = outer[r].mean();
+      regions[r].inner_contour = inner[r].mean();
     }
+    // The merged region's boundaries: each neighbour's with a and with b
+    // together; its outer boundary is a's and b's less the one between them.
+    const Boundary between = shared.at({a, b});
+    Boundary merged_outer = outer[a];
+    merged_outer += outer[b];
+    merged_outer.length -= 2 * between.length;
+    merged_outer.strength -= 2 * between.strength;
+    outer.push_back(merged_outer);
+    Boundary merged_inner = inner[a];
+    merged_inner += inner[b];
+    merged_inner += between;
+    inner.push_back(merged_inner);
     HierarchyRegion region;
     region.segments = regions[a].segments;
     region.segments.insert(region.segments.end(), regions[b].segments.begin(),
@@ -309,9 +380,22 @@ std::vector<HierarchyRegion> group_regions(const cv::Mat &labels, int n_segments
     around.insert(neighbours[b].begin(), neighbours[b].end());
     around.erase(a);
     around.erase(b);
+    std::vector<Boundary> with_c;
+    for (int n : around) {
+      Boundary sum;
+      for (int r : {a, b}) {
+        const auto it = shared.find({std::min(r, n), std::max(r, n)});
+        if (it != shared.end()) sum += it->second;
+      }
+      with_c.push_back(sum);
+    }
     for (int n : std::set<int>(neighbours[a])) unlink(a, n);
     for (int n : std::set<int>(neighbours[b])) unlink(b, n);
-    for (int n : around) link(n, c);
+    size_t k = 0;
+    for (int n : around) {
+      shared[{n, c}] = with_c[k++];  // n < c: c is the newest region
+      link(n, c);
+    }
   }
   return regions;
 }

@@ -32,6 +32,13 @@ struct HierarchyRegion {
   // uniform or textured background that have a look-alike next to them score
   // low. 0 for the root, which is never merged.
   float isolation = 0.f;
+  // How well a contour separates the region from everything around it: the
+  // mean edge strength (0..1) along its whole outer boundary (the frame
+  // border left out). 0 for the root.
+  float contour = 0.f;
+  // The mean edge strength along the boundaries between its initial
+  // segments, inside it: high when the region spans several objects.
+  float inner_contour = 0.f;
 };
 
 // Working memory of group_regions, reusable between calls: once it has seen
@@ -43,16 +50,24 @@ struct GroupingBuffers {
   std::vector<float> colour, texture;                  // normalised histograms, per region
 };
 
+// Edge strength per pixel, 0..1, of an 8-bit 3-channel image (CIELAB: the
+// same for every strategy, so that their contour scores compare): the colour
+// gradient's magnitude over the three channels, saturating at a step of
+// about 80 levels between neighbouring pixels. `scratch` is working memory.
+void edge_strength(const cv::Mat &image, cv::Mat &edge, cv::Mat scratch[2]);
+
 // labels: CV_32S segment ids in [0, n_segments); image: CV_8UC3 in the
-// colour space the similarities should use, same size. Returns the initial
+// colour space the similarities should use, same size; edge: CV_32F edge
+// strength (edge_strength), same size, for the boundary term and contours. Returns the initial
 // segments first (index = label) followed by the merged regions in merge
 // order. Deterministic: ties are broken by region index.
 std::vector<HierarchyRegion> group_regions(const cv::Mat &labels, int n_segments,
-                                           const cv::Mat &image, const SimilarityTerms &terms,
-                                           GroupingBuffers &buffers);
+                                           const cv::Mat &image, const cv::Mat &edge,
+                                           const SimilarityTerms &terms, GroupingBuffers &buffers);
 // The same with buffers of its own.
 std::vector<HierarchyRegion> group_regions(const cv::Mat &labels, int n_segments,
-                                           const cv::Mat &image, const SimilarityTerms &terms);
+                                           const cv::Mat &image, const cv::Mat &edge,
+                                           const SimilarityTerms &terms);
 
 // Renders a region as a box-cropped 0/255 mask on the segmentation grid.
 RegionMask render_region(const HierarchyRegion &region, const cv::Mat &labels, int n_segments,

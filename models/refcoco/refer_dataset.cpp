@@ -8,88 +8,12 @@
 #include <nlohmann/json.hpp>
 
 #include "common/model_error.h"
+#include "refcoco/coco_json.h"
 
 namespace refseg::refcoco {
 namespace {
 
 using nlohmann::json;
-
-// `keep` is nlohmann's parser callback (return false to drop what was just
-// parsed), so that a large file need not be held whole.
-json read_json(const std::string &path, const json::parser_callback_t &keep = nullptr) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::string hint;
-    const std::string suffix = ".json";
-    if (path.size() > suffix.size() &&
-        path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0) {
-      const std::string pickle = path.substr(0, path.size() - suffix.size()) + ".p";
-      if (std::ifstream(pickle))
-        hint =
-            " (" + pickle + " is there: convert it with scripts/refer_to_json.py '" + pickle + "')";
-    }
-    throw ModelError("cannot open " + path + hint);
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  try {
-    return json::parse(text.str(), keep);
-  } catch (const json::parse_error &e) {
-    throw ModelError(path + ": not valid JSON: " + e.what());
-  }
-}
-
-// Typed field access; `where` names the entry ("ref 12", "annotation 7").
-class Fields {
- public:
-  Fields(const std::string &file, std::string where, const json &object)
-      : file_(file), where_(std::move(where)), object_(object) {
-    if (!object_.is_object()) fail("is " + std::string(object_.type_name()) + ", not an object");
-  }
-
-  [[noreturn]] void fail(const std::string &what) const {
-    throw ModelError(file_ + ": " + where_ + ": " + what);
-  }
-
-  const json &get(const char *key) const {
-    const auto it = object_.find(key);
-    if (it == object_.end()) fail("has no field '" + std::string(key) + "'");
-    return *it;
-  }
-  bool has(const char *key) const { return object_.contains(key); }
-
-  int64_t integer(const char *key) const {
-    const json &v = get(key);
-    if (v.is_number_integer()) return v.get<int64_t>();
-    // The refer pickles came from Python 2, whose JSON dumps keep ids whole;
-    // a float that is a whole number is still accepted.
-    if (v.is_number_float() && v.get<double>() == static_cast<double>(v.get<int64_t>()))
-      return v.get<int64_t>();
-    fail("field '" + std::string(key) + "' is " + describe(v) + ", not an integer");
-  }
-  std::string text(const char *key) const {
-    const json &v = get(key);
-    if (!v.is_string())
-      fail("field '" + std::string(key) + "' is " + describe(v) + ", not a string");
-    return v.get<std::string>();
-  }
-  const json &array(const char *key) const {
-    const json &v = get(key);
-    if (!v.is_array()) fail("field '" + std::string(key) + "' is " + describe(v) + ", not a list");
-    return v;
-  }
-
-  static std::string describe(const json &v) {
-    std::string shown = v.dump();
-    if (shown.size() > 40) shown = shown.substr(0, 37) + "...";
-    return std::string(v.type_name()) + " " + shown;
-  }
-
- private:
-  const std::string &file_;
-  std::string where_;
-  const json &object_;
-};
 
 Ref parse_ref(const std::string &file, size_t index, const json &entry) {
   Fields f(file, "refs entry " + std::to_string(index), entry);
@@ -111,69 +35,6 @@ Ref parse_ref(const std::string &file, size_t index, const json &entry) {
     ref.sentences.push_back(std::move(sentence));
   }
   return ref;
-}
-
-Segmentation parse_segmentation(const Fields &f, const json &seg, const ImageInfo &image) {
-  Segmentation out;
-  if (seg.is_array()) {
-    if (seg.empty()) f.fail("segmentation is an empty list");
-    out.kind = Segmentation::Kind::Polygons;
-    for (size_t p = 0; p < seg.size(); ++p) {
-      const std::string name = "segmentation polygon " + std::to_string(p);
-      if (!seg[p].is_array()) f.fail(name + " is " + Fields::describe(seg[p]) + ", not a list");
-      std::vector<double> xy;
-      for (size_t i = 0; i < seg[p].size(); ++i) {
-        if (!seg[p][i].is_number())
-          f.fail(name + " coordinate " + std::to_string(i) + " is " + Fields::describe(seg[p][i]) +
-                 ", not a number");
-        xy.push_back(seg[p][i].get<double>());
-      }
-      if (xy.size() % 2 != 0)
-        f.fail(name + " has an odd number of coordinates (" + std::to_string(xy.size()) + ")");
-      // pycocotools' frPyObjects decides the format on the first entry:
-      // 4 numbers are a box list (and a list of lists fails there), fewer
-      // are nothing it reads.
-      if (p == 0 && xy.size() <= 4)
-        f.fail(name + " has " + std::to_string(xy.size()) +
-               " coordinates; the first polygon needs at least 3 points (pycocotools' "
-               "frPyObjects reads no other list)");
-      out.polygons.push_back(std::move(xy));
-    }
-    return out;
-  }
-  if (!seg.is_object())
-    f.fail("segmentation is " + Fields::describe(seg) + ", neither polygons nor an RLE");
-  const auto size = seg.find("size");
-  const auto counts = seg.find("counts");
-  if (size == seg.end() || counts == seg.end())
-    f.fail("segmentation is an object without 'size' and 'counts'");
-  if (!size->is_array() || size->size() != 2 || !(*size)[0].is_number_integer() ||
-      !(*size)[1].is_number_integer())
-    f.fail("segmentation size is " + Fields::describe(*size) + ", not [height, width]");
-  out.rle_height = (*size)[0].get<int>();
-  out.rle_width = (*size)[1].get<int>();
-  if (out.rle_height != image.height || out.rle_width != image.width)
-    f.fail("segmentation size " + std::to_string(out.rle_height) + " x " +
-           std::to_string(out.rle_width) + " differs from image " + std::to_string(image.id) +
-           "'s " + std::to_string(image.height) + " x " + std::to_string(image.width) +
-           " (height x width)");
-  if (counts->is_string()) {
-    out.kind = Segmentation::Kind::CompressedRle;
-    out.compressed = counts->get<std::string>();
-    return out;
-  }
-  if (!counts->is_array())
-    f.fail("segmentation counts is " + Fields::describe(*counts) + ", neither a list nor a string");
-  out.kind = Segmentation::Kind::CountsRle;
-  out.rle = {out.rle_height, out.rle_width, {}};
-  for (size_t i = 0; i < counts->size(); ++i) {
-    const json &c = (*counts)[i];
-    if (!c.is_number_integer() || c.get<int64_t>() < 0 || c.get<int64_t>() > 0xffffffffLL)
-      f.fail("segmentation counts entry " + std::to_string(i) + " is " + Fields::describe(c) +
-             ", not a run length");
-    out.rle.counts.push_back(static_cast<uint32_t>(c.get<int64_t>()));
-  }
-  return out;
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "refcoco/coco_json.h"
 #include "refcoco/coco_mask.h"
 
 namespace refseg::refcoco {
@@ -32,26 +33,6 @@ struct Ref {
   int64_t ref_id = 0, ann_id = 0, image_id = 0, category_id = 0;
   std::string split;  // "train", "val", "testA", "testB", "test", ...
   std::vector<Sentence> sentences;
-};
-
-struct ImageInfo {
-  int64_t id = 0;
-  std::string file_name;
-  int width = 0, height = 0;
-};
-
-// An annotation's segmentation, read but not yet rasterised.
-struct Segmentation {
-  enum class Kind {
-    Polygons,      // a list of polygons [x0, y0, x1, y1, ...]
-    CountsRle,     // {"size": [h, w], "counts": [n0, n1, ...]}
-    CompressedRle  // {"size": [h, w], "counts": "<COCO string>"}
-  };
-  Kind kind = Kind::Polygons;
-  std::vector<std::vector<double>> polygons;  // Polygons
-  Rle rle;                                    // CountsRle
-  std::string compressed;                     // CompressedRle
-  int rle_height = 0, rle_width = 0;          // the RLE kinds' "size"
 };
 
 struct Annotation {

@@ -12,7 +12,14 @@ namespace {
 
 // Independent random streams per part, so that e.g. rewording expressions
 // leaves the images of every seed unchanged.
-enum Stream : uint64_t { kLayout = 1, kBackground = 2, kWording = 3, kDegrade = 4 };
+enum Stream : uint64_t {
+  kLayout = 1,
+  kBackground = 2,
+  kWording = 3,
+  kDegrade = 4,
+  kClutter = 5,
+  kLighting = 6
+};
 
 void require(bool ok, const std::string &what) {
   if (!ok) throw ModelError("world: invalid WorldOptions: " + what);
@@ -48,9 +55,16 @@ Scene make_scene(uint64_t seed, const WorldOptions &options) {
       degrading(seed, kDegrade);
   Scene scene;
   scene.objects = place_objects(layout, options);
-  const cv::Mat background = render_background(backdrop, cv::Size(options.width, options.height),
-                                               options.textured, &scene.background);
-  scene.image = compose(background, scene.objects);
+  cv::Mat background = render_background(backdrop, cv::Size(options.width, options.height),
+                                         options.textured, &scene.background);
+  if (options.level == WorldLevel::Hard) {
+    SeededRandom clutter(seed, kClutter), lighting(seed, kLighting);
+    add_clutter(clutter, background);
+    scene.image = compose(background, scene.objects);
+    add_lighting(lighting, scene.image);
+  } else {
+    scene.image = compose(background, scene.objects);
+  }
   degrade(degrading, options.noise, options.blur, scene.image);
   scene.expressions = referring_expressions(
       scene.objects, referable_objects(scene.objects, options.min_visible_fraction),

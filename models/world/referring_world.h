@@ -39,6 +39,22 @@ const std::vector<Shape> &all_shapes();
 const std::vector<Colour> &all_colours();
 const std::vector<ExpressionType> &all_expression_types();
 
+// How an object of the hard world level looks beyond its named colour: the
+// lower part in another colour (a figure's shirt and trousers), a texture
+// over the fill, a shading gradient across it. Plain-level objects keep the
+// defaults (one flat colour). Fixed per object, so a video's object looks
+// the same in every frame.
+struct Appearance {
+  float lower_part = 0.f;        // 0: one part; else the fraction of the radius below the centre
+                                 // from which the second colour starts (-0.3 .. 0.3)
+  cv::Vec3b lower_rgb;           // the second part's colour
+  int texture = 0;               // 0 none, 1 stripes, 2 blotches
+  float texture_strength = 0.f;  // brightness modulation, 0 .. 0.4
+  float texture_period = 8.f;    // pixels
+  float shading = 0.f;           // brightness change from one side to the other, 0 .. 0.5
+  float shading_angle = 0.f;     // radians
+};
+
 struct Object {
   Shape shape = Shape::Circle;
   Colour colour = Colour::Red;
@@ -51,6 +67,7 @@ struct Object {
   cv::Rect box;          // bounding box of the visible mask
   int full_area = 0;     // pixels of the shape before occlusion
   int visible_area = 0;  // pixels of mask
+  Appearance look;       // flat for the plain level
 };
 
 struct Expression {
@@ -71,8 +88,18 @@ struct Scene {
   std::vector<Expression> expressions;
 };
 
+// What real scenes have and flat shapes lack, and proposals must cope with:
+//  Plain: flat-coloured shapes on plain or textured backgrounds;
+//  Hard:  objects of two differently coloured parts, textured and shaded
+//         fills, clutter on the background (stuff that is no object) and a
+//         lighting gradient over the whole frame. The truth masks stay the
+//         whole objects.
+enum class WorldLevel { Plain, Hard };
+const char *level_name(WorldLevel level);  // "plain", "hard"
+
 struct WorldOptions {
   int width = 320, height = 240;
+  WorldLevel level = WorldLevel::Plain;
   int min_objects = 2, max_objects = 7;
   bool textured = true;               // false: plain backgrounds only
   double noise = 0.0;                 // max std. deviation of per-pixel Gaussian noise (0..255)

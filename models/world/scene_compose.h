@@ -16,8 +16,14 @@ namespace refseg::world {
 std::vector<Object> place_objects(SeededRandom &random, const WorldOptions &options);
 
 // Fills mask, box and areas of every object (later objects occlude earlier
-// ones) and returns `background` (RGB, frame-sized) with the objects painted.
+// ones) and returns `background` (RGB, frame-sized) with the objects painted
+// as their Appearance says.
 cv::Mat compose(const cv::Mat &background, std::vector<Object> &objects);
+
+// The hard level's additions to a frame: clutter painted onto the background
+// before the objects, and a lighting gradient over the composed frame.
+void add_clutter(SeededRandom &random, cv::Mat &background);
+void add_lighting(SeededRandom &random, cv::Mat &image);
 
 // Objects visible enough to be named: at least min_visible_fraction of
 // their own area.

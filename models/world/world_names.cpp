@@ -70,6 +70,10 @@ std::string colour_name(Colour colour) {
   throw ModelError("world: unknown colour " + std::to_string(static_cast<int>(colour)));
 }
 
+const char *level_name(WorldLevel level) {
+  return level == WorldLevel::Hard ? "hard" : "plain";
+}
+
 std::string background_name(Background background) {
   switch (background) {
     case Background::Plain:

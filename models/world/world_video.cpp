@@ -13,7 +13,9 @@ enum Stream : uint64_t {
   kMotion = 12,
   kBackground = 13,
   kWording = 14,
-  kDegrade = 15
+  kDegrade = 15,
+  kClutter = 16,
+  kLighting = 17
 };
 
 // Position after travelling from p along a line with elastic bounces at lo
@@ -49,6 +51,10 @@ WorldVideo::WorldVideo(uint64_t seed, const WorldOptions &options)
   canvas_ =
       render_background(backdrop, cv::Size(options_.width + 2 * sway, options_.height + 2 * sway),
                         options_.textured, &background_);
+  if (options_.level == WorldLevel::Hard) {
+    SeededRandom clutter(seed, kClutter);
+    add_clutter(clutter, canvas_);
+  }
   sway_rate_x_ = static_cast<float>(motion.uniform(0.01, 0.03));
   sway_rate_y_ = static_cast<float>(motion.uniform(0.01, 0.03));
 }
@@ -74,6 +80,11 @@ Scene WorldVideo::frame(int64_t index) const {
   scene.image = compose(canvas_(cv::Rect(ox, oy, options_.width, options_.height)), scene.objects);
   const uint64_t frame_seed = mix_seed(seed_, static_cast<uint64_t>(index));
   SeededRandom degrading(frame_seed, kDegrade), wording(frame_seed, kWording);
+  if (options_.level == WorldLevel::Hard) {
+    // The light is the same in every frame: it belongs to the scene.
+    SeededRandom lighting(seed_, kLighting);
+    add_lighting(lighting, scene.image);
+  }
   degrade(degrading, options_.noise, options_.blur, scene.image);
   scene.expressions = referring_expressions(
       scene.objects, referable_objects(scene.objects, options_.min_visible_fraction),

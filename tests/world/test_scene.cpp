@@ -191,6 +191,50 @@ TEST(WorldScene, RegionMaskIsTheVisibleMask) {
   }
 }
 
+// The hard level: same seed, same scene; objects of two colours, textured
+// or shaded; the truth masks still the whole objects (their pixels are the
+// object's, whatever the paint).
+TEST(WorldScene, HardLevelPaintsWholeObjectsInParts) {
+  WorldOptions options;
+  options.level = WorldLevel::Hard;
+  EXPECT_TRUE(same(make_scene(11, options).image, make_scene(11, options).image));
+  EXPECT_FALSE(same(make_scene(11, options).image, make_scene(11).image));
+  int two_coloured = 0, objects = 0;
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    const Scene scene = make_scene(seed, options);
+    for (const Object &o : scene.objects) {
+      ++objects;
+      EXPECT_EQ(cv::countNonZero(o.mask), o.visible_area);
+      // The named colour still covers part of the object...
+      int near_named = 0, far = 0;
+      for (int y = o.box.y; y < o.box.y + o.box.height; ++y)
+        for (int x = o.box.x; x < o.box.x + o.box.width; ++x) {
+          if (!o.mask.at<uint8_t>(y, x)) continue;
+          const cv::Vec3b p = scene.image.at<cv::Vec3b>(y, x);
+          const double d =
+              cv::norm(cv::Vec3d(p[0], p[1], p[2]) - cv::Vec3d(o.rgb[0], o.rgb[1], o.rgb[2]));
+          (d < 90 ? near_named : far)++;
+        }
+      if (o.visible_area > 200) EXPECT_GT(near_named, 0) << "seed " << seed;
+      // ...and a second part, where there is one, is painted another colour.
+      if (o.look.lower_part != 0.f && far > o.visible_area / 5) ++two_coloured;
+    }
+  }
+  EXPECT_GT(two_coloured, objects / 5) << "of " << objects;
+}
+
+TEST(WorldScene, PlainLevelObjectsAreFlat) {
+  const Scene scene = make_scene(11);
+  for (const Object &o : scene.objects) {
+    EXPECT_EQ(o.look.lower_part, 0.f);
+    EXPECT_EQ(o.look.texture, 0);
+    cv::Mat painted;
+    cv::inRange(scene.image, cv::Scalar(o.rgb[0], o.rgb[1], o.rgb[2]),
+                cv::Scalar(o.rgb[0], o.rgb[1], o.rgb[2]), painted);
+    EXPECT_EQ(cv::countNonZero(painted & o.mask), o.visible_area);
+  }
+}
+
 TEST(WorldRandom, UniformIntCoversItsRangeOnly) {
   SeededRandom random(5, 1);
   std::vector<int> hits(7, 0);
