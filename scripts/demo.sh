@@ -14,12 +14,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # DEMO_NO_BUILD=1: use the build as it is (tests/scripts/test_own_video.sh).
-[ -n "${DEMO_NO_BUILD:-}" ] || ./scripts/build.sh >/dev/null
+# The first run installs packages and compiles about 250 steps (10-20
+# minutes on 2 cores): their own progress lines show how far it is.
+if [ -z "${DEMO_NO_BUILD:-}" ]; then
+  echo "demo: setting up and building (scripts/build.sh)"
+  ./scripts/build.sh
+fi
 build=$(cd "${BUILD_DIR:-build}" && pwd)
 out=${OUT_DIR:-out}
 text=${1:-the red circle}
 seed=${DEMO_SEED:-4}
 rm -rf "$out" && mkdir -p "$out/frames"
+echo "demo: running refsegbin model=refseg-tiny text=\"$text\" on 50 frames of the synthetic world"
 # The build tree's plugin and the bundled model in the source tree, as
 # `meson devenv` gives them (nothing compiled in points here).
 export GST_PLUGIN_PATH="$build/plugins${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
@@ -39,3 +45,6 @@ export REFSEG_MODELS_DIR="$PWD/models/pretrained${REFSEG_MODELS_DIR:+:$REFSEG_MO
 "$build/tools/png_strip" "$out/demo.png" "$out"/frames/frame-0[0-4].png
 out_abs=$(cd "$out" && pwd)
 echo "wrote $out_abs/demo.mp4 and $out_abs/demo.png"
+echo "next: try another expression, e.g. ./scripts/demo.sh \"the blue square\", or your own video:"
+echo "  meson devenv -C build gst-launch-1.0 filesrc location=in.mp4 ! decodebin ! videoconvert ! \\"
+echo "    refsegbin model=refseg-tiny text=\"the person on the left\" ! refsegoverlay ! videoconvert ! autovideosink"

@@ -47,6 +47,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
+  echo "setup: installing ${#missing[@]} Debian packages: ${missing[*]}"
   $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # Not -qq: apt's own lines (Get:, Unpacking, Setting up) show the progress.
+  $sudo apt-get install -y --no-install-recommends "${missing[@]}"
+else
+  echo "setup: every package the project needs is installed"
 fi
