@@ -42,7 +42,8 @@ const char *kSummary =
     "  evaluate_refseg --model NAME --seed S --scenes N [--proposals grouping|ground-truth]\n"
     "    [--global-weight a[,a...]] [--sentence-weight b[,b...]] [--masked-layers k]\n"
     "    [--threads N] [--precision P] [--preprocess P] [--local-crops K] [--absent N]\n"
-    "    [--spatial off,on,no-position,...] [--spatial-spread F] [--json out.json]\n"
+    "    [--spatial off,on,no-position,...] [--spatial-spread F] [--level plain|hard]\n"
+    "    [--json out.json]\n"
     "Moving video, through the result tracker:\n"
     "  evaluate_refseg --video --model NAME --seed S --videos K [--frames F]\n"
     "    [--modes every-frame,interval-N,latest-L,...] [--motion both|moving|still]\n"
@@ -97,7 +98,7 @@ Options parse(int argc, char **argv) {
   training::VideoEvaluationOptions &vo = opts.video;
   gchar *model = nullptr, *seed = nullptr, *proposals = nullptr, *global = nullptr,
         *sentence = nullptr, *precision = nullptr, *preprocess = nullptr, *spatial = nullptr,
-        *modes = nullptr, *motion = nullptr, *json = nullptr;
+        *modes = nullptr, *motion = nullptr, *json = nullptr, *level = nullptr;
   gint scenes = o.scenes, absent = o.absent_per_scene, videos = vo.videos, frames = vo.frames,
        masked_layers = o.masked_layers, threads = o.threads, local_crops = o.local_crops;
   gdouble spread = 0;
@@ -113,6 +114,10 @@ Options parse(int argc, char **argv) {
        "S"},
       {"scenes", 0, 0, G_OPTION_ARG_INT, &scenes, "Still scenes: how many, 1 or more (default 200)",
        "N"},
+      {"level", 0, 0, G_OPTION_ARG_STRING, &level,
+       "Still scenes: the world's level, plain (default: flat-coloured shapes) or hard "
+       "(two-coloured, textured and shaded objects, clutter, lighting)",
+       "plain|hard"},
       {"proposals", 0, 0, G_OPTION_ARG_STRING, &proposals,
        "ground-truth (default: the scene's exact masks) or grouping (the grouping generator "
        "refsegproposals uses)",
@@ -189,6 +194,11 @@ Options parse(int argc, char **argv) {
     vo.moving = m != 2;
     vo.still = m != 1;
   }
+  if (level)
+    o.world.level =
+        tools::one_of(kTool, "--level", tools::take_string(level), {"plain", "hard"}) == 1
+            ? refseg::world::WorldLevel::Hard
+            : refseg::world::WorldLevel::Plain;
   if (proposals)
     o.proposals = tools::one_of(kTool, "--proposals", tools::take_string(proposals),
                                 {"grouping", "ground-truth"}) == 0
@@ -217,8 +227,8 @@ Options parse(int argc, char **argv) {
   opts.json_path = tools::take_string(json);
 
   opts.is_video = video;
-  const std::string still_only =
-      given.first_of({"--scenes", "--absent", "--spatial", "--spatial-spread", "--preprocess"});
+  const std::string still_only = given.first_of(
+      {"--scenes", "--absent", "--spatial", "--spatial-spread", "--preprocess", "--level"});
   const std::string video_only = given.first_of({"--videos", "--frames", "--modes", "--motion"});
   if (video && !still_only.empty())
     tools::usage_error(kTool, still_only + " applies to still scenes, not to --video");

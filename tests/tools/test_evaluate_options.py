@@ -82,6 +82,8 @@ REFSEG_REFUSED = [
     (["--video", "--spatial", "on"], ["--spatial", "not to --video"]),
     (["--video", "--spatial-spread", "5"], ["--spatial-spread", "not to --video"]),
     (["--video", "--preprocess", "reference"], ["--preprocess", "not to --video"]),
+    (["--video", "--level", "hard"], ["--level", "not to --video"]),
+    (["--level", "medium"], ["--level", "medium"]),
     (["--video", "--seed", "1", "--frames", "5", "--spatial", "on", "--scenes", "3"],
      ["--spatial applies to still scenes"]),
     (["--video", "--global-weight", "0.5,0.6"], ["--global-weight", "one"]),
