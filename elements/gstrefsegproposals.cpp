@@ -5,7 +5,9 @@
 
 #include "common/model_error.h"
 #include "proposals/grouping_generator.h"
+#include "proposals/proposal_model.h"
 #include "proposals/proposal_reuse.h"
+#include "proposals/sam_proposal_generator.h"
 #include "proposals/torchscript_generator.h"
 #include "refseg_analysis_step.h"
 #include "refseg_elements.h"
@@ -27,13 +29,33 @@ enum {
   PROP_INFERENCE_INTERVAL,
   PROP_REUSE,
   PROP_QUALITY,
+  PROP_POINTS_PER_SIDE,
+  PROP_POINTS_PER_BATCH,
+  PROP_PRED_IOU_THRESHOLD,
+  PROP_STABILITY_THRESHOLD,
+  PROP_REFINE,
 };
+
+// SAM models on the CPU: a 16 x 16 grid (256 prompts) instead of the
+// reference's 32 x 32 (docs/models.md).
+constexpr int kCpuPointsPerSide = 16;
+// The box NMS threshold SAM models default to (the reference's).
+constexpr double kSamBoxNms = 0.7;
+
+static refseg::sam::AutomaticMaskOptions default_sam_options() {
+  refseg::sam::AutomaticMaskOptions o;
+  o.points_per_side = kCpuPointsPerSide;
+  return o;
+}
 
 // What the properties say; read under the object lock.
 struct ProposalSettings {
   refseg::ProposalFilter filter;
   refseg::GroupingOptions grouping;
-  std::string model;  // empty: the grouping generator
+  std::string model;                                              // empty: the grouping generator
+  refseg::sam::AutomaticMaskOptions sam = default_sam_options();  // SAM models
+  bool iou_threshold_set = false;                                 // else 0.7 with a SAM model
+  bool refine = true;  // SAM models: refine each proposal with its box
   bool reuse = false;
   // Counts changes of the generator's settings: proposals kept for reuse
   // were made with the settings of one generation only.
@@ -82,6 +104,22 @@ static void gst_refseg_proposals_set_property(GObject *object, guint id, const G
       break;
     case PROP_IOU_THRESHOLD:
       s.filter.iou_threshold = g_value_get_double(value);
+      s.iou_threshold_set = true;
+      break;
+    case PROP_POINTS_PER_SIDE:
+      s.sam.points_per_side = static_cast<int>(g_value_get_uint(value));
+      break;
+    case PROP_POINTS_PER_BATCH:
+      s.sam.points_per_batch = static_cast<int>(g_value_get_uint(value));
+      break;
+    case PROP_PRED_IOU_THRESHOLD:
+      s.sam.pred_iou_thresh = g_value_get_double(value);
+      break;
+    case PROP_STABILITY_THRESHOLD:
+      s.sam.stability_score_thresh = g_value_get_double(value);
+      break;
+    case PROP_REFINE:
+      s.refine = g_value_get_boolean(value);
       break;
     case PROP_SCALE:
       s.grouping.scale = g_value_get_double(value);
@@ -139,6 +177,21 @@ static void gst_refseg_proposals_get_property(GObject *object, guint id, GValue 
     case PROP_IOU_THRESHOLD:
       g_value_set_double(value, s.filter.iou_threshold);
       break;
+    case PROP_POINTS_PER_SIDE:
+      g_value_set_uint(value, static_cast<guint>(s.sam.points_per_side));
+      break;
+    case PROP_POINTS_PER_BATCH:
+      g_value_set_uint(value, static_cast<guint>(s.sam.points_per_batch));
+      break;
+    case PROP_PRED_IOU_THRESHOLD:
+      g_value_set_double(value, s.sam.pred_iou_thresh);
+      break;
+    case PROP_STABILITY_THRESHOLD:
+      g_value_set_double(value, s.sam.stability_score_thresh);
+      break;
+    case PROP_REFINE:
+      g_value_set_boolean(value, s.refine);
+      break;
     case PROP_SCALE:
       g_value_set_double(value, s.grouping.scale);
       break;
@@ -167,6 +220,14 @@ static void gst_refseg_proposals_get_property(GObject *object, guint id, GValue 
   GST_OBJECT_UNLOCK(self);
 }
 
+// The filter a generator gets: with a SAM model the iou-threshold is its box
+// NMS threshold, 0.7 unless the user set it.
+static refseg::ProposalFilter effective_filter(const ProposalSettings &s, bool sam) {
+  refseg::ProposalFilter f = s.filter;
+  if (sam && !s.iou_threshold_set) f.iou_threshold = kSamBoxNms;
+  return f;
+}
+
 // Builds the generator the settings name. A model that cannot be used is an
 // element error naming the file and the problem, and fails the state change.
 static gboolean gst_refseg_proposals_open(GstRefSegProposals *self) {
@@ -179,9 +240,16 @@ static gboolean gst_refseg_proposals_open(GstRefSegProposals *self) {
           std::make_unique<refseg::GroupingProposalGenerator>(settings.grouping, settings.filter);
       GST_INFO_OBJECT(self, "grouping proposals (no model)");
     } else {
-      *self->generator = std::make_unique<refseg::TorchScriptProposalGenerator>(
-          settings.model, refseg::TorchScriptOptions{}, settings.filter);
-      GST_INFO_OBJECT(self, "proposal model %s", settings.model.c_str());
+      // The file's kind is told from its content: a TorchScript archive or a
+      // SAM-family state dict.
+      const std::string path = refseg::locate_proposal_model(settings.model);
+      const bool sam = refseg::proposal_model_kind(path) == refseg::ProposalModelKind::SamStateDict;
+      refseg::ProposalModelOptions options;
+      options.sam = settings.sam;
+      *self->generator =
+          refseg::make_model_proposal_generator(path, options, effective_filter(settings, sam));
+      GST_INFO_OBJECT(self, "proposal model %s (%s)", path.c_str(),
+                      sam ? "Segment Anything" : "TorchScript");
     }
   } catch (const std::exception &e) {  // refseg::ModelError, or anything LibTorch lets through
     GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("Could not load proposal model: %s", e.what()),
@@ -235,7 +303,9 @@ static GstFlowReturn gst_refseg_proposals_transform_frame_ip(GstVideoFilter *fil
   GST_OBJECT_LOCK(self);
   const ProposalSettings settings = *self->settings;
   GST_OBJECT_UNLOCK(self);
-  generator->set_filter(settings.filter);
+  auto *sam = dynamic_cast<refseg::SamProposalGenerator *>(generator);
+  generator->set_filter(effective_filter(settings, sam != nullptr));
+  if (sam) sam->set_options(settings.sam);
   if (auto *grouping = dynamic_cast<refseg::GroupingProposalGenerator *>(generator))
     grouping->set_options(settings.grouping);
 
@@ -251,6 +321,12 @@ static GstFlowReturn gst_refseg_proposals_transform_frame_ip(GstVideoFilter *fil
       reused = true;
     } else {
       proposals = generator->propose(image.view());
+      // Box refinement: each kept proposal decoded again with its own box
+      // as SAM's box prompt, against the embedding propose() just made (one
+      // single-prompt decoder pass per proposal; an empty result keeps it).
+      if (sam && settings.refine)
+        for (refseg::RegionMask &p : proposals)
+          if (auto refined = sam->refine(p)) p = std::move(*refined);
       if (settings.reuse) {
         self->reuse->remember(image.view(), proposals);
         self->reuse_generation = settings.generation;
@@ -350,7 +426,8 @@ static void gst_refseg_proposals_class_init(GstRefSegProposalsClass *klass) {
       gobject_class, PROP_IOU_THRESHOLD,
       g_param_spec_double("iou-threshold", "Duplicate IoU",
                           "A mask that overlaps a better one this much (intersection over "
-                          "union, 0.01-1) is dropped as a duplicate",
+                          "union, 0.01-1) is dropped as a duplicate; with a SAM model the box "
+                          "NMS threshold (boxes' IoU), 0.7 unless set",
                           0.01, 1.0, f.iou_threshold, live));
   g_object_class_install_property(
       gobject_class, PROP_SCALE,
@@ -373,8 +450,11 @@ static void gst_refseg_proposals_class_init(GstRefSegProposalsClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_MODEL,
       g_param_spec_string("model", "Proposal model",
-                          "TorchScript proposal model file; empty: graph segmentation and "
-                          "hierarchical grouping (no weights)",
+                          "Proposal model: a name in the models directories (MobileSAM, "
+                          "SAM-ViT-B, SAM-ViT-L, SAM-ViT-H, or a file name) or a path; the kind "
+                          "is told from the content: a Segment Anything checkpoint as released "
+                          "(automatic masks) or a TorchScript proposal model; empty: graph "
+                          "segmentation and hierarchical grouping (no weights)",
                           "",
                           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                    GST_PARAM_MUTABLE_READY)));
@@ -403,6 +483,37 @@ static void gst_refseg_proposals_class_init(GstRefSegProposalsClass *klass) {
           "one (about twice the CPU time; for single images and offline video, docs/accuracy.md "
           "gives what each finds)",
           FALSE, live));
+  const refseg::sam::AutomaticMaskOptions sam;
+  g_object_class_install_property(
+      gobject_class, PROP_POINTS_PER_SIDE,
+      g_param_spec_uint("points-per-side", "Points per side",
+                        "SAM models: the prompt grid's side (N x N points; the reference's "
+                        "default is 32, this element's CPU default 16)",
+                        1, 256, static_cast<guint>(kCpuPointsPerSide), live));
+  g_object_class_install_property(
+      gobject_class, PROP_POINTS_PER_BATCH,
+      g_param_spec_uint("points-per-batch", "Points per batch",
+                        "SAM models: prompts decoded together (memory, not results)", 1, 4096,
+                        static_cast<guint>(sam.points_per_batch), live));
+  g_object_class_install_property(
+      gobject_class, PROP_PRED_IOU_THRESHOLD,
+      g_param_spec_double("pred-iou-threshold", "Predicted IoU threshold",
+                          "SAM models: keep masks whose predicted IoU is above this (0: all)", 0.0,
+                          1.0, sam.pred_iou_thresh, live));
+  g_object_class_install_property(
+      gobject_class, PROP_STABILITY_THRESHOLD,
+      g_param_spec_double("stability-threshold", "Stability score threshold",
+                          "SAM models: keep masks whose stability score (IoU of the mask at "
+                          "logit thresholds +1 and -1) is at least this (0: all)",
+                          0.0, 1.0, sam.stability_score_thresh, live));
+  g_object_class_install_property(
+      gobject_class, PROP_REFINE,
+      g_param_spec_boolean(
+          "refine", "Box refinement",
+          "SAM models: decode every kept proposal again with its bounding box as SAM's box "
+          "prompt against the same frame embedding (one decoder pass per proposal), as "
+          "Grounded-SAM does; no effect without a SAM model",
+          TRUE, live));
   gst_element_class_set_static_metadata(
       element_class, "Referring segmentation mask proposals", "Filter/Analyzer/Video",
       "Attaches class-agnostic mask proposals to every frame's refseg meta",
