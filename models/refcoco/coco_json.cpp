@@ -32,6 +32,26 @@ json read_json(const std::string &path, const json::parser_callback_t &keep) {
   }
 }
 
+std::map<int64_t, ImageInfo> read_images(const std::string &file, const Fields &top) {
+  std::map<int64_t, ImageInfo> out;
+  const json &list = top.array("images");
+  for (size_t i = 0; i < list.size(); ++i) {
+    const Fields f(file, "images entry " + std::to_string(i), list[i]);
+    ImageInfo image;
+    image.id = f.integer("id");
+    const Fields g(file, "image " + std::to_string(image.id), list[i]);
+    image.file_name = g.text("file_name");
+    const int64_t h = g.integer("height"), w = g.integer("width");
+    if (h <= 0 || w <= 0 || h > 100000 || w > 100000)
+      g.fail("size " + std::to_string(h) + " x " + std::to_string(w) +
+             " (height x width) is not an image size");
+    image.height = static_cast<int>(h);
+    image.width = static_cast<int>(w);
+    out[image.id] = std::move(image);
+  }
+  return out;
+}
+
 Segmentation parse_segmentation(const Fields &f, const json &seg, const ImageInfo &image) {
   Segmentation out;
   if (seg.is_array()) {

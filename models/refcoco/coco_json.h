@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -92,6 +93,10 @@ class Fields {
   std::string where_;
   const nlohmann::json &object_;
 };
+
+// The top level's "images" list by id: id, file_name, width and height of
+// each, a size that is no image size refused.
+std::map<int64_t, ImageInfo> read_images(const std::string &file, const Fields &top);
 
 // An annotation's "segmentation" field (polygons, counts or a compressed
 // RLE), checked against the image's size. `f` names the annotation.

@@ -36,25 +36,6 @@ std::map<int64_t, Category> read_categories(const std::string &file, const Field
   return out;
 }
 
-std::map<int64_t, ImageInfo> read_images(const std::string &file, const Fields &top) {
-  std::map<int64_t, ImageInfo> out;
-  const json &list = top.array("images");
-  for (size_t i = 0; i < list.size(); ++i) {
-    const Fields f(file, "images entry " + std::to_string(i), list[i]);
-    ImageInfo image;
-    image.id = f.integer("id");
-    image.file_name = f.text("file_name");
-    const int64_t h = f.integer("height"), w = f.integer("width");
-    if (h <= 0 || w <= 0 || h > 100000 || w > 100000)
-      f.fail("size " + std::to_string(h) + " x " + std::to_string(w) +
-             " (height x width) is not an image size");
-    image.height = static_cast<int>(h);
-    image.width = static_cast<int>(w);
-    out[image.id] = image;
-  }
-  return out;
-}
-
 AnnotatedImage &image_entry(std::map<int64_t, AnnotatedImage> &images, const ImageInfo &info,
                             const std::string &image_dir) {
   AnnotatedImage &img = images[info.id];

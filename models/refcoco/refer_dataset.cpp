@@ -75,21 +75,7 @@ ReferDataset load_refer(const std::string &refs_path, const std::string &instanc
         return true;
       });
   Fields top(instances_path, "top level", instances);
-  const json &images = top.array("images");
-  for (size_t i = 0; i < images.size(); ++i) {
-    Fields f(instances_path, "images entry " + std::to_string(i), images[i]);
-    ImageInfo image;
-    image.id = f.integer("id");
-    Fields g(instances_path, "image " + std::to_string(image.id), images[i]);
-    image.file_name = g.text("file_name");
-    const int64_t h = g.integer("height"), w = g.integer("width");
-    if (h <= 0 || w <= 0 || h > 100000 || w > 100000)
-      g.fail("size " + std::to_string(h) + " x " + std::to_string(w) +
-             " (height x width) is not an image size");
-    image.height = static_cast<int>(h);
-    image.width = static_cast<int>(w);
-    data.images[image.id] = std::move(image);
-  }
+  data.images = read_images(instances_path, top);
   const json &annotations = top.array("annotations");
   for (size_t i = 0; i < annotations.size(); ++i) {  // those the refs name (see above)
     const int64_t id = annotations[i]["id"].get<int64_t>();

@@ -32,21 +32,6 @@ Tensors norm_holder(int64_t width) {
   return t;
 }
 
-int64_t count_indexed(const SamCheckpoint &ckpt, const std::string &prefix,
-                      const std::string &suffix) {
-  int64_t n = 0;
-  while (ckpt.has(prefix + std::to_string(n) + suffix)) ++n;
-  return n;
-}
-
-const at::Tensor &need(const SamCheckpoint &ckpt, const std::string &name, int64_t dims) {
-  const at::Tensor &t = ckpt.at(name);
-  if (t.dim() != dims)
-    throw ModelError(ckpt.path + ": tensor " + name + " has " + std::to_string(t.dim()) +
-                     " dimensions, expected " + std::to_string(dims));
-  return t;
-}
-
 // [B, N, H*c] -> [H, B*N, c]
 at::Tensor heads_first(const at::Tensor &x, int64_t heads) {
   const auto B = x.size(0), N = x.size(1), c = x.size(2) / heads;
@@ -58,18 +43,18 @@ at::Tensor heads_first(const at::Tensor &x, int64_t heads) {
 MaskDecoderConfig tell_mask_decoder(const SamCheckpoint &ckpt) {
   MaskDecoderConfig c;
   const std::string p = "mask_decoder.";
-  c.dim = need(ckpt, p + "iou_token.weight", 2).size(1);
+  c.dim = ckpt.at(p + "iou_token.weight", 2).size(1);
   // Heads are not in the state dict: 8 in every release (width 256); the
   // project's small test checkpoints use width / 8 (2 at width 16).
   c.heads = std::min<int64_t>(8, std::max<int64_t>(1, c.dim / 8));
-  c.num_mask_tokens = need(ckpt, p + "mask_tokens.weight", 2).size(0);
-  c.depth = count_indexed(ckpt, p + "transformer.layers.", ".norm1.weight");
+  c.num_mask_tokens = ckpt.at(p + "mask_tokens.weight", 2).size(0);
+  c.depth = ckpt.count_indexed(p + "transformer.layers.", ".norm1.weight");
   if (c.depth < 1)
     throw ModelError(ckpt.path + ": no tensor " + p +
                      "transformer.layers.0.norm1.weight (the mask decoder's two-way blocks)");
-  c.mlp_dim = need(ckpt, p + "transformer.layers.0.mlp.lin1.weight", 2).size(0);
+  c.mlp_dim = ckpt.at(p + "transformer.layers.0.mlp.lin1.weight", 2).size(0);
   const int64_t internal =
-      need(ckpt, p + "transformer.layers.0.cross_attn_token_to_image.q_proj.weight", 2).size(0);
+      ckpt.at(p + "transformer.layers.0.cross_attn_token_to_image.q_proj.weight", 2).size(0);
   if (internal <= 0 || c.dim % internal != 0 || internal % c.heads != 0)
     throw ModelError(ckpt.path + ": tensor " + p +
                      "transformer.layers.0.cross_attn_token_to_image.q_proj.weight has " +
@@ -77,12 +62,11 @@ MaskDecoderConfig tell_mask_decoder(const SamCheckpoint &ckpt) {
                      std::to_string(c.dim) + " nor splits into " + std::to_string(c.heads) +
                      " heads");
   c.downsample = c.dim / internal;
-  c.iou_head_depth = count_indexed(ckpt, p + "iou_prediction_head.layers.", ".weight");
+  c.iou_head_depth = ckpt.count_indexed(p + "iou_prediction_head.layers.", ".weight");
   if (c.iou_head_depth < 1)
     throw ModelError(ckpt.path + ": no tensor " + p + "iou_prediction_head.layers.0.weight");
-  c.iou_head_hidden = c.iou_head_depth > 1
-                          ? need(ckpt, p + "iou_prediction_head.layers.0.weight", 2).size(0)
-                          : c.dim;
+  c.iou_head_hidden =
+      c.iou_head_depth > 1 ? ckpt.at(p + "iou_prediction_head.layers.0.weight", 2).size(0) : c.dim;
   if (c.num_mask_tokens < 2)
     throw ModelError(ckpt.path + ": tensor " + p + "mask_tokens.weight has " +
                      std::to_string(c.num_mask_tokens) + " rows, expected at least 2");

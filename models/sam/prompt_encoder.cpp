@@ -9,27 +9,14 @@
 
 namespace refseg::sam {
 
-namespace {
-
-const at::Tensor &need(const SamCheckpoint &ckpt, const std::string &name, int64_t dims) {
-  const at::Tensor &t = ckpt.at(name);
-  if (t.dim() != dims)
-    throw ModelError(ckpt.path + ": tensor " + name + " has " + std::to_string(t.dim()) +
-                     " dimensions, expected " + std::to_string(dims));
-  return t;
-}
-
-}  // namespace
-
 PromptEncoderConfig tell_prompt_encoder(const SamCheckpoint &ckpt, int64_t embedding_size,
                                         int64_t image_size) {
   PromptEncoderConfig c;
-  c.embed_dim = need(ckpt, "prompt_encoder.not_a_point_embed.weight", 2).size(1);
-  c.mask_in_chans = need(ckpt, "prompt_encoder.mask_downscaling.3.weight", 4).size(0);
+  c.embed_dim = ckpt.at("prompt_encoder.not_a_point_embed.weight", 2).size(1);
+  c.mask_in_chans = ckpt.at("prompt_encoder.mask_downscaling.3.weight", 4).size(0);
   c.embedding_size = embedding_size;
   c.image_size = image_size;
-  const at::Tensor &g =
-      need(ckpt, "prompt_encoder.pe_layer.positional_encoding_gaussian_matrix", 2);
+  const at::Tensor &g = ckpt.at("prompt_encoder.pe_layer.positional_encoding_gaussian_matrix", 2);
   if (g.size(0) != 2 || 2 * g.size(1) != c.embed_dim)
     throw ModelError(ckpt.path +
                      ": tensor prompt_encoder.pe_layer.positional_encoding_gaussian_matrix has "

@@ -511,6 +511,20 @@ const torch::Tensor &SamCheckpoint::at(const std::string &name) const {
   throw ModelError(path + ": missing tensor " + name);
 }
 
+const torch::Tensor &SamCheckpoint::at(const std::string &name, int64_t dims) const {
+  const torch::Tensor &t = at(name);
+  if (t.dim() != dims)
+    throw ModelError(path + ": " + name + " has shape " + shape_of(t) + ", expected " +
+                     std::to_string(dims) + " dimensions");
+  return t;
+}
+
+int64_t SamCheckpoint::count_indexed(const std::string &prefix, const std::string &suffix) const {
+  int64_t n = 0;
+  while (has(prefix + std::to_string(n) + suffix)) ++n;
+  return n;
+}
+
 std::vector<std::string> SamCheckpoint::names_with_prefix(const std::string &prefix) const {
   std::vector<std::string> out;
   for (const auto &kv : tensors)
@@ -614,19 +628,8 @@ SamCheckpoint read_sam_checkpoint(const std::string &path) {
 
 namespace {
 
-int64_t count_indexed(const SamCheckpoint &c, const std::string &prefix,
-                      const std::string &suffix) {
-  int64_t n = 0;
-  while (c.has(prefix + std::to_string(n) + suffix)) ++n;
-  return n;
-}
-
 const torch::Tensor &need(const SamCheckpoint &c, const std::string &name, int64_t dim) {
-  const torch::Tensor &t = c.at("image_encoder." + name);
-  if (t.dim() != dim)
-    throw ModelError(c.path + ": image_encoder." + name + " has shape " + shape_of(t) +
-                     ", expected " + std::to_string(dim) + " dimensions");
-  return t;
+  return c.at("image_encoder." + name, dim);
 }
 
 SamArchitecture tell_vit(const SamCheckpoint &c) {
@@ -644,7 +647,7 @@ SamArchitecture tell_vit(const SamCheckpoint &c) {
                      ", expected [1, S, S, " + std::to_string(a.embed_dim) + "]");
   a.embedding_size = pos.size(1);
   a.image_size = a.embedding_size * a.patch_size;
-  a.depth = count_indexed(c, "image_encoder.blocks.", ".attn.qkv.weight");
+  a.depth = c.count_indexed("image_encoder.blocks.", ".attn.qkv.weight");
   if (a.depth == 0) throw ModelError(c.path + ": image_encoder has no blocks.N.attn.qkv.weight");
   a.mlp_dim = need(c, "blocks.0.mlp.lin1.weight", 2).size(0);
   // Heads: rel_pos_h is [2 * window - 1, head_dim] in windowed blocks and
@@ -698,8 +701,7 @@ SamArchitecture tell_tiny_vit(const SamCheckpoint &c) {
       const auto &c1 = need(c, L + "blocks.0.conv1.c.weight", 4);  // [hidden, dim, 1, 1]
       a.tiny_mbconv_hidden = c1.size(0);
       a.tiny_embed_dims.push_back(c1.size(1));
-      a.tiny_depths.push_back(
-          count_indexed(c, "image_encoder." + L + "blocks.", ".conv1.c.weight"));
+      a.tiny_depths.push_back(c.count_indexed("image_encoder." + L + "blocks.", ".conv1.c.weight"));
       a.tiny_num_heads.push_back(0);
       a.tiny_window_sizes.push_back(0);
       a.tiny_mlp_dims.push_back(0);
@@ -718,7 +720,7 @@ SamArchitecture tell_tiny_vit(const SamCheckpoint &c) {
       throw ModelError(c.path + ": image_encoder." + L + "blocks.0.attn has qkv " + shape_of(qkv) +
                        " and attention_biases " + shape_of(biases) + ": not TinyViT's attention");
     a.tiny_embed_dims.push_back(dim);
-    a.tiny_depths.push_back(count_indexed(c, "image_encoder." + L + "blocks.", ".attn.qkv.weight"));
+    a.tiny_depths.push_back(c.count_indexed("image_encoder." + L + "blocks.", ".attn.qkv.weight"));
     a.tiny_num_heads.push_back(heads);
     a.tiny_window_sizes.push_back(window);
     a.tiny_mlp_dims.push_back(need(c, L + "blocks.0.mlp.fc1.weight", 2).size(0));

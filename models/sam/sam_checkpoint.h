@@ -27,7 +27,13 @@ struct SamCheckpoint {
   // The tensor named `name`; throws refseg::ModelError naming the file and the
   // tensor when it is not there.
   const torch::Tensor &at(const std::string &name) const;
+  // The same, and it must have `dims` dimensions (else a ModelError naming
+  // the file, the tensor, its shape and the dimensions expected).
+  const torch::Tensor &at(const std::string &name, int64_t dims) const;
   bool has(const std::string &name) const { return find(name) != nullptr; }
+  // How many of prefix + "0" + suffix, prefix + "1" + suffix, ... there are
+  // in a row: the depth of a stack of layers.
+  int64_t count_indexed(const std::string &prefix, const std::string &suffix) const;
   // Every name starting with `prefix`, in the file's order.
   std::vector<std::string> names_with_prefix(const std::string &prefix) const;
 };
