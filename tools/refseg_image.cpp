@@ -1,7 +1,9 @@
 // refseg_image: referring segmentation of one image, as JSON.
 //
-// Proposals come from mask PNGs (--mask, repeatable) or from the grouping
-// generator refsegproposals uses. Each proposal's global- and local-context
+// Proposals come from mask PNGs (--mask, repeatable), from a proposal model
+// (--proposal-model: a Segment Anything checkpoint or a TorchScript proposal
+// model, told from its content and named as refsegproposals' model=), or
+// from the grouping generator refsegproposals uses. Each proposal's global- and local-context
 // CLIP features are written; with --text (repeatable) also every proposal's
 // score and the selection, with --out-mask the chosen mask as a PNG, and
 // with --draw the image with the selections drawn as refsegoverlay draws.
@@ -21,7 +23,9 @@
 #include "json_output.h"
 #include "language/noun_phrase.h"
 #include "proposals/grouping_generator.h"
+#include "proposals/proposal_model.h"
 #include "proposals/proposal_overlay.h"
+#include "proposals/sam_proposal_generator.h"
 #include "runtime/clip_runtime.h"
 #include "selection/frame_decision.h"
 #include "tokenizer/reference_text.h"
@@ -32,9 +36,11 @@ namespace {
 constexpr const char *kTool = "refseg_image";
 
 const char *kDescription =
-    "Proposals come from --mask images or from the grouping generator refsegproposals\n"
-    "uses. Each proposal's global- and local-context CLIP features are written; with\n"
-    "--text also every proposal's score and the selection, decided as refsegselector\n"
+    "Proposals come from --mask images, from --proposal-model (a Segment Anything\n"
+    "checkpoint or a TorchScript proposal model, as refsegproposals model=) or from the\n"
+    "grouping generator refsegproposals uses. Each proposal's global- and local-context\n"
+    "CLIP features are written; with --text also every proposal's score and the\n"
+    "selection, decided as refsegselector\n"
     "decides it (--threshold and --spatial as its properties).\n"
     "\n"
     "JSON: {image, width, height, model, masked_layers, preprocess, proposals: [{index, box: "
@@ -56,7 +62,10 @@ struct Options {
   std::string model, image, json, out_mask, draw;
   std::vector<std::string> masks, texts;
   int max_proposals = 20, masked_layers = 3, threads = 0;
-  bool quality = false;  // the grouping generator's quality setting
+  bool quality = false;                   // the grouping generator's quality setting
+  std::string proposal_model;             // empty: the grouping generator
+  refseg::sam::AutomaticMaskOptions sam;  // SAM proposal models
+  bool refine = true;                     // SAM proposal models: box refinement
   refseg::clip::Precision precision = refseg::clip::Precision::kFp32;
   refseg::clip::Preprocess preprocess = refseg::clip::Preprocess::kClip;
   refseg::DecisionSettings decision;
@@ -80,7 +89,10 @@ Options parse(int argc, char **argv) {
         *precision = nullptr, *preprocess = nullptr, *spatial = nullptr;
   gchar **masks = nullptr;
   gint max_proposals = o.max_proposals, masked_layers = o.masked_layers, threads = 0;
-  gboolean quality = FALSE;
+  gboolean quality = FALSE, no_refine = FALSE;
+  gchar *proposal_model = nullptr;
+  gint points_per_side = 16;
+  gdouble pred_iou = o.sam.pred_iou_thresh, stability = o.sam.stability_score_thresh;
   gdouble global_weight = o.decision.weights.global, sentence_weight = o.decision.weights.sentence,
           threshold = o.decision.threshold;
   const GOptionEntry entries[] = {
@@ -95,7 +107,25 @@ Options parse(int argc, char **argv) {
        "without it the grouping generator proposes masks",
        "F"},
       {"max-proposals", 0, 0, G_OPTION_ARG_INT, &max_proposals,
-       "Grouping generator: at most N proposals, 0-1000 (default 20)", "N"},
+       "At most N proposals, 0-1000 (default 20)", "N"},
+      {"proposal-model", 0, 0, G_OPTION_ARG_FILENAME, &proposal_model,
+       "Proposal model instead of the grouping generator, as refsegproposals model=: MobileSAM, "
+       "SAM-ViT-B, SAM-ViT-L, SAM-ViT-H, a file name in the models directories or a path (a "
+       "Segment Anything checkpoint as released, or a TorchScript proposal model)",
+       "M"},
+      {"points-per-side", 0, 0, G_OPTION_ARG_INT, &points_per_side,
+       "SAM proposal model: the prompt grid's side, 1-256 (default 16, the CPU default; the "
+       "reference's is 32)",
+       "N"},
+      {"pred-iou-threshold", 0, 0, G_OPTION_ARG_DOUBLE, &pred_iou,
+       "SAM proposal model: keep masks with predicted IoU above this, 0-1 (default 0.88)", "X"},
+      {"stability-threshold", 0, 0, G_OPTION_ARG_DOUBLE, &stability,
+       "SAM proposal model: keep masks with stability score at least this, 0-1 (default 0.95)",
+       "X"},
+      {"no-refine", 0, 0, G_OPTION_ARG_NONE, &no_refine,
+       "SAM proposal model: keep the automatic masks as they are (default: each decoded again "
+       "with its box, as refsegproposals refine=true)",
+       nullptr},
       {"quality", 0, 0, G_OPTION_ARG_NONE, &quality,
        "Grouping generator: its quality setting, as refsegproposals quality=true (about twice "
        "the time)",
@@ -160,6 +190,11 @@ Options parse(int argc, char **argv) {
   using refseg::tools::real_in_range;
   o.max_proposals = int_in_range(kTool, "--max-proposals", max_proposals, 0, 1000);
   o.quality = quality;
+  o.proposal_model = take(proposal_model);
+  o.sam.points_per_side = int_in_range(kTool, "--points-per-side", points_per_side, 1, 256);
+  o.sam.pred_iou_thresh = real_in_range(kTool, "--pred-iou-threshold", pred_iou, 0, 1);
+  o.sam.stability_score_thresh = real_in_range(kTool, "--stability-threshold", stability, 0, 1);
+  o.refine = !no_refine;
   o.masked_layers = int_in_range(kTool, "--masked-layers", masked_layers, 0, 64);
   o.threads = int_in_range(kTool, "--threads", threads, 0, 1024);
   o.decision.weights.global =
@@ -278,6 +313,23 @@ int main(int argc, char **argv) {
   std::vector<refseg::RegionMask> proposals;
   if (!o.masks.empty()) {
     for (const std::string &m : o.masks) proposals.push_back(mask_from_png(m, bgr.size()));
+  } else if (!o.proposal_model.empty()) {
+    try {
+      const std::string path = refseg::locate_proposal_model(o.proposal_model);
+      const bool sam = refseg::proposal_model_kind(path) == refseg::ProposalModelKind::SamStateDict;
+      refseg::ProposalFilter filter =
+          sam ? refseg::sam_proposal_filter() : refseg::ProposalFilter{};
+      filter.max_proposals = o.max_proposals;
+      refseg::ProposalModelOptions options;
+      options.sam = o.sam;
+      auto generator = refseg::make_model_proposal_generator(path, options, filter);
+      proposals = generator->propose(view);
+      if (auto *s = dynamic_cast<refseg::SamProposalGenerator *>(generator.get()); s && o.refine)
+        for (refseg::RegionMask &p : proposals)
+          if (auto refined = s->refine(p)) p = std::move(*refined);
+    } catch (const std::exception &e) {
+      fail(std::string("proposal model: ") + e.what());
+    }
   } else {
     refseg::ProposalFilter filter;
     filter.max_proposals = o.max_proposals;
