@@ -48,6 +48,11 @@ static const ForwardedProperty kForwarded[] = {
     {"switch-margin", "switch-margin", {false, false, false, true}},
     {"switch-confirmations", "switch-confirmations", {false, false, false, true}},
     {"post-messages", "post-messages", {false, false, false, true}},
+    // The name for proposals-model (both set refsegproposals' model),
+    // and the SAM settings of refsegproposals.
+    {"proposal-model", "model", {true, false, false, false}},
+    {"refine", "refine", {true, false, false, false}},
+    {"points-per-side", "points-per-side", {true, false, false, false}},
 };
 constexpr guint kNumForwarded = G_N_ELEMENTS(kForwarded);
 // The bin's own properties, after the forwarded ones.

@@ -230,6 +230,42 @@ GST_START_TEST(test_truncated_and_other_files_fail_the_state_change) {
 }
 GST_END_TEST;
 
+// refsegbin forwards proposal-model (as proposals-model), refine and
+// points-per-side to its refsegproposals.
+GST_START_TEST(test_bin_forwards_sam_settings) {
+  GstElement *bin = gst_element_factory_make("refsegbin", nullptr);
+  fail_unless(bin != nullptr);
+  const std::string path = fixture("mobile_sam_small.pt");
+  g_object_set(bin, "proposal-model", path.c_str(), "refine", FALSE, "points-per-side", 8u,
+               nullptr);
+  GstElement *child = nullptr;
+  GstIterator *it = gst_bin_iterate_recurse(GST_BIN(bin));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    GstElement *e = GST_ELEMENT(g_value_get_object(&item));
+    if (g_str_has_prefix(GST_OBJECT_NAME(gst_element_get_factory(e)), "refsegproposals"))
+      child = GST_ELEMENT(gst_object_ref(e));
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  fail_unless(child != nullptr, "no refsegproposals in refsegbin");
+  gchar *model = nullptr, *via_bin = nullptr;
+  gboolean refine = TRUE;
+  guint side = 0;
+  g_object_get(child, "model", &model, "refine", &refine, "points-per-side", &side, nullptr);
+  g_object_get(bin, "proposals-model", &via_bin, nullptr);
+  fail_unless(model != nullptr && path == model, "child model '%s'", model);
+  fail_unless(via_bin != nullptr && path == via_bin);
+  fail_unless(!refine);
+  fail_unless_equals_int(side, 8);
+  g_free(model);
+  g_free(via_bin);
+  gst_object_unref(child);
+  gst_object_unref(bin);
+}
+GST_END_TEST;
+
 static Suite *refseg_sam_proposals_suite(void) {
   Suite *s = suite_create("refsegproposals-sam");
   TCase *tc = tcase_create("general");
@@ -240,6 +276,7 @@ static Suite *refseg_sam_proposals_suite(void) {
   tcase_add_test(tc, test_refine_decodes_each_proposal_with_its_box);
   tcase_add_test(tc, test_names_resolve_in_models_directories);
   tcase_add_test(tc, test_truncated_and_other_files_fail_the_state_change);
+  tcase_add_test(tc, test_bin_forwards_sam_settings);
   return s;
 }
 
