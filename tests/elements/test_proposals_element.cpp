@@ -17,6 +17,7 @@
 #include <gst/video/video.h>
 
 #include "gst/refseg/refsegmeta.h"
+#include "proposals_start_error.h"
 
 namespace {
 
@@ -102,32 +103,6 @@ std::filesystem::path save_module(const std::string &name, const std::string &so
   const auto path = temp_path(name);
   m.save(path.string());
   return path;
-}
-
-// The error posted when an element with this model goes to PAUSED ("" if it starts).
-std::string start_error(const std::string &model) {
-  GstElement *e = gst_element_factory_make("refsegproposals", nullptr);
-  fail_unless(e != nullptr);
-  GstBus *bus = gst_bus_new();
-  gst_element_set_bus(e, bus);
-  g_object_set(e, "model", model.c_str(), nullptr);
-  const GstStateChangeReturn ret = gst_element_set_state(e, GST_STATE_PAUSED);
-  std::string text;
-  GstMessage *msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
-  if (msg) {
-    GError *err = nullptr;
-    gst_message_parse_error(msg, &err, nullptr);
-    text = err->message;
-    g_error_free(err);
-    gst_message_unref(msg);
-  }
-  fail_unless((ret == GST_STATE_CHANGE_FAILURE) == !text.empty(),
-              "state change result and error message disagree: '%s'", text.c_str());
-  gst_element_set_state(e, GST_STATE_NULL);
-  gst_element_set_bus(e, nullptr);
-  gst_object_unref(bus);
-  gst_object_unref(e);
-  return text;
 }
 
 }  // namespace
@@ -268,19 +243,19 @@ def forward(self, x):
 GST_END_TEST;
 
 GST_START_TEST(test_bad_models_fail_the_state_change) {
-  std::string msg = start_error("/nonexistent/proposals.pt");
+  std::string msg = refseg_test::proposals_start_error("/nonexistent/proposals.pt");
   fail_unless(msg.find("/nonexistent/proposals.pt") != std::string::npos, "%s", msg.c_str());
   fail_unless(msg.find("cannot open") != std::string::npos, "%s", msg.c_str());
 
   const auto garbage = temp_path("garbage");
   std::ofstream(garbage) << "not a zip archive at all";
-  msg = start_error(garbage.string());
+  msg = refseg_test::proposals_start_error(garbage.string());
   fail_unless(msg.find(garbage.string()) != std::string::npos, "%s", msg.c_str());
   fail_unless(msg.find("not a TorchScript module") != std::string::npos, "%s", msg.c_str());
   std::filesystem::remove(garbage);
 
   const auto tensor = save_module("tensor", "def forward(self, x):\n    return x[0]\n");
-  msg = start_error(tensor.string());
+  msg = refseg_test::proposals_start_error(tensor.string());
   fail_unless(msg.find(tensor.string()) != std::string::npos, "%s", msg.c_str());
   fail_unless(
       msg.find("must be a tuple (masks [N,h,w], scores [N]); got a Tensor") != std::string::npos,
@@ -288,7 +263,7 @@ GST_START_TEST(test_bad_models_fail_the_state_change) {
   std::filesystem::remove(tensor);
 
   // No model: the grouping generator starts.
-  fail_unless(start_error("").empty());
+  fail_unless(refseg_test::proposals_start_error("").empty());
 }
 GST_END_TEST;
 

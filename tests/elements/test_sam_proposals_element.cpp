@@ -22,6 +22,7 @@
 #include <gst/video/video.h>
 
 #include "gst/refseg/refsegmeta.h"
+#include "proposals_start_error.h"
 
 namespace {
 
@@ -90,31 +91,6 @@ std::vector<Proposal> proposals_of(const std::string &model, bool refine) {
   auto p = run_frame(h);
   gst_harness_teardown(h);
   return p;
-}
-
-// The error posted when an element with this model goes to PAUSED ("" if it starts).
-std::string start_error(const std::string &model) {
-  GstElement *e = gst_element_factory_make("refsegproposals", nullptr);
-  fail_unless(e != nullptr);
-  GstBus *bus = gst_bus_new();
-  gst_element_set_bus(e, bus);
-  g_object_set(e, "model", model.c_str(), nullptr);
-  const GstStateChangeReturn ret = gst_element_set_state(e, GST_STATE_PAUSED);
-  std::string text;
-  if (GstMessage *msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR)) {
-    GError *err = nullptr;
-    gst_message_parse_error(msg, &err, nullptr);
-    text = err->message;
-    g_error_free(err);
-    gst_message_unref(msg);
-  }
-  fail_unless((ret == GST_STATE_CHANGE_FAILURE) == !text.empty(),
-              "state change result and error message disagree: '%s'", text.c_str());
-  gst_element_set_state(e, GST_STATE_NULL);
-  gst_element_set_bus(e, nullptr);
-  gst_object_unref(bus);
-  gst_object_unref(e);
-  return text;
 }
 
 // What the models library gives for the same frame and settings.
@@ -202,8 +178,8 @@ GST_START_TEST(test_names_resolve_in_models_directories) {
   std::filesystem::copy_file(fixture("mobile_sam_small.pt"), dir / "mobile_sam.pt",
                              std::filesystem::copy_options::overwrite_existing);
   g_setenv("REFSEG_MODELS_DIR", dir.c_str(), TRUE);
-  fail_unless(start_error("MobileSAM").empty());
-  const std::string msg = start_error("SAM-ViT-B");  // not installed there
+  fail_unless(refseg_test::proposals_start_error("MobileSAM").empty());
+  const std::string msg = refseg_test::proposals_start_error("SAM-ViT-B");  // not installed there
   fail_unless(msg.find("sam_vit_b_01ec64.pth") != std::string::npos, "%s", msg.c_str());
   fail_unless(msg.find("gst-refseg-download SAM-ViT-B") != std::string::npos, "%s", msg.c_str());
   g_unsetenv("REFSEG_MODELS_DIR");
@@ -218,12 +194,12 @@ GST_START_TEST(test_truncated_and_other_files_fail_the_state_change) {
   std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const auto truncated = dir / "truncated_sam.pt";
   std::ofstream(truncated, std::ios::binary).write(bytes.data(), bytes.size() / 2);
-  std::string msg = start_error(truncated.string());
+  std::string msg = refseg_test::proposals_start_error(truncated.string());
   fail_unless(msg.find(truncated.string()) != std::string::npos, "%s", msg.c_str());
 
   const auto text = dir / "notes.pth";
   std::ofstream(text) << "neither TorchScript nor a state dict";
-  msg = start_error(text.string());
+  msg = refseg_test::proposals_start_error(text.string());
   fail_unless(msg.find(text.string()) != std::string::npos, "%s", msg.c_str());
   fail_unless(msg.find("not a zip archive") != std::string::npos, "%s", msg.c_str());
   std::filesystem::remove_all(dir);
