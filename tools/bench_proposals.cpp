@@ -60,8 +60,11 @@ struct Setting {
 };
 
 // For comparison: two strategies (CIELAB and HSV, k = 300) on a 384-pixel
-// grid ranked by how distinct a region looks from its neighbours, the
-// generator's default before contour ranking.
+// grid ranked by how distinct a region looks from its neighbours: the
+// generator's default before contour ranking, except that the two
+// strategies are now pooled by rank, not by their raw scores (the old
+// pooling found 0.06 of the photo's objects in the first 20 and 0.11 in the
+// first 100; this one 0.06 and 0.06).
 refseg::GroupingOptions appearance_ranked() {
   refseg::GroupingOptions o;
   o.processing_size = 384;
@@ -78,7 +81,7 @@ std::vector<Setting> settings_named(const std::vector<std::string> &names) {
       out.push_back({n, refseg::GroupingOptions{}});
     else if (n == "quality")
       out.push_back({n, refseg::GroupingOptions::quality()});
-    else if (n == "appearance")  // ranked by appearance alone, as the generator once was
+    else if (n == "appearance")  // ranked by appearance alone (the former default's strategies)
       out.push_back({n, appearance_ranked()});
     else if (n != "selective-search")
       refseg::tools::usage_error(
