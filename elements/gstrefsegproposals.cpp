@@ -375,6 +375,18 @@ static gboolean gst_refseg_proposals_sink_event(GstBaseTransform *trans, GstEven
     GST_REFSEG_PROPOSALS(trans)->schedule->restart();
     GST_REFSEG_PROPOSALS(trans)->reuse->forget();  // a seek: another picture
   }
+  if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
+    // A new frame size: the tracker drops what it had, so the first frame
+    // of the new size is analysed, whatever inference-interval says.
+    GstCaps *caps = nullptr;
+    gst_event_parse_caps(event, &caps);
+    const GstVideoInfo &before = GST_VIDEO_FILTER(trans)->in_info;
+    GstVideoInfo now;
+    if (GST_VIDEO_INFO_WIDTH(&before) > 0 && gst_video_info_from_caps(&now, caps) &&
+        (GST_VIDEO_INFO_WIDTH(&now) != GST_VIDEO_INFO_WIDTH(&before) ||
+         GST_VIDEO_INFO_HEIGHT(&now) != GST_VIDEO_INFO_HEIGHT(&before)))
+      GST_REFSEG_PROPOSALS(trans)->schedule->restart();
+  }
   return GST_BASE_TRANSFORM_CLASS(gst_refseg_proposals_parent_class)->sink_event(trans, event);
 }
 
