@@ -2,6 +2,9 @@
 
 #include <gst/video/video.h>
 
+#include <memory>
+#include <string>
+
 #include "gstrefsegencoder.h"
 #include "gstrefsegproposals.h"
 #include "gstrefsegselector.h"
@@ -9,6 +12,8 @@
 #include "refseg_analysis_step.h"
 #include "refseg_elements.h"
 #include "refseg_frame.h"
+#include "runtime/stream_turns_registry.h"
+#include "scheduling/stream_turns.h"
 
 GST_DEBUG_CATEGORY_STATIC(refseg_bin_debug);
 #define GST_CAT_DEFAULT refseg_bin_debug
@@ -66,6 +71,12 @@ struct _GstRefSegBin {
   refseg::scheduling::AnalysisMode mode;
   guint interval;
   bool live;  // what the first frame's latency query said (auto)
+  // In latest mode, the turns this stream takes with the other streams
+  // analysed by the same model (null: not started, or the model is not
+  // found, which the encoder reports). Set and cleared at the state
+  // changes, read by the analysis thread, under the object lock.
+  std::shared_ptr<refseg::scheduling::StreamTurns> *turns;
+  int turn_id;
 };
 
 G_DEFINE_TYPE(GstRefSegBin, gst_refseg_bin, GST_TYPE_BIN);
@@ -221,6 +232,48 @@ static void gst_refseg_bin_get_property(GObject *object, guint id, GValue *value
   }
 }
 
+// This stream's turns, when it takes them now (latest mode, started).
+static std::shared_ptr<refseg::scheduling::StreamTurns> current_turns(GstRefSegBin *self, int *id) {
+  GST_OBJECT_LOCK(self);
+  const bool latest = refseg::scheduling::resolve(self->mode, self->live) ==
+                      refseg::scheduling::AnalysisMode::Latest;
+  std::shared_ptr<refseg::scheduling::StreamTurns> turns = latest ? *self->turns : nullptr;
+  *id = self->turn_id;
+  GST_OBJECT_UNLOCK(self);
+  return turns;
+}
+
+// Joins the turns of the streams analysed with the encoder's model file and
+// device (models/runtime: the registry shares them as it shares models).
+static void join_turns(GstRefSegBin *self) {
+  gchar *model = nullptr, *device = nullptr;
+  g_object_get(self->children[ENCODER], "model", &model, "device", &device, nullptr);
+  std::shared_ptr<refseg::scheduling::StreamTurns> turns;
+  try {
+    turns = refseg::acquire_stream_turns(model ? model : "", device ? device : "cpu");
+  } catch (const std::exception &e) {
+    // The encoder fails its start with the reason.
+    GST_DEBUG_OBJECT(self, "no shared turns: %s", e.what());
+  }
+  g_free(model);
+  g_free(device);
+  if (!turns) return;
+  const int id = turns->join();
+  GST_OBJECT_LOCK(self);
+  *self->turns = turns;
+  self->turn_id = id;
+  GST_OBJECT_UNLOCK(self);
+}
+
+static void leave_turns(GstRefSegBin *self) {
+  GST_OBJECT_LOCK(self);
+  std::shared_ptr<refseg::scheduling::StreamTurns> turns = std::move(*self->turns);
+  self->turns->reset();
+  const int id = self->turn_id;
+  GST_OBJECT_UNLOCK(self);
+  if (turns) turns->leave(id);
+}
+
 static GstStateChangeReturn gst_refseg_bin_change_state(GstElement *element,
                                                         GstStateChange transition) {
   GstRefSegBin *self = GST_REFSEG_BIN(element);
@@ -228,8 +281,63 @@ static GstStateChangeReturn gst_refseg_bin_change_state(GstElement *element,
     GstPad *pad = gst_element_get_static_pad(self->tee, "sink");
     gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, resolve_liveness, self, nullptr);
     gst_object_unref(pad);
+    join_turns(self);
   }
-  return GST_ELEMENT_CLASS(gst_refseg_bin_parent_class)->change_state(element, transition);
+  // The analysis thread may be waiting for its turn: it must not, while
+  // its pads deactivate.
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) leave_turns(self);
+  const GstStateChangeReturn ret =
+      GST_ELEMENT_CLASS(gst_refseg_bin_parent_class)->change_state(element, transition);
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED && ret == GST_STATE_CHANGE_FAILURE)
+    leave_turns(self);
+  return ret;
+}
+
+// Latest mode, shared model: before a frame enters the analysis the stream
+// waits for its turn (models/scheduling/stream_turns.h); when a newer frame
+// arrived meanwhile the older one is dropped and the turn kept for the
+// newest. Other modes analyse every frame they are given, in order.
+static GstPadProbeReturn take_turn(GstPad *, GstPadProbeInfo *info, gpointer data) {
+  GstRefSegBin *self = GST_REFSEG_BIN(data);
+  int id = 0;
+  std::shared_ptr<refseg::scheduling::StreamTurns> turns = current_turns(self, &id);
+  if (!turns) return GST_PAD_PROBE_OK;
+  if (info->type & GST_PAD_PROBE_TYPE_EVENT_FLUSH) {
+    // A flush discards the frame under analysis: its turn goes back.
+    GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+    if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_START) {
+      turns->cancel(id);
+      turns->release(id);
+    } else if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP) {
+      turns->resume(id);
+    }
+    return GST_PAD_PROBE_OK;
+  }
+  if (!turns->acquire(id)) return GST_PAD_PROBE_DROP;  // flushing or stopping
+  guint queued = 0;
+  g_object_get(self->analysis_queue, "current-level-buffers", &queued, nullptr);
+  if (queued > 0) return GST_PAD_PROBE_DROP;
+  GST_LOG_OBJECT(self, "stream %d: analysing %" GST_TIME_FORMAT " on turn %" G_GUINT64_FORMAT, id,
+                 GST_TIME_ARGS(GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info))), turns->turns(id));
+  return GST_PAD_PROBE_OK;
+}
+
+// The analysed frame (or the end of the stream) leaves the selector: the
+// turn goes to the next stream.
+static GstPadProbeReturn give_turn_back(GstPad *, GstPadProbeInfo *info, gpointer data) {
+  GstRefSegBin *self = GST_REFSEG_BIN(data);
+  if ((info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) &&
+      GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) != GST_EVENT_EOS)
+    return GST_PAD_PROBE_OK;
+  int id = 0;
+  std::shared_ptr<refseg::scheduling::StreamTurns> turns = current_turns(self, &id);
+  if (turns) turns->release(id);
+  return GST_PAD_PROBE_OK;
+}
+
+static void gst_refseg_bin_finalize(GObject *object) {
+  delete GST_REFSEG_BIN(object)->turns;
+  G_OBJECT_CLASS(gst_refseg_bin_parent_class)->finalize(object);
 }
 
 // The analysis queue's streaming thread runs proposals, encoding and
@@ -254,6 +362,7 @@ static void gst_refseg_bin_class_init(GstRefSegBinClass *klass) {
   GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
   gobject_class->set_property = gst_refseg_bin_set_property;
   gobject_class->get_property = gst_refseg_bin_get_property;
+  gobject_class->finalize = gst_refseg_bin_finalize;
 
   for (guint i = 0; i < kNumForwarded; i++) {
     const ForwardedProperty &p = kForwarded[i];
@@ -303,6 +412,8 @@ static void gst_refseg_bin_init(GstRefSegBin *self) {
   self->mode = refseg::scheduling::AnalysisMode::Auto;
   self->interval = 10;
   self->live = false;
+  self->turns = new std::shared_ptr<refseg::scheduling::StreamTurns>();
+  self->turn_id = 0;
   for (int c = 0; c < N_CHILDREN; c++) {
     self->children[c] = GST_ELEMENT(g_object_new(child_type(c), "name", factories[c], nullptr));
     gst_bin_add(GST_BIN(self), self->children[c]);
@@ -328,6 +439,18 @@ static void gst_refseg_bin_init(GstRefSegBin *self) {
   gst_element_link_pads(self->children[SELECTOR], "src", self->children[TRACKER], "results");
   gst_element_link_many(self->tee, self->video_queue, self->children[TRACKER], nullptr);
   apply_mode(self);
+  GstPad *turn_pad = gst_element_get_static_pad(self->analysis_queue, "src");
+  gst_pad_add_probe(
+      turn_pad,
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_FLUSH),
+      take_turn, self, nullptr);
+  gst_object_unref(turn_pad);
+  turn_pad = gst_element_get_static_pad(self->children[SELECTOR], "src");
+  gst_pad_add_probe(
+      turn_pad,
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+      give_turn_back, self, nullptr);
+  gst_object_unref(turn_pad);
   GstPad *sink = gst_element_get_static_pad(self->tee, "sink");
   gst_pad_add_probe(sink, GST_PAD_PROBE_TYPE_BUFFER, sync_controlled_values, self, nullptr);
   GstPad *src = gst_element_get_static_pad(self->children[TRACKER], "src");
