@@ -32,6 +32,10 @@ packages=(
   # refsegpublish: the MQTT client library, and the broker and clients its
   # tests start on loopback; the results schema test (tests/publish)
   libmosquitto-dev mosquitto mosquitto-clients python3-jsonschema
+  # the network camera the reconnect test starts on loopback and stops
+  # (tests/examples/rtsp_camera.c, built with gst-rtsp-server; the client
+  # side, rtspsrc and RTP JPEG, is in gstreamer1.0-plugins-good)
+  libgstrtspserver-1.0-dev
 )
 # --dev: what regenerating the committed test fixtures needs (not CI)
 if [ "${1:-}" = "--dev" ]; then

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# A network camera that disconnects and comes back: an RTSP server on
+# loopback (rtsp_camera, gst-rtsp-server) serves the synthetic world as RTP
+# JPEG; refseg_app --reconnect reads it with rtspsrc and publishes every
+# analysed frame to a JSON Lines file. The server is killed mid-run and
+# started again on the same port; the app builds its source again by itself
+# and the documents resume with the same stream name, from the same
+# publisher (its sequence runs on), at the same frame size, with selections.
+#   test_rtsp_reconnect.sh SOURCE_DIR REFSEG_APP RTSP_CAMERA|none
+set -u
+src=$1 app=$2 camera=$3
+if [ "$camera" = none ] || [ ! -x "$camera" ]; then
+  echo "skipped: gst-rtsp-server (libgstrtspserver-1.0-dev) was not found at configure time"
+  exit 77
+fi
+for e in rtspsrc rtpjpegpay rtpjpegdepay jpegenc jpegdec videoscale; do
+  gst-inspect-1.0 "$e" >/dev/null 2>&1 || { echo "skipped: no GStreamer element $e"; exit 77; }
+done
+failures=0
+check() {
+  local what=$1; shift
+  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
+}
+tmp=$(mktemp -d)
+camera_pid="" app_pid=""
+cleanup() {
+  [ -n "$app_pid" ] && kill -9 "$app_pid" 2>/dev/null
+  [ -n "$camera_pid" ] && kill -9 "$camera_pid" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# wait_for SECONDS COMMAND...: polls COMMAND every 0.2 s; false on time out.
+wait_for() {
+  local n=$(($1 * 5)); shift
+  for _ in $(seq "$n"); do "$@" && return 0; sleep 0.2; done
+  return 1
+}
+lines() { if [ -f "$tmp/cam1.jsonl" ]; then wc -l <"$tmp/cam1.jsonl"; else echo 0; fi; }
+more_lines_than() { [ "$(lines)" -gt "$1" ]; }
+
+# The camera: seed 4 has a red circle that refseg-tiny finds at 320x240.
+launch="( refsegworldsrc seed=4 is-live=true ! video/x-raw,width=320,height=240,framerate=10/1
+  ! videoconvert ! video/x-raw,format=I420 ! jpegenc ! rtpjpegpay name=pay0 pt=96 )"
+start_camera() {  # start_camera PORT (0: any free port); sets camera_pid and port
+  : >"$tmp/camera.out"
+  "$camera" "$1" "$launch" >"$tmp/camera.out" 2>&1 &
+  camera_pid=$!
+  wait_for 30 grep -q '^port ' "$tmp/camera.out" || return 1
+  port=$(awk '/^port /{print $2}' "$tmp/camera.out")
+}
+start_camera 0 || { cat "$tmp/camera.out"; echo "FAIL: the RTSP server did not start"; exit 1; }
+echo "camera: rtsp://127.0.0.1:$port/cam"
+
+"$app" --model "$src/models/pretrained/refseg-tiny.pt" --sink "fakesink sync=false" --reconnect \
+  --source "rtspsrc location=rtsp://127.0.0.1:$port/cam protocols=tcp latency=100 ! rtpjpegdepay ! jpegdec" \
+  --publish "method=file file-path=$tmp/cam1.jsonl stream-name=cam1" \
+  "the red circle" </dev/null >"$tmp/app.out" 2>&1 &
+app_pid=$!
+
+check "documents arrive from the camera" wait_for 120 more_lines_than 10
+# The camera loses power: its process and connections end at once.
+kill -9 "$camera_pid"
+wait "$camera_pid" 2>/dev/null
+camera_pid=""
+check "the app sees the camera go" wait_for 30 grep -q '^source: lost' "$tmp/app.out"
+sleep 3
+before=$(lines)
+check "the app keeps trying while the camera is away" grep -q '^source: trying again' "$tmp/app.out"
+start_camera "$port" || { cat "$tmp/camera.out"; echo "FAIL: the RTSP server did not start again on $port"; exit 1; }
+check "the app says the camera is back" wait_for 120 grep -q '^source: back after' "$tmp/app.out"
+check "documents resume after the outage" wait_for 120 more_lines_than $((before + 10))
+# Ctrl-C: the end of stream drains the publisher; the app exits 0.
+kill -INT "$app_pid"
+wait_for 60 eval '! kill -0 '"$app_pid"' 2>/dev/null'
+wait "$app_pid"
+rc=$?
+app_pid=""
+grep '^source:' "$tmp/app.out"
+check "refseg_app exits 0 after Ctrl-C" test $rc -eq 0
+
+# The documents before and after the outage.
+/usr/bin/python3 - "$tmp/cam1.jsonl" <<'EOF'
+import json, sys
+docs = [json.loads(l) for l in open(sys.argv[1])]
+times = [d["running_time_ns"] for d in docs]
+gaps = [(b - a, i + 1) for i, (a, b) in enumerate(zip(times, times[1:]))]
+gap, at = max(gaps)
+before, after = docs[:at], docs[at:]
+print("%d documents, %d before and %d after a %.1f s gap" % (len(docs), len(before), len(after), gap / 1e9))
+failed = []
+def need(ok, what):
+    print(("ok: " if ok else "FAIL: ") + what)
+    if not ok: failed.append(what)
+need(gap >= 2e9, "the outage is a gap of at least 2 s in running time")
+need({d["stream"] for d in docs} == {"cam1"}, "every document names the stream cam1")
+need([d["sequence"] for d in docs] == list(range(len(docs))),
+     "one publisher throughout: the sequence runs on across the outage")
+need(all(b > a for a, b in zip(times, times[1:])), "running time only increases")
+need(all(d["frame"] == {"width": 320, "height": 240} for d in docs), "every frame is 320x240")
+def selected(ds):
+    return sum(1 for d in ds if any(r["index"] >= 0 and r["track_id"] is not None for r in d["results"]))
+need(len(after) >= 10 and selected(after) > 0, "the red circle is selected and tracked after the outage")
+need(selected(before) > 0, "and before it")
+sys.exit(1 if failed else 0)
+EOF
+check "the documents tell the outage and the resumption" test $? -eq 0
+/usr/bin/python3 "$src/tests/publish/test_schema.py" "$src/docs/schema/refseg-results-v1.json" \
+  --jsonl "$tmp/cam1.jsonl"
+rc=$?
+[ $rc -eq 77 ] && echo "schema check skipped: python3-jsonschema is missing"
+[ $rc -eq 77 ] || check "the documents validate against the schema" test $rc -eq 0
+
+[ $failures -eq 0 ] || { echo "$failures check(s) failed"; tail -20 "$tmp/app.out"; exit 1; }
