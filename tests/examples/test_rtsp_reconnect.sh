@@ -5,7 +5,9 @@
 # analysed frame to a JSON Lines file. The server is killed mid-run and
 # started again on the same port; the app builds its source again by itself
 # and the documents resume with the same stream name, from the same
-# publisher (its sequence runs on), at the same frame size, with selections.
+# publisher (its sequence runs on), with selections. The camera comes back
+# reconfigured, at 384x288 instead of 320x240: the results follow the new
+# size.
 #   test_rtsp_reconnect.sh SOURCE_DIR REFSEG_APP RTSP_CAMERA|none
 set -u
 src=$1 app=$2 camera=$3
@@ -39,17 +41,18 @@ wait_for() {
 lines() { if [ -f "$tmp/cam1.jsonl" ]; then wc -l <"$tmp/cam1.jsonl"; else echo 0; fi; }
 more_lines_than() { [ "$(lines)" -gt "$1" ]; }
 
-# The camera: seed 4 has a red circle that refseg-tiny finds at 320x240.
-launch="( refsegworldsrc seed=4 is-live=true ! video/x-raw,width=320,height=240,framerate=10/1
-  ! videoconvert ! video/x-raw,format=I420 ! jpegenc ! rtpjpegpay name=pay0 pt=96 )"
-start_camera() {  # start_camera PORT (0: any free port); sets camera_pid and port
+# The camera: seed 4 has a red circle that refseg-tiny finds at 320x240
+# and 384x288, through JPEG (RTP JPEG sizes are multiples of 8).
+start_camera() {  # start_camera PORT(0: any free one) WIDTH HEIGHT; sets camera_pid and port
+  local launch="( refsegworldsrc seed=4 is-live=true ! video/x-raw,width=$2,height=$3,framerate=10/1
+    ! videoconvert ! video/x-raw,format=I420 ! jpegenc ! rtpjpegpay name=pay0 pt=96 )"
   : >"$tmp/camera.out"
   "$camera" "$1" "$launch" >"$tmp/camera.out" 2>&1 &
   camera_pid=$!
   wait_for 30 grep -q '^port ' "$tmp/camera.out" || return 1
   port=$(awk '/^port /{print $2}' "$tmp/camera.out")
 }
-start_camera 0 || { cat "$tmp/camera.out"; echo "FAIL: the RTSP server did not start"; exit 1; }
+start_camera 0 320 240 || { cat "$tmp/camera.out"; echo "FAIL: the RTSP server did not start"; exit 1; }
 echo "camera: rtsp://127.0.0.1:$port/cam"
 
 "$app" --model "$src/models/pretrained/refseg-tiny.pt" --sink "fakesink sync=false" --reconnect \
@@ -59,6 +62,7 @@ echo "camera: rtsp://127.0.0.1:$port/cam"
 app_pid=$!
 
 check "documents arrive from the camera" wait_for 120 more_lines_than 10
+check "with the red circle tracked" wait_for 120 grep -q '"track_id":[0-9]' "$tmp/cam1.jsonl"
 # The camera loses power: its process and connections end at once.
 kill -9 "$camera_pid"
 wait "$camera_pid" 2>/dev/null
@@ -67,7 +71,7 @@ check "the app sees the camera go" wait_for 30 grep -q '^source: lost' "$tmp/app
 sleep 3
 before=$(lines)
 check "the app keeps trying while the camera is away" grep -q '^source: trying again' "$tmp/app.out"
-start_camera "$port" || { cat "$tmp/camera.out"; echo "FAIL: the RTSP server did not start again on $port"; exit 1; }
+start_camera "$port" 384 288 || { cat "$tmp/camera.out"; echo "FAIL: the RTSP server did not start again on $port"; exit 1; }
 check "the app says the camera is back" wait_for 120 grep -q '^source: back after' "$tmp/app.out"
 check "documents resume after the outage" wait_for 120 more_lines_than $((before + 10))
 # Ctrl-C: the end of stream drains the publisher; the app exits 0.
@@ -88,6 +92,8 @@ gaps = [(b - a, i + 1) for i, (a, b) in enumerate(zip(times, times[1:]))]
 gap, at = max(gaps)
 before, after = docs[:at], docs[at:]
 print("%d documents, %d before and %d after a %.1f s gap" % (len(docs), len(before), len(after), gap / 1e9))
+print("frames:", " ".join("%(width)dx%(height)d" % d["frame"] for d in before), "|",
+      " ".join("%(width)dx%(height)d" % d["frame"] for d in after))
 failed = []
 def need(ok, what):
     print(("ok: " if ok else "FAIL: ") + what)
@@ -97,7 +103,8 @@ need({d["stream"] for d in docs} == {"cam1"}, "every document names the stream c
 need([d["sequence"] for d in docs] == list(range(len(docs))),
      "one publisher throughout: the sequence runs on across the outage")
 need(all(b > a for a, b in zip(times, times[1:])), "running time only increases")
-need(all(d["frame"] == {"width": 320, "height": 240} for d in docs), "every frame is 320x240")
+need(all(d["frame"] == {"width": 320, "height": 240} for d in before), "frames before are 320x240")
+need(all(d["frame"] == {"width": 384, "height": 288} for d in after), "frames after are 384x288")
 def selected(ds):
     return sum(1 for d in ds if any(r["index"] >= 0 and r["track_id"] is not None for r in d["results"]))
 need(len(after) >= 10 and selected(after) > 0, "the red circle is selected and tracked after the outage")
