@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include "common/model_error.h"
 #include "sam/sam_model.h"
@@ -182,9 +183,8 @@ std::vector<AutomaticMask> generate_masks(const SamModel &model, const Automatic
   const auto points = prompt_points(o, W, H);
   const float iou_thresh = static_cast<float>(o.pred_iou_thresh);
   const float stab_thresh = static_cast<float>(o.stability_score_thresh);
-  const float hi = static_cast<float>(0.0 + o.stability_score_offset),
-              lo = static_cast<float>(0.0 - o.stability_score_offset);
-  const int64_t chunk = 16;  // masks upscaled to the 1024 side at once
+  const float offset = static_cast<float>(o.stability_score_offset);
+  const MaskPostprocess &post = model.mask_postprocess();
 
   std::vector<Candidate> kept;
   for (size_t b0 = 0; b0 < points.size(); b0 += o.points_per_batch) {
@@ -196,33 +196,51 @@ std::vector<AutomaticMask> generate_masks(const SamModel &model, const Automatic
       acc[i][0][1] = points[b0 + i][1];
     }
     const at::Tensor labels = at::ones({static_cast<int64_t>(nb), 1}, at::kInt);
-    const DecodedMasks out = model.decode(model.to_input_coords(xy), labels, at::Tensor(), true);
-    const int64_t k = out.logits.size(1);
-    const at::Tensor logits = out.logits.flatten(0, 1);  // [nb*k, 256, 256], prompt-major
-    const at::Tensor iou = out.iou.flatten(0, 1).contiguous();
+    // The IoU predictions come before the upscaling: the reference filters
+    // on them after upscaling every mask; a prompt none of whose masks pass
+    // is not upscaled at all (the same masks survive).
+    const DecodedTokens tokens =
+        model.decode_tokens(model.to_input_coords(xy), labels, at::Tensor(), true);
+    const int64_t k = tokens.iou.size(1);
+    const at::Tensor iou = tokens.iou.flatten(0, 1).contiguous();  // prompt-major
     const float *iou_p = iou.data_ptr<float>();
-    std::vector<int64_t> pass;
-    for (int64_t j = 0; j < logits.size(0); ++j)
-      if (!(o.pred_iou_thresh > 0.0) || iou_p[j] > iou_thresh) pass.push_back(j);
-    for (size_t c0 = 0; c0 < pass.size(); c0 += chunk) {
-      const size_t nc = std::min(pass.size() - c0, static_cast<size_t>(chunk));
-      const at::Tensor idx =
-          at::tensor(std::vector<int64_t>(pass.begin() + c0, pass.begin() + c0 + nc), at::kLong);
-      const at::Tensor frame = model.postprocess(logits.index_select(0, idx).unsqueeze(1));
-      const at::Tensor inter = frame.gt(hi).sum({2, 3}).to(at::kFloat).flatten();
-      const at::Tensor uni = frame.gt(lo).sum({2, 3}).to(at::kFloat).flatten();
-      const at::Tensor stab = (inter / uni).contiguous();
-      for (size_t c = 0; c < nc; ++c) {
-        const float s = stab.data_ptr<float>()[c];
-        if (o.stability_score_thresh > 0.0 && !(s >= stab_thresh)) continue;
-        const int64_t j = pass[c0 + c];
-        const at::Tensor on = frame[c][0].gt(0.0);
-        Candidate cand{RegionMask(),      mask_box(on), on.sum().item<int64_t>(), iou_p[j], s,
-                       points[b0 + j / k]};
-        if (auto r = region_from_logits(frame[c][0], iou_p[j])) cand.mask = std::move(*r);
-        kept.push_back(std::move(cand));
+    std::vector<int64_t> pass, rows, row_of(nb, -1);
+    for (int64_t j = 0; j < static_cast<int64_t>(nb) * k; ++j)
+      if (!(o.pred_iou_thresh > 0.0) || iou_p[j] > iou_thresh) {
+        pass.push_back(j);
+        if (row_of[j / k] < 0) {
+          row_of[j / k] = static_cast<int64_t>(rows.size());
+          rows.push_back(j / k);
+        }
       }
-    }
+    if (pass.empty()) continue;
+    const at::Tensor logits =
+        model.upscale_masks(tokens, at::tensor(rows, at::kLong)).contiguous();  // [rows, k, 4h, 4w]
+    const int64_t plane = logits.size(2) * logits.size(3);
+    const float *low = logits.data_ptr<float>();
+    std::vector<Candidate> found(pass.size());
+    std::vector<char> ok(pass.size(), 0);
+    // Each mask at frame size once: stability counts, area, box, the mask.
+    at::parallel_for(0, static_cast<int64_t>(pass.size()), 1, [&](int64_t i0, int64_t i1) {
+      std::vector<uint8_t> mask(static_cast<size_t>(W) * H);
+      for (int64_t i = i0; i < i1; ++i) {
+        const int64_t j = pass[i];
+        const float *lp = low + (row_of[j / k] * k + j % k) * plane;
+        const MaskPlaneStats st = post.measure(lp, offset, mask.data());
+        const float stab = st.stability();
+        if (o.stability_score_thresh > 0.0 && !(stab >= stab_thresh)) continue;
+        Candidate &c = found[i];
+        c.box = st.box;
+        c.area = st.area;
+        c.iou = iou_p[j];
+        c.stability = stab;
+        c.point = points[b0 + j / k];
+        if (auto r = region_from_plane(mask.data(), W, st, iou_p[j])) c.mask = std::move(*r);
+        ok[i] = 1;
+      }
+    });
+    for (size_t i = 0; i < pass.size(); ++i)
+      if (ok[i]) kept.push_back(std::move(found[i]));
   }
 
   std::vector<std::array<float, 4>> boxes;

@@ -267,6 +267,49 @@ at::Tensor keys_plus_image_to_token(const AttentionImpl &a, const at::Tensor &ke
 
 DecodedMasks MaskDecoderImpl::decode(const DecoderFrame &f, const at::Tensor &sparse,
                                      bool multimask) const {
+  const DecodedTokens t = decode_tokens(f, sparse, multimask);
+  return {upscale_masks(t, at::Tensor()), t.iou};
+}
+
+void MaskDecoderImpl::set_bf16(bool on) {
+  bf16_ = on;
+}
+
+at::Tensor MaskDecoderImpl::upscale_masks(const DecodedTokens &t, const at::Tensor &rows) const {
+  std::vector<int64_t> which;
+  if (rows.defined()) {
+    const at::Tensor r = rows.to(at::kLong).contiguous();
+    which.assign(r.data_ptr<int64_t>(), r.data_ptr<int64_t>() + r.numel());
+  } else {
+    for (int64_t i = 0; i < t.iou.size(0); ++i) which.push_back(i);
+  }
+  return upscale(t, which);
+}
+
+DecodedTokens MaskDecoderImpl::decode_tokens(const DecoderFrame &f, const at::Tensor &sparse,
+                                             bool multimask) const {
+  // Prompts go through the transformer a few at a time: each holds its own
+  // [HW, C] image tokens, and small pieces stay in the caches and in the
+  // allocator's reused memory instead of fresh pages for every tensor.
+  const int64_t B = sparse.size(0), step = kPromptsPerChunk;
+  DecodedTokens out;
+  std::vector<at::Tensor> hyper, iou;
+  for (int64_t b0 = 0; b0 < B; b0 += step) {
+    DecodedTokens c = decode_chunk(f, sparse.narrow(0, b0, std::min(step, B - b0)), multimask);
+    out.keys.push_back(c.keys.front());
+    hyper.push_back(c.hyper);
+    iou.push_back(c.iou);
+    out.h = c.h;
+    out.w = c.w;
+  }
+  out.chunk = step;
+  out.hyper = hyper.size() == 1 ? hyper[0] : at::cat(hyper, 0);
+  out.iou = iou.size() == 1 ? iou[0] : at::cat(iou, 0);
+  return out;
+}
+
+DecodedTokens MaskDecoderImpl::decode_chunk(const DecoderFrame &f, const at::Tensor &sparse,
+                                            bool multimask) const {
   const int64_t C = config_.dim, M = config_.num_mask_tokens;
   if (sparse.dim() != 3 || sparse.size(2) != C)
     throw ModelError("SAM mask decoder: prompt embeddings must be [B, N, " + std::to_string(C) +
@@ -314,40 +357,54 @@ DecodedMasks MaskDecoderImpl::decode(const DecoderFrame &f, const at::Tensor &sp
   for (int64_t j = first; j < first + count; ++j)
     hyper.push_back(
         output_hypernetworks_mlps->ptr<DecoderMlpImpl>(j)->forward(queries.select(1, 1 + j)));
-  DecodedMasks out;
-  out.logits = upscale(keys, f.h, f.w, at::stack(hyper, 1));
+  DecodedTokens out;
+  out.keys = {keys};
+  out.hyper = at::stack(hyper, 1);
   out.iou = iou_prediction_head->forward(queries.select(1, 0)).narrow(1, first, count).contiguous();
+  out.h = f.h;
+  out.w = f.w;
   return out;
 }
 
-at::Tensor MaskDecoderImpl::upscale(const at::Tensor &keys, int64_t h, int64_t w,
-                                    const at::Tensor &hyper) const {
+at::Tensor MaskDecoderImpl::upscale(const DecodedTokens &t,
+                                    const std::vector<int64_t> &rows) const {
   // Both transposed convolutions have kernel = stride = 2: each is one
   // matmul from a pixel's channels to its 2x2 children's channels. Pixels
   // stay rows (channels last) until the masks' final reordering.
-  const int64_t B = keys.size(0), C = keys.size(2), K = hyper.size(1);
+  const int64_t h = t.h, w = t.w, K = t.hyper.size(1), n = static_cast<int64_t>(rows.size());
+  const int64_t C = t.keys.front().size(2);
   const at::Tensor &w0 = up0->get("weight"), &w3 = up3->get("weight");
   const int64_t C4 = w0.size(1), C8 = w3.size(1);
-  auto w0r = w0.permute({0, 2, 3, 1}).reshape({C, 4 * C4});
-  auto b0r = up0->get("bias").repeat({4});
-  auto w3r = w3.permute({0, 2, 3, 1}).reshape({C4, 4 * C8});
-  auto b3r = up3->get("bias").repeat({4});
+  const auto dt = bf16_ ? at::kBFloat16 : at::kFloat;
+  auto w0r = w0.permute({0, 2, 3, 1}).reshape({C, 4 * C4}).to(dt);
+  auto b0r = up0->get("bias").repeat({4}).to(dt);
+  auto w3r = w3.permute({0, 2, 3, 1}).reshape({C4, 4 * C8}).to(dt);
+  auto b3r = up3->get("bias").repeat({4}).to(dt);
   const at::Tensor &ln_w = up1->get("weight"), &ln_b = up1->get("bias");
-  std::vector<at::Tensor> chunks;
-  const int64_t step = 8;  // prompts per chunk: keeps the 4x upscaled planes in cache-sized pieces
-  for (int64_t b0 = 0; b0 < B; b0 += step) {
-    const int64_t nb = std::min(step, B - b0);
-    auto x = keys.narrow(0, b0, nb).reshape({nb * h * w, C});
-    auto y = at::addmm(b0r, x, w0r).view({nb * h * w * 4, C4});
-    y = at::gelu(at::layer_norm(y, {C4}, ln_w, ln_b, 1e-6));
-    auto z = at::gelu(at::addmm(b3r, y, w3r)).view({nb, h * w * 16, C8});
-    auto m = at::bmm(z, hyper.narrow(0, b0, nb).transpose(1, 2));  // [nb, 16HW, K]
+  at::Tensor out = at::empty({n, K, 4 * h, 4 * w}, at::kFloat);
+  // Prompts per step: keeps the 4x upscaled planes (16 HW x C/8 each) small.
+  const int64_t step = 2;
+  for (int64_t b0 = 0; b0 < n; b0 += step) {
+    const int64_t nb = std::min(step, n - b0);
+    std::vector<at::Tensor> x, hy;
+    for (int64_t i = b0; i < b0 + nb; ++i) {
+      const int64_t r = rows[i];
+      x.push_back(t.keys[r / t.chunk].select(0, r % t.chunk));
+      hy.push_back(t.hyper.select(0, r));
+    }
+    auto xk = (nb == 1 ? x[0].unsqueeze(0) : at::stack(x, 0)).reshape({nb * h * w, C}).to(dt);
+    // LayerNorm in fp32 whatever the precision: LibTorch 1.13's bf16
+    // LayerNorm on the CPU is 3x slower than its fp32 one.
+    auto y = at::addmm(b0r, xk, w0r).view({nb * h * w * 4, C4}).to(at::kFloat);
+    y = at::gelu(at::layer_norm(y, {C4}, ln_w, ln_b, 1e-6)).to(dt);
+    auto z = at::gelu(at::addmm(b3r, y, w3r)).view({nb, h * w * 16, C8}).to(at::kFloat);
+    auto m = at::bmm(z, at::stack(hy, 0).transpose(1, 2));  // [nb, 16HW, K]
     // rows are (i, j, di, dj, ei, ej): pixel (4i + 2di + ei, 4j + 2dj + ej)
-    chunks.push_back(m.view({nb, h, w, 2, 2, 2, 2, K})
-                         .permute({0, 7, 1, 3, 5, 2, 4, 6})
-                         .reshape({nb, K, 4 * h, 4 * w}));
+    out.narrow(0, b0, nb).copy_(m.view({nb, h, w, 2, 2, 2, 2, K})
+                                    .permute({0, 7, 1, 3, 5, 2, 4, 6})
+                                    .reshape({nb, K, 4 * h, 4 * w}));
   }
-  return chunks.size() == 1 ? chunks[0] : at::cat(chunks, 0);
+  return out;
 }
 
 }  // namespace refseg::sam

@@ -93,6 +93,19 @@ struct DecodedMasks {
   at::Tensor iou;     // [B, k] predicted IoU
 };
 
+// The decoder's output before the upscaling: the IoU predictions are known
+// here, so masks that a predicted-IoU filter drops need no upscaling (the
+// upscaling of one prompt depends on that prompt's tokens only).
+struct DecodedTokens {
+  // Image tokens after the two-way transformer, in chunks of `chunk`
+  // prompts: keys[b / chunk] [chunk (or fewer), HW, C] holds prompt b's.
+  std::vector<at::Tensor> keys;
+  int64_t chunk = 1;
+  at::Tensor hyper;      // [B, k, C / 8] hypernetwork outputs of the chosen masks
+  at::Tensor iou;        // [B, k] predicted IoU
+  int64_t h = 0, w = 0;  // the embedding's grid
+};
+
 class MaskDecoderImpl : public torch::nn::Module {
  public:
   explicit MaskDecoderImpl(const MaskDecoderConfig &config);
@@ -103,6 +116,19 @@ class MaskDecoderImpl : public torch::nn::Module {
   // sparse [B, N, C] prompt embeddings against the prepared frame:
   // multimask -> masks 1..3, else mask 0 (the reference's slices).
   DecodedMasks decode(const DecoderFrame &frame, const at::Tensor &sparse, bool multimask) const;
+  // decode() in two steps: the transformer and heads, then the upscaled
+  // logits [n, k, 4h, 4w] of the prompts `rows` (int64 indices into B;
+  // undefined: all). decode() = upscale_masks(decode_tokens(...), {}).
+  DecodedTokens decode_tokens(const DecoderFrame &frame, const at::Tensor &sparse,
+                              bool multimask) const;
+  at::Tensor upscale_masks(const DecodedTokens &tokens, const at::Tensor &rows) const;
+
+  // bf16 for the upscaling's matmuls, norms and activations (the largest
+  // share of the per-prompt arithmetic); the transformer and the heads stay
+  // fp32, so the IoU predictions do not change. Only
+  // worth it where the CPU has native bf16 (clip::CpuFeatures::fast_bf16).
+  void set_bf16(bool on);
+  bool bf16() const { return bf16_; }
 
   const MaskDecoderConfig &config() const { return config_; }
 
@@ -118,8 +144,12 @@ class MaskDecoderImpl : public torch::nn::Module {
   DecoderMlp iou_prediction_head{nullptr};
 
  private:
-  at::Tensor upscale(const at::Tensor &keys, int64_t h, int64_t w, const at::Tensor &hyper) const;
+  static constexpr int64_t kPromptsPerChunk = 4;
+  DecodedTokens decode_chunk(const DecoderFrame &frame, const at::Tensor &sparse,
+                             bool multimask) const;
+  at::Tensor upscale(const DecodedTokens &tokens, const std::vector<int64_t> &rows) const;
   MaskDecoderConfig config_;
+  bool bf16_ = false;
 };
 TORCH_MODULE(MaskDecoder);
 

@@ -20,6 +20,7 @@ SamModel::SamModel(SamModel &&) noexcept = default;
 SamModel &SamModel::operator=(SamModel &&) noexcept = default;
 
 void SamModel::load(const SamCheckpoint &ckpt) {
+  path_ = ckpt.path;
   const SamArchitecture arch = tell_architecture(ckpt);
   image_size_ = arch.image_size;
   encoder_ = load_image_encoder(ckpt);
@@ -37,10 +38,25 @@ void SamModel::load(const SamCheckpoint &ckpt) {
   decoder_->eval();
 }
 
+void SamModel::set_precision(clip::Precision p) {
+  if (p != clip::Precision::kFp32 && p != clip::Precision::kBf16)
+    throw ModelError(std::string("SAM: precision ") + clip::precision_name(p) +
+                     " is not offered (fp32 or bf16)");
+  if (p == precision_) return;
+  if (p == clip::Precision::kBf16) {
+    encoder_->to(at::kBFloat16);
+  } else {
+    encoder_ = load_image_encoder(read_sam_checkpoint(path_));  // the fp32 weights again
+  }
+  decoder_->set_bf16(p == clip::Precision::kBf16);
+  precision_ = p;
+}
+
 void SamModel::set_image(const ImageView &frame) {
   at::NoGradGuard no_grad;
   const SamInput in = sam_preprocess(frame, static_cast<int>(image_size_));
-  set_embedding(encoder_->forward(in.image), frame.width, frame.height);
+  const auto type = precision_ == clip::Precision::kBf16 ? at::kBFloat16 : at::kFloat;
+  set_embedding(encoder_->forward(in.image.to(type)), frame.width, frame.height);
 }
 
 void SamModel::set_embedding(const at::Tensor &embedding, int frame_width, int frame_height) {
@@ -55,6 +71,10 @@ void SamModel::set_embedding(const at::Tensor &embedding, int frame_width, int f
   input_w_ = size.first;
   input_h_ = size.second;
   frame_ = decoder_->prepare(embedding_, prompt_->dense_pe(), prompt_->dense_no_mask());
+  const int64_t low = 4 * frame_.h;  // the upscaled logits' side (256 in the releases)
+  if (post_.frame_width() != frame_w_ || post_.frame_height() != frame_h_)
+    post_ = MaskPostprocess(static_cast<int>(4 * frame_.w), static_cast<int>(low),
+                            static_cast<int>(image_size_), input_w_, input_h_, frame_w_, frame_h_);
 }
 
 at::Tensor SamModel::to_input_coords(const at::Tensor &frame_xy) const {
@@ -69,6 +89,18 @@ DecodedMasks SamModel::decode(const at::Tensor &points, const at::Tensor &labels
   if (!has_image()) throw ModelError("SAM: decode() before set_image()");
   at::NoGradGuard no_grad;
   return decoder_->decode(frame_, prompt_->sparse(points, labels, boxes), multimask);
+}
+
+DecodedTokens SamModel::decode_tokens(const at::Tensor &points, const at::Tensor &labels,
+                                      const at::Tensor &boxes, bool multimask) const {
+  if (!has_image()) throw ModelError("SAM: decode() before set_image()");
+  at::NoGradGuard no_grad;
+  return decoder_->decode_tokens(frame_, prompt_->sparse(points, labels, boxes), multimask);
+}
+
+at::Tensor SamModel::upscale_masks(const DecodedTokens &tokens, const at::Tensor &rows) const {
+  at::NoGradGuard no_grad;
+  return decoder_->upscale_masks(tokens, rows);
 }
 
 DecodedMasks SamModel::predict(const at::Tensor &frame_points, const at::Tensor &labels,
@@ -107,17 +139,35 @@ std::optional<RegionMask> region_from_logits(const at::Tensor &logits, float sco
 }
 
 std::optional<RegionMask> refine_with_box(const SamModel &model, const RegionMask &proposal) {
+  return refine_with_boxes(model, {proposal}).front();
+}
+
+std::vector<std::optional<RegionMask>> refine_with_boxes(const SamModel &model,
+                                                         const std::vector<RegionMask> &proposals) {
   if (!model.has_image()) throw ModelError("SAM box refinement: no image set");
-  if (proposal.box.empty()) return std::nullopt;
-  const Box &b = proposal.box;
-  const at::Tensor box =
-      at::tensor({static_cast<double>(b.x), static_cast<double>(b.y),
-                  static_cast<double>(b.x + b.width - 1), static_cast<double>(b.y + b.height - 1)},
-                 at::kDouble)
-          .view({1, 4});
-  const DecodedMasks out = model.predict(at::Tensor(), at::Tensor(), box, /*multimask=*/false);
-  const at::Tensor frame = model.postprocess(out.logits);  // [1, 1, H, W]
-  return region_from_logits(frame[0][0], out.iou[0][0].item<float>());
+  std::vector<std::optional<RegionMask>> out(proposals.size());
+  std::vector<double> xyxy;
+  std::vector<size_t> which;
+  for (size_t i = 0; i < proposals.size(); ++i) {
+    const Box &b = proposals[i].box;
+    if (b.empty()) continue;
+    for (double v : {b.x, b.y, b.x + b.width - 1, b.y + b.height - 1}) xyxy.push_back(v);
+    which.push_back(i);
+  }
+  if (which.empty()) return out;
+  const at::Tensor boxes =
+      at::from_blob(xyxy.data(), {static_cast<int64_t>(which.size()), 4}, at::kDouble).clone();
+  const DecodedMasks d = model.predict(at::Tensor(), at::Tensor(), boxes, /*multimask=*/false);
+  const at::Tensor logits = d.logits.contiguous(), iou = d.iou.contiguous();
+  const MaskPostprocess &post = model.mask_postprocess();
+  const int64_t plane = logits.size(2) * logits.size(3);
+  std::vector<uint8_t> mask(static_cast<size_t>(post.frame_width()) * post.frame_height());
+  for (size_t k = 0; k < which.size(); ++k) {
+    const MaskPlaneStats st = post.measure(logits.data_ptr<float>() + k * plane, 1.f, mask.data());
+    out[which[k]] =
+        region_from_plane(mask.data(), post.frame_width(), st, iou.data_ptr<float>()[k]);
+  }
+  return out;
 }
 
 }  // namespace refseg::sam

@@ -8,12 +8,15 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <ATen/core/Tensor.h>
 
+#include "clip/precision.h"
 #include "common/image_view.h"
 #include "common/region_mask.h"
 #include "sam/mask_decoder.h"
+#include "sam/mask_postprocess.h"
 #include "sam/prompt_encoder.h"
 
 namespace refseg::sam {
@@ -30,6 +33,16 @@ class SamModel {
   ~SamModel();
   SamModel(SamModel &&) noexcept;
   SamModel &operator=(SamModel &&) noexcept;
+
+  // How the model computes from now on: fp32 (the reference's arithmetic)
+  // or bf16 (the image encoder converted to bf16, weights and activations,
+  // as tools/bench_sam_encoder measures it; the mask decoder's upscaling in
+  // bf16, MaskDecoderImpl::set_bf16). bf16 only pays where the CPU has
+  // native bf16 (clip::CpuFeatures::fast_bf16): callers decide, this does
+  // not check. Back to fp32 re-reads the encoder from the checkpoint file.
+  // Throws ModelError for another precision. Call before set_image().
+  void set_precision(clip::Precision precision);
+  clip::Precision precision() const { return precision_; }
 
   // SamPredictor.set_image: preprocessing, the image encoder, and the
   // decoder's per-frame preparation. Throws ModelError for an empty frame.
@@ -52,6 +65,12 @@ class SamModel {
   // multimask, else 1.
   DecodedMasks decode(const at::Tensor &points, const at::Tensor &labels, const at::Tensor &boxes,
                       bool multimask) const;
+  // decode() in two steps (MaskDecoderImpl::decode_tokens, upscale_masks):
+  // the IoU predictions first, then the low-resolution logits of the
+  // prompts `rows` only (undefined: all).
+  DecodedTokens decode_tokens(const at::Tensor &points, const at::Tensor &labels,
+                              const at::Tensor &boxes, bool multimask) const;
+  at::Tensor upscale_masks(const DecodedTokens &tokens, const at::Tensor &rows) const;
   // SamPredictor.predict's prompts in frame pixels (converted as it does:
   // apply_coords in float64, then float32).
   DecodedMasks predict(const at::Tensor &frame_points, const at::Tensor &labels,
@@ -59,6 +78,9 @@ class SamModel {
   // Sam.postprocess_masks: [n, k, 256, 256] -> [n, k, frame h, frame w] logits
   // (bilinear to the encoder input side, the unpadded part, bilinear to the frame).
   at::Tensor postprocess(const at::Tensor &low_res) const;
+
+  // postprocess() composed into one separable map, for the current frame.
+  const MaskPostprocess &mask_postprocess() const { return post_; }
 
   const PromptEncoder &prompt_encoder() const { return prompt_; }
   const MaskDecoder &mask_decoder() const { return decoder_; }
@@ -72,6 +94,9 @@ class SamModel {
   MaskDecoder decoder_{nullptr};
   at::Tensor embedding_;
   DecoderFrame frame_;
+  MaskPostprocess post_;
+  std::string path_;
+  clip::Precision precision_ = clip::Precision::kFp32;
   int64_t image_size_ = 1024;
   int frame_w_ = 0, frame_h_ = 0, input_w_ = 0, input_h_ = 0;
 };
@@ -86,5 +111,9 @@ std::optional<RegionMask> region_from_logits(const at::Tensor &logits, float sco
 // mask's score is SAM's predicted IoU; nullopt when the decoded mask is
 // empty (keep the proposal then). Throws ModelError without set_image().
 std::optional<RegionMask> refine_with_box(const SamModel &model, const RegionMask &proposal);
+// The same for many proposals, their boxes decoded as one batch (equal to
+// refine_with_box one by one up to float rounding).
+std::vector<std::optional<RegionMask>> refine_with_boxes(const SamModel &model,
+                                                         const std::vector<RegionMask> &proposals);
 
 }  // namespace refseg::sam

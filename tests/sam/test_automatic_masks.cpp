@@ -136,6 +136,107 @@ TEST(SamModel, PostprocessEqualsReference) {
   }
 }
 
+// The composed postprocessing (one separable map, no 1024-side planes)
+// gives the reference's frame-size logits, and measure() the counts, area
+// and box that thresholding them gives.
+TEST(SamMaskPostprocess, ComposedMapEqualsReferenceLogits) {
+  SamModel model(fixture::path("sam_vit_small.pth"));
+  const auto dec = fixture::reference("sam_vit_small_decoder_reference.pt");
+  model.set_embedding(fixture::entry(dec, "embedding"), 640, 480);
+  const DecodedMasks d =
+      model.decode(fixture::entry(dec, "points_coords").narrow(0, 0, 1),
+                   fixture::entry(dec, "points_labels").narrow(0, 0, 1), at::Tensor(), true);
+  const at::Tensor low = d.logits[0].contiguous();  // [3, 256, 256]
+  const at::Tensor ref = fixture::entry(dec, "points_multi_frame0");
+  const at::Tensor positive = fixture::entry(dec, "points_multi_frame0_positive");
+  const MaskPostprocess &post = model.mask_postprocess();
+  const double scale = std::max(1.0, ref.abs().max().item<double>());
+  for (int k = 0; k < 3; ++k) {
+    SCOPED_TRACE(k);
+    at::Tensor frame = at::empty({480, 640}, at::kFloat);
+    post.logits(low[k].data_ptr<float>(), frame.data_ptr<float>());
+    const at::Tensor mine = frame.slice(0, 0, c10::nullopt, 5).slice(1, 0, c10::nullopt, 5);
+    EXPECT_LE((mine - ref[k]).abs().max().item<double>(), 1e-4 * scale);
+    std::vector<uint8_t> mask(640 * 480);
+    const MaskPlaneStats st = post.measure(low[k].data_ptr<float>(), 1.f, mask.data());
+    EXPECT_EQ(st.area, frame.gt(0).sum().item<int64_t>());
+    EXPECT_EQ(st.above_hi, frame.gt(1).sum().item<int64_t>());
+    EXPECT_EQ(st.above_lo, frame.gt(-1).sum().item<int64_t>());
+    const double r = static_cast<double>(positive[k].item<int64_t>());
+    EXPECT_NEAR(static_cast<double>(st.area), r, 1e-3 * r + 2);
+    const at::Tensor on = frame.gt(0);
+    const at::Tensor rows = on.any(1).nonzero(), cols = on.any(0).nonzero();
+    ASSERT_GT(rows.numel(), 0);
+    EXPECT_EQ(st.box[0], cols[0].item<int64_t>());
+    EXPECT_EQ(st.box[1], rows[0].item<int64_t>());
+    EXPECT_EQ(st.box[2], cols[-1].item<int64_t>());
+    EXPECT_EQ(st.box[3], rows[-1].item<int64_t>());
+    int64_t same = 0;
+    const at::Tensor on_bytes = on.to(at::kByte).contiguous();
+    const uint8_t *o = on_bytes.data_ptr<uint8_t>();
+    for (int i = 0; i < 640 * 480; ++i) same += mask[i] == o[i];
+    EXPECT_EQ(same, 640 * 480);
+  }
+}
+
+// Against postprocess() (the reference's two resamplings) for frames that
+// shrink, enlarge and keep the 1024 side, on random logits.
+TEST(SamMaskPostprocess, ComposedMapEqualsTwoResamplings) {
+  SamModel model(fixture::path("sam_vit_small.pth"));
+  const auto dec = fixture::reference("sam_vit_small_decoder_reference.pt");
+  const at::Tensor emb = fixture::entry(dec, "embedding");
+  at::manual_seed(5);
+  const at::Tensor low = at::randn({1, 1, 256, 256}) * 8;
+  for (const auto &[w, h] : std::vector<std::pair<int, int>>{
+           {640, 480}, {100, 37}, {1024, 700}, {333, 1500}, {2048, 1536}, {17, 5}}) {
+    SCOPED_TRACE(std::to_string(w) + "x" + std::to_string(h));
+    model.set_embedding(emb, w, h);
+    const at::Tensor ref = model.postprocess(low)[0][0];
+    at::Tensor mine = at::empty({h, w}, at::kFloat);
+    model.mask_postprocess().logits(low.contiguous().data_ptr<float>(), mine.data_ptr<float>());
+    EXPECT_LE((mine - ref).abs().max().item<double>(), 1e-4);
+  }
+}
+
+// decode() = decode_tokens() then upscale_masks(); a subset of prompts
+// upscales to the same planes as in the whole batch.
+TEST(SamMaskDecoder, TwoStepDecodeEqualsDecode) {
+  SamModel model(fixture::path("mobile_sam_small.pt"));
+  const auto dec = fixture::reference("mobile_sam_small_decoder_reference.pt");
+  model.set_embedding(fixture::entry(dec, "embedding"), 640, 480);
+  const at::Tensor pts = fixture::entry(dec, "points_coords"),
+                   labels = fixture::entry(dec, "points_labels");
+  const DecodedMasks whole = model.decode(pts, labels, at::Tensor(), true);
+  const DecodedTokens t = model.decode_tokens(pts, labels, at::Tensor(), true);
+  EXPECT_TRUE(at::allclose(t.iou, whole.iou, 1e-5, 1e-6));
+  const int64_t last = pts.size(0) - 1;
+  const at::Tensor rows = at::tensor(std::vector<int64_t>{last, 0}, at::kLong);
+  const at::Tensor some = model.upscale_masks(t, rows);
+  ASSERT_EQ(some.size(0), 2);
+  EXPECT_TRUE(at::allclose(some[0], whole.logits[last], 1e-4, 1e-4));
+  EXPECT_TRUE(at::allclose(some[1], whole.logits[0], 1e-4, 1e-4));
+}
+
+// Many boxes decoded as one batch = one by one.
+TEST(SamBoxRefinement, BatchEqualsOneByOne) {
+  SamModel model(fixture::path("sam_vit_small.pth"));
+  const auto dec = fixture::reference("sam_vit_small_decoder_reference.pt");
+  model.set_embedding(fixture::entry(dec, "embedding"), 640, 480);
+  std::vector<RegionMask> proposals(3);
+  proposals[0].box = {50, 60, 251, 221};
+  proposals[2].box = {300, 10, 200, 400};  // [1] has an empty box: nullopt
+  for (auto &p : proposals) p.pixels.assign(static_cast<size_t>(p.box.area()), 255);
+  const auto batch = refine_with_boxes(model, proposals);
+  ASSERT_EQ(batch.size(), 3u);
+  EXPECT_FALSE(batch[1].has_value());
+  for (int i : {0, 2}) {
+    const auto one = refine_with_box(model, proposals[i]);
+    ASSERT_TRUE(one.has_value() && batch[i].has_value()) << i;
+    EXPECT_NEAR(batch[i]->score, one->score, 1e-5) << i;
+    EXPECT_GE(refseg::mask_iou(*batch[i], *one), 0.999) << i;
+  }
+}
+
 // Box refinement = the reference's box-prompt decode with single-mask output
 // (DECODER_BOXES[0] = 50 60 300 280 is the box of a mask spanning columns
 // 50..300 and rows 60..280).
