@@ -57,6 +57,7 @@ refseg::ImageView view_of(const cv::Mat &rgb) {
 struct Setting {
   std::string name;
   refseg::GroupingOptions options;
+  refseg::ProposalFilter filter;  // max_proposals is raised to 100 for the recall
 };
 
 // For comparison: two strategies (CIELAB and HSV, k = 300) on a 384-pixel
@@ -78,11 +79,11 @@ std::vector<Setting> settings_named(const std::vector<std::string> &names) {
   std::vector<Setting> out;
   for (const std::string &n : names) {
     if (n == "default")
-      out.push_back({n, refseg::GroupingOptions{}});
+      out.push_back({n, refseg::GroupingOptions{}, {}});
     else if (n == "quality")
-      out.push_back({n, refseg::GroupingOptions::quality()});
+      out.push_back({n, refseg::GroupingOptions::quality(), refseg::quality_proposal_filter()});
     else if (n == "appearance")  // ranked by appearance alone (the former default's strategies)
-      out.push_back({n, appearance_ranked()});
+      out.push_back({n, appearance_ranked(), {}});
     else if (n != "selective-search")
       refseg::tools::usage_error(
           kTool,
@@ -91,13 +92,13 @@ std::vector<Setting> settings_named(const std::vector<std::string> &names) {
   return out;
 }
 
-double bench_generator(int width, int height, int runs, const refseg::GroupingOptions &options,
-                       size_t *n_proposals, double *cpu_median) {
+double bench_generator(int width, int height, int runs, const Setting &setting, size_t *n_proposals,
+                       double *cpu_median) {
   // A few different frames, cycled: 3-6 objects, plain and textured.
   std::vector<refseg_test::Scene> scenes;
   for (int i = 0; i < 4; ++i)
     scenes.push_back(refseg_test::make_scene(width, height, 3 + i, i % 2 == 1, 11 + i));
-  refseg::GroupingProposalGenerator gen(options);
+  refseg::GroupingProposalGenerator gen(setting.options, setting.filter);
   std::vector<double> ms, cpu;
   size_t total = 0;
   for (int r = 0; r < runs + 1; ++r) {
@@ -131,10 +132,9 @@ void print_tally(const char *what, const refseg::RecallTally &tally, double cpu_
 // Recall of the world's objects on `scenes` held-out scenes of one level.
 void world_recall(int scenes, int width, int height, refseg::world::WorldLevel level,
                   const Setting &setting) {
-  refseg::GroupingOptions options = setting.options;
-  refseg::ProposalFilter filter;
+  refseg::ProposalFilter filter = setting.filter;
   filter.max_proposals = 100;
-  refseg::GroupingProposalGenerator gen(options, filter);
+  refseg::GroupingProposalGenerator gen(setting.options, filter);
   refseg::world::WorldOptions world;
   world.width = width;
   world.height = height;
@@ -290,7 +290,7 @@ std::vector<refseg::Box> boxes_of(const std::vector<refseg::RegionMask> &masks) 
 
 void photo_recall(const std::vector<Photo> &photos, const Setting &setting,
                   const std::string &draw_dir) {
-  refseg::ProposalFilter filter;
+  refseg::ProposalFilter filter = setting.filter;
   filter.max_proposals = 100;
   refseg::GroupingProposalGenerator gen(setting.options, filter);
   refseg::RecallTally masks, boxes;
@@ -489,7 +489,7 @@ int main(int argc, char **argv) {
     for (const cv::Size size : o.sizes) {
       size_t n = 0;
       double cpu = 0;
-      const double ms = bench_generator(size.width, size.height, o.runs, s.options, &n, &cpu);
+      const double ms = bench_generator(size.width, size.height, o.runs, s, &n, &cpu);
       std::printf("  %4dx%-4d  median %7.1f ms/frame wall, %7.1f ms CPU  (%zu proposals/frame)\n",
                   size.width, size.height, ms, cpu, n);
 #ifdef REFSEG_BENCH_GST

@@ -127,8 +127,8 @@ Options parse(int argc, char **argv) {
        "with its box, as refsegproposals refine=true)",
        nullptr},
       {"quality", 0, 0, G_OPTION_ARG_NONE, &quality,
-       "Grouping generator: its quality setting, as refsegproposals quality=true (about twice "
-       "the time)",
+       "Grouping generator: its quality setting, as refsegproposals quality=true (eight "
+       "hierarchies instead of one, about 0.5 s of CPU per 640x480 frame)",
        nullptr},
       {"text", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
        reinterpret_cast<gpointer>(add_text), "A referring expression; repeatable", "T"},
@@ -333,10 +333,11 @@ int main(int argc, char **argv) {
   } else {
     refseg::ProposalFilter filter;
     filter.max_proposals = o.max_proposals;
-    proposals =
-        refseg::GroupingProposalGenerator(
-            o.quality ? refseg::GroupingOptions::quality() : refseg::GroupingOptions{}, filter)
-            .propose(view);
+    proposals = o.quality
+                    ? refseg::GroupingProposalGenerator(refseg::GroupingOptions::quality(),
+                                                        refseg::quality_proposal_filter(filter))
+                          .propose(view)
+                    : refseg::GroupingProposalGenerator({}, filter).propose(view);
   }
 
   try {

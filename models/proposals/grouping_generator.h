@@ -30,31 +30,43 @@ struct GroupingStrategy {
 };
 
 // The defaults are what measured best on real photos within the live
-// budget (docs/accuracy.md, "Proposals on real photos"): one CIELAB
-// strategy with Felzenszwalb k = 150 and sigma 0.6 on a grid of up to 640
-// pixels, ranked by contour. k and sigma sit where neighbouring values give
-// similar recall (sigma 0.8 gave more on the photo itself but lost an object
-// of a chroma-subsampled NV12 frame, tests/elements/test_yuv_input). A
-// 640x480 frame costs about 30 ms of CPU (docs/benchmarks.md).
+// budget (docs/accuracy.md, "Proposals"): one CIELAB strategy with
+// Felzenszwalb k = 200 and sigma 0.6 on a grid of up to 640 pixels, ranked
+// by contour. k and sigma sit where neighbouring values give similar recall
+// (k 150 and 250 find one object fewer of the photo's first 20; sigma 0.8
+// lost an object of a chroma-subsampled NV12 frame,
+// tests/elements/test_yuv_input). A 640x480 frame costs about 40 ms of CPU
+// (docs/benchmarks.md, "Proposals").
 struct GroupingOptions {
-  double scale = 150;         // Felzenszwalb k (times each strategy's scale_factor)
+  double scale = 200;         // Felzenszwalb k (times each strategy's scale_factor)
   double sigma = 0.6;         // Gaussian smoothing before the segmentation
   int processing_size = 640;  // long side of the working grid (frames are never enlarged)
   std::vector<GroupingStrategy> strategies = {{ColourSpace::Lab, 1.0, {}, Ranking::Contour}};
 
   // The strategies of the `quality` setting, for single images and offline
-  // video: the default one and an appearance-ranked one with twice its k,
-  // pooled by rank; about twice the default's time.
+  // video, as selective search diversifies: the default one, k x 0.75 and
+  // x 1.5, HSV and RGB, and merge orders by colour and size or by size and
+  // fill alone; eight hierarchies, all ranked by contour, about 0.5 s of CPU
+  // per 640x480 frame. Use it with quality_proposal_filter().
   static std::vector<GroupingStrategy> quality_strategies();
   static GroupingOptions quality();
 };
 
+// Eight hierarchies give many near-copies of each region; the quality
+// setting therefore suppresses duplicates from mask IoU 0.7 (the default's
+// 0.85 let them fill the first 100: the photo's first 100 found 0.44 of its
+// objects instead of 0.50).
+constexpr double kQualityDuplicateIou = 0.7;
+// `filter` with the quality setting's duplicate threshold.
+ProposalFilter quality_proposal_filter(ProposalFilter filter = {});
+
 // Ranking: a region's merit is its contour (HierarchyRegion::contour less
 // half its inner_contour, times a mild size prior) or its isolation
-// (HierarchyRegion::isolation), as its strategy says, times 0.7 when it
-// touches the frame border (more often background). With more than one
-// strategy the candidates are pooled by rank within their strategy, and a
-// proposal's score is 1 / (1 + that rank); with one, the score is the merit.
+// (HierarchyRegion::isolation), as its strategy says, times 0.5 when it
+// touches the frame border (more often background). Strategies that all rank
+// by contour are pooled by merit (one edge map: their merits compare);
+// otherwise the candidates are pooled by rank within their strategy, and a
+// proposal's score is 1 / (1 + that rank).
 // The root region and anything above filter().max_area of the frame is
 // dropped as background.
 //

@@ -25,26 +25,29 @@ std::vector<RegionMask> select_candidates(const std::vector<CandidateInfo> &cand
   };
   std::stable_sort(order.begin(), order.end(), [&](size_t l, size_t r) { return key(l) > key(r); });
 
-  std::vector<size_t> kept;
+  // Duplicates are judged on the rendered masks, which a generator may have
+  // changed from what its candidate info says (a ring given its inside).
+  std::vector<double> kept_areas;
   std::vector<RegionMask> kept_masks;
   const size_t limit = static_cast<size_t>(std::max(0, filter.max_proposals));
   for (size_t i : order) {
-    if (kept.size() >= limit) break;
+    if (kept_masks.size() >= limit) break;
     RegionMask m = render(i);
+    const double a = static_cast<double>(m.area());
     bool duplicate = false;
-    for (size_t k = 0; k < kept.size() && !duplicate; ++k) {
+    for (size_t k = 0; k < kept_masks.size() && !duplicate; ++k) {
       // IoU <= min(area) / max(area), and 0 for disjoint boxes: skip the
       // pixel comparison when those bounds already rule a duplicate out.
-      const double a = candidates[i].area, b = candidates[kept[k]].area;
+      const double b = kept_areas[k];
       if (std::min(a, b) < filter.iou_threshold * std::max(a, b)) continue;
-      const Box &p = candidates[i].box, &q = candidates[kept[k]].box;
+      const Box &p = m.box, &q = kept_masks[k].box;
       if (p.x >= q.x + q.width || q.x >= p.x + p.width || p.y >= q.y + q.height ||
           q.y >= p.y + p.height)
         continue;
       duplicate = mask_iou(m, kept_masks[k]) >= filter.iou_threshold;
     }
     if (duplicate) continue;
-    kept.push_back(i);
+    kept_areas.push_back(a);
     kept_masks.push_back(std::move(m));
   }
   return kept_masks;

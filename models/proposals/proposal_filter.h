@@ -25,7 +25,8 @@ struct CandidateInfo {
 // [min_area, max_area] * grid_area, stable order by score (ties keep input
 // order), greedy suppression of masks whose IoU with a kept one reaches
 // iou_threshold, at most max_proposals. render(i) is called at most once per
-// candidate and only for candidates that pass the area limits.
+// candidate and only for candidates that pass the area limits (judged on the
+// candidate's area); duplicates are judged on the rendered masks.
 std::vector<RegionMask> select_candidates(const std::vector<CandidateInfo> &candidates,
                                           const ProposalFilter &filter, double grid_area,
                                           const std::function<RegionMask(size_t)> &render);

@@ -238,3 +238,30 @@ TEST(GroupingGenerator, UltraHdFrameKeepsFrameCoordinates) {
 }
 
 }  // namespace
+
+// A thin band of mixed colour around an object (what chroma at half
+// resolution leaves) is a ring with strong contours on both sides; it must
+// come out as the whole object, never as the ring alone, while an object's
+// small enclosed hole of background stays a hole.
+TEST(GroupingGenerator, ARingAroundAnObjectIsProposedWithItsInside) {
+  cv::Mat rgb(240, 320, CV_8UC3, cv::Scalar(40, 120, 40));
+  cv::Mat object = cv::Mat::zeros(240, 320, CV_8U), ring = cv::Mat::zeros(240, 320, CV_8U);
+  cv::circle(rgb, {100, 120}, 40, cv::Scalar(120, 120, 200), cv::FILLED);  // the band
+  cv::circle(rgb, {100, 120}, 35, cv::Scalar(200, 40, 40), cv::FILLED);    // the object
+  cv::circle(object, {100, 120}, 40, cv::Scalar(255), cv::FILLED);
+  cv::circle(ring, {100, 120}, 40, cv::Scalar(255), cv::FILLED);
+  cv::circle(ring, {100, 120}, 35, cv::Scalar(0), cv::FILLED);
+  // A square with a hole of background in it (a handle, the gap between legs):
+  // proposed with its inside, its IoU with the holed square would be 0.75.
+  cv::Mat holed = cv::Mat::zeros(240, 320, CV_8U);
+  cv::rectangle(rgb, cv::Rect(200, 80, 80, 80), cv::Scalar(230, 200, 40), cv::FILLED);
+  cv::rectangle(rgb, cv::Rect(220, 100, 40, 40), cv::Scalar(40, 120, 40), cv::FILLED);
+  cv::rectangle(holed, cv::Rect(200, 80, 80, 80), cv::Scalar(255), cv::FILLED);
+  cv::rectangle(holed, cv::Rect(220, 100, 40, 40), cv::Scalar(0), cv::FILLED);
+
+  const auto masks = GroupingProposalGenerator().propose(view_of(rgb));
+  expect_well_formed(masks, 320, 240);
+  EXPECT_GE(best_iou(object, masks), 0.9);
+  EXPECT_LT(best_iou(ring, masks), 0.5) << "the band alone was proposed";
+  EXPECT_GE(best_iou(holed, masks), 0.9) << "the square lost its hole";
+}
