@@ -45,7 +45,9 @@ args=()
 for i in $(seq 1 "$n"); do
   name=cam$i
   if [ ${#uris[@]} -gt 0 ]; then
-    args+=(uridecodebin "uri=${uris[$((i - 1))]}" ! videoconvert ! videoscale)
+    # Video only: a camera's audio is not exposed (nothing would take it).
+    args+=(uridecodebin "uri=${uris[$((i - 1))]}" expose-all-streams=false "caps=video/x-raw(ANY)"
+           ! videoconvert ! videoscale)
   else
     args+=(refsegworldsrc is-live=true "seed=$i")
   fi
