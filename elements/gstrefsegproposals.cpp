@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "clip/inference_threads.h"
 #include "common/model_error.h"
 #include "proposals/grouping_generator.h"
 #include "proposals/proposal_model.h"
@@ -12,6 +13,7 @@
 #include "refseg_analysis_step.h"
 #include "refseg_elements.h"
 #include "refseg_frame.h"
+#include "refseg_model_settings.h"
 
 GST_DEBUG_CATEGORY_STATIC(refseg_proposals_debug);
 #define GST_CAT_DEFAULT refseg_proposals_debug
@@ -34,11 +36,33 @@ enum {
   PROP_PRED_IOU_THRESHOLD,
   PROP_STABILITY_THRESHOLD,
   PROP_REFINE,
+  PROP_PROMPTS,
+  PROP_MAX_POINTS,
+  PROP_PRECISION,
+  PROP_THREADS,
 };
+
+// GstRefSegSamPrompts: where a SAM model's prompts come from.
+static GType sam_prompts_get_type() {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {static_cast<gint>(refseg::SamPrompts::Grid), "grid: points-per-side x points-per-side",
+       "grid"},
+      {static_cast<gint>(refseg::SamPrompts::Regions),
+       "regions: an interior point of each of the grouping generator's first max-points "
+       "regions (64 when max-points is 0)",
+       "regions"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type))
+    g_once_init_leave(&type, g_enum_register_static("GstRefSegSamPrompts", values));
+  return type;
+}
 
 // SAM models on the CPU: a 16 x 16 grid (256 prompts) instead of the
 // reference's 32 x 32 (docs/models.md).
 constexpr int kCpuPointsPerSide = 16;
+// ... and the reference's grid as the prompts (prompts=regions is cheaper).
+constexpr refseg::SamPrompts kCpuPrompts = refseg::SamPrompts::Grid;
 // The box NMS threshold SAM models default to (the reference's).
 constexpr double kSamBoxNms = 0.7;
 
@@ -54,8 +78,11 @@ struct ProposalSettings {
   refseg::GroupingOptions grouping;
   std::string model;                                              // empty: the grouping generator
   refseg::sam::AutomaticMaskOptions sam = default_sam_options();  // SAM models
-  bool iou_threshold_set = false;  // else 0.7 with a SAM model or the quality setting
-  bool refine = true;              // SAM models: refine each proposal with its box
+  bool iou_threshold_set = false;            // else 0.7 with a SAM model or the quality setting
+  bool refine = true;                        // SAM models: refine each proposal with its box
+  refseg::SamPrompts prompts = kCpuPrompts;  // SAM models
+  refseg::clip::Precision precision = refseg::clip::Precision::kAuto;  // SAM models
+  int threads = 0;  // SAM models: LibTorch threads of the streaming thread (0: as they are)
   bool reuse = false;
   // Counts changes of the generator's settings: proposals kept for reuse
   // were made with the settings of one generation only.
@@ -120,6 +147,22 @@ static void gst_refseg_proposals_set_property(GObject *object, guint id, const G
       break;
     case PROP_REFINE:
       s.refine = g_value_get_boolean(value);
+      break;
+    case PROP_PROMPTS:
+      s.prompts = static_cast<refseg::SamPrompts>(g_value_get_enum(value));
+      break;
+    case PROP_MAX_POINTS:
+      s.sam.max_points = static_cast<int>(g_value_get_uint(value));
+      break;
+    case PROP_PRECISION:
+      if (GST_STATE(self) > GST_STATE_READY || GST_STATE_PENDING(self) > GST_STATE_READY) {
+        GST_WARNING_OBJECT(self, "precision can only be changed in the NULL or READY state");
+        break;
+      }
+      s.precision = static_cast<refseg::clip::Precision>(g_value_get_enum(value));
+      break;
+    case PROP_THREADS:
+      s.threads = g_value_get_int(value);
       break;
     case PROP_SCALE:
       s.grouping.scale = g_value_get_double(value);
@@ -192,6 +235,18 @@ static void gst_refseg_proposals_get_property(GObject *object, guint id, GValue 
     case PROP_REFINE:
       g_value_set_boolean(value, s.refine);
       break;
+    case PROP_PROMPTS:
+      g_value_set_enum(value, static_cast<gint>(s.prompts));
+      break;
+    case PROP_MAX_POINTS:
+      g_value_set_uint(value, static_cast<guint>(s.sam.max_points));
+      break;
+    case PROP_PRECISION:
+      g_value_set_enum(value, static_cast<gint>(s.precision));
+      break;
+    case PROP_THREADS:
+      g_value_set_int(value, s.threads);
+      break;
     case PROP_SCALE:
       g_value_set_double(value, s.grouping.scale);
       break;
@@ -250,10 +305,16 @@ static gboolean gst_refseg_proposals_open(GstRefSegProposals *self) {
       const bool sam = refseg::proposal_model_kind(path) == refseg::ProposalModelKind::SamStateDict;
       refseg::ProposalModelOptions options;
       options.sam = settings.sam;
+      options.sam_precision = settings.precision;
+      options.sam_prompts = settings.prompts;
       *self->generator =
           refseg::make_model_proposal_generator(path, options, effective_filter(settings, sam));
-      GST_INFO_OBJECT(self, "proposal model %s (%s)", path.c_str(),
-                      sam ? "Segment Anything" : "TorchScript");
+      if (auto *g = dynamic_cast<refseg::SamProposalGenerator *>(self->generator->get()))
+        GST_INFO_OBJECT(self, "proposal model %s (Segment Anything, %s, prompts %s)", path.c_str(),
+                        refseg::clip::precision_name(g->precision()),
+                        refseg::sam_prompts_name(g->prompts()));
+      else
+        GST_INFO_OBJECT(self, "proposal model %s (TorchScript)", path.c_str());
     }
   } catch (const std::exception &e) {  // refseg::ModelError, or anything LibTorch lets through
     GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("Could not load proposal model: %s", e.what()),
@@ -309,7 +370,14 @@ static GstFlowReturn gst_refseg_proposals_transform_frame_ip(GstVideoFilter *fil
   GST_OBJECT_UNLOCK(self);
   auto *sam = dynamic_cast<refseg::SamProposalGenerator *>(generator);
   generator->set_filter(effective_filter(settings, sam != nullptr));
-  if (sam) sam->set_options(settings.sam);
+  if (sam) {
+    sam->set_options(settings.sam);
+    if (sam->prompts() != settings.prompts) sam->set_prompts(settings.prompts);
+    // LibTorch's threads are per thread: set on the one that runs the model.
+    if (settings.threads > 0)
+      refseg::clip::configure_inference_threads(
+          settings.threads, refseg::clip::thread_policy_for(sam->precision()));
+  }
   if (auto *grouping = dynamic_cast<refseg::GroupingProposalGenerator *>(generator))
     grouping->set_options(settings.grouping);
 
@@ -328,9 +396,11 @@ static GstFlowReturn gst_refseg_proposals_transform_frame_ip(GstVideoFilter *fil
       // Box refinement: each kept proposal decoded again with its own box
       // as SAM's box prompt, against the embedding propose() just made (one
       // single-prompt decoder pass per proposal; an empty result keeps it).
-      if (sam && settings.refine)
-        for (refseg::RegionMask &p : proposals)
-          if (auto refined = sam->refine(p)) p = std::move(*refined);
+      if (sam && settings.refine) {
+        auto refined = sam->refine(proposals);  // all boxes in one decoder batch
+        for (size_t i = 0; i < proposals.size(); ++i)
+          if (refined[i]) proposals[i] = std::move(*refined[i]);
+      }
       if (settings.reuse) {
         self->reuse->remember(image.view(), proposals);
         self->reuse_generation = settings.generation;
@@ -531,6 +601,35 @@ static void gst_refseg_proposals_class_init(GstRefSegProposalsClass *klass) {
           "prompt against the same frame embedding (one decoder pass per proposal), as "
           "Grounded-SAM does; no effect without a SAM model",
           TRUE, live));
+  g_object_class_install_property(
+      gobject_class, PROP_PROMPTS,
+      g_param_spec_enum("prompts", "Prompt source",
+                        "SAM models: grid (the reference's) or regions (an interior point of "
+                        "each of the weightless grouping generator's first max-points regions, "
+                        "64 when 0: fewer prompts, docs/benchmarks.md measures both)",
+                        sam_prompts_get_type(), static_cast<gint>(kCpuPrompts), live));
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_POINTS,
+      g_param_spec_uint("max-points", "Points budget",
+                        "SAM models: at most this many prompts per frame (a grid shrinks to the "
+                        "largest square that fits; regions: the first N); 0: no budget",
+                        0, 65536, 0, live));
+  g_object_class_install_property(
+      gobject_class, PROP_PRECISION,
+      g_param_spec_enum("precision", "Precision",
+                        "SAM models: fp32 (the reference's arithmetic), bf16 (the image encoder "
+                        "and the mask upscaling in bf16), or auto: bf16 where the CPU has native "
+                        "bf16 (AVX512_BF16 or AMX), else fp32; int8 and fp16 are refused",
+                        refseg::gst::precision_get_type(),
+                        static_cast<gint>(refseg::clip::Precision::kAuto),
+                        static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                 GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_THREADS,
+      g_param_spec_int("threads", "Threads",
+                       "SAM models: LibTorch threads of the thread that runs the model, "
+                       "0-1024 (0: leave them as they are)",
+                       0, 1024, 0, live));
   gst_element_class_set_static_metadata(
       element_class, "Referring segmentation mask proposals", "Filter/Analyzer/Video",
       "Attaches class-agnostic mask proposals to every frame's refseg meta",

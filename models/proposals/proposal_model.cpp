@@ -109,8 +109,12 @@ std::unique_ptr<ProposalGenerator> make_model_proposal_generator(
   switch (proposal_model_kind(path)) {
     case ProposalModelKind::TorchScript:
       return std::make_unique<TorchScriptProposalGenerator>(path, TorchScriptOptions{}, filter);
-    case ProposalModelKind::SamStateDict:
-      return std::make_unique<SamProposalGenerator>(path, options.sam, filter);
+    case ProposalModelKind::SamStateDict: {
+      auto sam = std::make_unique<SamProposalGenerator>(path, options.sam, filter);
+      sam->set_precision(resolve_sam_precision(options.sam_precision));
+      sam->set_prompts(options.sam_prompts);
+      return sam;
+    }
   }
   throw ModelError("proposal model " + path + ": unknown kind");
 }

@@ -13,7 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "clip/precision.h"
 #include "proposals/proposal_generator.h"
+#include "proposals/sam_proposal_generator.h"
 #include "sam/automatic_mask_generator.h"
 
 namespace refseg {
@@ -40,6 +42,10 @@ ProposalModelKind proposal_model_kind(const std::string &path);
 
 struct ProposalModelOptions {
   sam::AutomaticMaskOptions sam;  // SAM models: the automatic mask generation
+  // SAM models: the precision (resolve_sam_precision: auto is bf16 where the
+  // CPU has native bf16) and where the prompts come from.
+  clip::Precision sam_precision = clip::Precision::kFp32;
+  SamPrompts sam_prompts = SamPrompts::Grid;
 };
 
 // The generator for a located model file: TorchScriptProposalGenerator or

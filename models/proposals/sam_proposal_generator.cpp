@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 
+#include "common/model_error.h"
+#include "proposals/grouping_generator.h"
 #include "proposals/proposal_filter.h"
 #include "sam/sam_model.h"
 
@@ -12,6 +14,30 @@ ProposalFilter sam_proposal_filter() {
   ProposalFilter f;
   f.iou_threshold = 0.7;
   return f;
+}
+
+const char *sam_prompts_name(SamPrompts p) {
+  return p == SamPrompts::Regions ? "regions" : "grid";
+}
+
+SamPrompts parse_sam_prompts(const std::string &name) {
+  if (name == "grid") return SamPrompts::Grid;
+  if (name == "regions") return SamPrompts::Regions;
+  throw ModelError("unknown SAM prompt source '" + name + "' (grid or regions)");
+}
+
+clip::Precision resolve_sam_precision(clip::Precision p) {
+  switch (p) {
+    case clip::Precision::kFp32:
+    case clip::Precision::kBf16:
+      return p;
+    case clip::Precision::kAuto:
+      return clip::detect_cpu_features().fast_bf16() ? clip::Precision::kBf16
+                                                     : clip::Precision::kFp32;
+    default:
+      throw ModelError(std::string("SAM models run in fp32 or bf16 (or auto), not ") +
+                       clip::precision_name(p));
+  }
 }
 
 std::optional<std::array<double, 2>> prompt_point(const RegionMask &m) {
@@ -44,10 +70,20 @@ SamProposalGenerator::SamProposalGenerator(const std::string &path, sam::Automat
 
 SamProposalGenerator::~SamProposalGenerator() = default;
 
+void SamProposalGenerator::set_prompts(SamPrompts p) {
+  prompts_ = p;
+  source_ = p == SamPrompts::Regions ? std::make_shared<GroupingProposalGenerator>() : nullptr;
+}
+
 std::vector<RegionMask> SamProposalGenerator::propose(const ImageView &frame) {
   sam::AutomaticMaskOptions o = options_;
   o.box_nms_thresh = filter_.iou_threshold;
   if (source_) {
+    if (prompts_ == SamPrompts::Regions) {  // the points budget picks the first regions
+      ProposalFilter rf = source_->filter();
+      rf.max_proposals = o.max_points > 0 ? o.max_points : kDefaultRegionPrompts;
+      source_->set_filter(rf);
+    }
     o.points.clear();
     for (const RegionMask &m : source_->propose(frame))
       if (auto p = prompt_point(m)) o.points.push_back(*p);
@@ -66,6 +102,19 @@ std::vector<RegionMask> SamProposalGenerator::propose(const ImageView &frame) {
 
 std::optional<RegionMask> SamProposalGenerator::refine(const RegionMask &proposal) const {
   return sam::refine_with_box(*model_, proposal);
+}
+
+std::vector<std::optional<RegionMask>> SamProposalGenerator::refine(
+    const std::vector<RegionMask> &proposals) const {
+  return sam::refine_with_boxes(*model_, proposals);
+}
+
+void SamProposalGenerator::set_precision(clip::Precision p) {
+  model_->set_precision(p);
+}
+
+clip::Precision SamProposalGenerator::precision() const {
+  return model_->precision();
 }
 
 }  // namespace refseg

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "clip/precision.h"
 #include "proposals/proposal_generator.h"
 #include "sam/automatic_mask_generator.h"
 
@@ -28,6 +29,21 @@ class SamModel;
 // The filter SAM proposals default to: 20 proposals, the shared area limits,
 // box NMS at 0.7.
 ProposalFilter sam_proposal_filter();
+
+// Where the prompts come from: the reference's grid, or the interior points
+// (prompt_point) of the weightless GroupingProposalGenerator's first
+// regions, a cheaper source for the CPU (as many as the points budget
+// AutomaticMaskOptions::max_points says, else kDefaultRegionPrompts).
+enum class SamPrompts { Grid, Regions };
+constexpr int kDefaultRegionPrompts = 64;
+// "grid", "regions"; parse throws ModelError naming the accepted values.
+const char *sam_prompts_name(SamPrompts prompts);
+SamPrompts parse_sam_prompts(const std::string &name);
+
+// The precision a SAM model runs in for a request: fp32 and bf16 as they
+// are, auto bf16 where the CPU has native bf16 (clip::CpuFeatures::fast_bf16)
+// and fp32 elsewhere. Throws ModelError for int8 and fp16 (not offered).
+clip::Precision resolve_sam_precision(clip::Precision requested);
 
 // A point inside the mask for prompting: its centroid when that pixel is in
 // the mask, else the mask pixel nearest to the centroid. nullopt for an
@@ -47,11 +63,22 @@ class SamProposalGenerator : public ProposalGenerator {
   // Prompts from another generator's proposals (their prompt_point()s)
   // instead of the grid; nullptr returns to the grid.
   void set_prompt_source(std::shared_ptr<ProposalGenerator> source) { source_ = std::move(source); }
+  // Grid, or Regions: a GroupingProposalGenerator with its defaults as the
+  // prompt source, giving its first max_points (else kDefaultRegionPrompts)
+  // regions.
+  void set_prompts(SamPrompts prompts);
+  SamPrompts prompts() const { return prompts_; }
   const sam::AutomaticMaskOptions &options() const { return options_; }
   void set_options(const sam::AutomaticMaskOptions &o) { options_ = o; }
 
   // Box refinement against the last propose()'s frame (sam::refine_with_box).
   std::optional<RegionMask> refine(const RegionMask &proposal) const;
+  // All of them in one decoder batch (sam::refine_with_boxes).
+  std::vector<std::optional<RegionMask>> refine(const std::vector<RegionMask> &proposals) const;
+
+  // The model's precision (sam::SamModel::set_precision).
+  void set_precision(clip::Precision precision);
+  clip::Precision precision() const;
 
   sam::SamModel &model() { return *model_; }
   const std::string &path() const { return path_; }
@@ -61,6 +88,7 @@ class SamProposalGenerator : public ProposalGenerator {
   sam::AutomaticMaskOptions options_;
   std::unique_ptr<sam::SamModel> model_;
   std::shared_ptr<ProposalGenerator> source_;
+  SamPrompts prompts_ = SamPrompts::Grid;
 };
 
 }  // namespace refseg

@@ -78,31 +78,36 @@ std::vector<Proposal> run_frame(GstHarness *h) {
   return result;
 }
 
-// Small grid, every mask kept (random weights), no box refinement unless asked.
-std::string pipeline(const std::string &model, bool refine) {
+// Small grid, every mask kept (random weights), no box refinement unless
+// asked, fp32 (the library's default; the element's is auto).
+std::string pipeline(const std::string &model, bool refine, const std::string &extra = "") {
   return "refsegproposals name=p model=\"" + model +
          "\" points-per-side=4 pred-iou-threshold=0 stability-threshold=0 min-area=0 "
-         "max-area=1 refine=" +
-         (refine ? "true" : "false");
+         "max-area=1 precision=fp32 refine=" +
+         (refine ? "true" : "false") + " " + extra;
 }
 
-std::vector<Proposal> proposals_of(const std::string &model, bool refine) {
-  GstHarness *h = gst_harness_new_parse(pipeline(model, refine).c_str());
+std::vector<Proposal> proposals_of(const std::string &model, bool refine,
+                                   const std::string &extra = "") {
+  GstHarness *h = gst_harness_new_parse(pipeline(model, refine, extra).c_str());
   auto p = run_frame(h);
   gst_harness_teardown(h);
   return p;
 }
 
 // What the models library gives for the same frame and settings.
-std::vector<refseg::RegionMask> library_proposals(const std::string &path, bool refine) {
+std::vector<refseg::RegionMask> library_proposals(const std::string &path, bool refine,
+                                                  int region_points = 0) {
   refseg::sam::AutomaticMaskOptions o;
   o.points_per_side = 4;
+  o.max_points = region_points;
   o.pred_iou_thresh = 0;
   o.stability_score_thresh = 0;
   refseg::ProposalFilter f = refseg::sam_proposal_filter();
   f.min_area = 0;
   f.max_area = 1;
   refseg::SamProposalGenerator g(path, o, f);
+  if (region_points > 0) g.set_prompts(refseg::SamPrompts::Regions);
   const cv::Mat &rgb = scene().rgb;
   refseg::ImageView view;
   view.data = rgb.data;
@@ -112,7 +117,7 @@ std::vector<refseg::RegionMask> library_proposals(const std::string &path, bool 
   auto masks = g.propose(view);
   if (refine)
     for (auto &m : masks)
-      if (auto r = g.refine(m)) m = std::move(*r);
+      if (auto r = g.refine(m)) m = std::move(*r);  // one by one: the element batches them
   return masks;
 }
 
@@ -156,7 +161,27 @@ GST_START_TEST(test_sam_properties_defaults) {
   fail_unless_equals_float(pred, 0.88);
   fail_unless_equals_float(stability, 0.95);
   fail_unless(refine);
+  gint prompts = -1, precision = -1, threads = -1;
+  guint max_points = 1;
+  g_object_get(e, "prompts", &prompts, "max-points", &max_points, "precision", &precision,
+               "threads", &threads, nullptr);
+  fail_unless_equals_int(prompts, static_cast<gint>(refseg::SamPrompts::Grid));
+  fail_unless_equals_int(max_points, 0);
+  fail_unless_equals_int(precision, static_cast<gint>(refseg::clip::Precision::kAuto));
+  fail_unless_equals_int(threads, 0);
   gst_object_unref(e);
+}
+GST_END_TEST;
+
+// prompts=regions: the grouping generator's first max-points regions as the
+// prompts, exactly as the library's SamProposalGenerator with that source.
+GST_START_TEST(test_region_prompts) {
+  const std::string path = fixture("mobile_sam_small.pt");
+  const auto got = proposals_of(path, false, "prompts=regions max-points=5");
+  fail_unless(!got.empty(), "no proposals from region prompts");
+  expect_same(got, library_proposals(path, false, 5));
+  // bf16 runs too (its masks are compared with fp32's by tools/bench_sam).
+  fail_unless(!proposals_of(path, false, "precision=bf16 threads=1").empty());
 }
 GST_END_TEST;
 
@@ -249,6 +274,7 @@ static Suite *refseg_sam_proposals_suite(void) {
   suite_add_tcase(s, tc);
   tcase_add_test(tc, test_sam_properties_defaults);
   tcase_add_test(tc, test_sam_checkpoints_load_and_give_masks);
+  tcase_add_test(tc, test_region_prompts);
   tcase_add_test(tc, test_refine_decodes_each_proposal_with_its_box);
   tcase_add_test(tc, test_names_resolve_in_models_directories);
   tcase_add_test(tc, test_truncated_and_other_files_fail_the_state_change);
