@@ -51,7 +51,11 @@ struct TrackerState {
   std::deque<PendingResult> pending;
   GstClockTime results_upto = GST_CLOCK_TIME_NONE;  // PTS of the last results buffer
   bool results_eos = false, results_flushing = false, video_flushing = false;
-  AnalysisMode mode = AnalysisMode::Auto;  // the property
+  // A new stream on the video pad (e.g. a camera's source rebuilt after an
+  // outage): results of frames before its first frame do not apply to it.
+  bool new_stream = false;
+  GstClockTime stream_from = GST_CLOCK_TIME_NONE;  // PTS of the stream's first frame
+  AnalysisMode mode = AnalysisMode::Auto;          // the property
   int live = -1;  // what the stream's first frame's latency query said (-1: not asked yet)
   GstVideoInfo info;
   bool have_info = false;
@@ -276,12 +280,23 @@ static GstFlowReturn gst_refseg_tracker_chain(GstPad *, GstObject *parent, GstBu
     // Results in the frame itself (the analysis in line in front of us).
     GstCustomMeta *own = gst_buffer_get_refseg_meta(buffer);
     if (own) st.tracker.apply(read_analysis(own, static_cast<GstClockTime>(t)));
-    // Results of the analysis branch, up to this frame, oldest first.
+    if (st.new_stream && GST_CLOCK_TIME_IS_VALID(pts)) {
+      st.new_stream = false;
+      st.stream_from = pts;
+    }
+    // Results of the analysis branch, up to this frame, oldest first; after
+    // a new stream, those of frames before its first are dropped until its
+    // own come (they arrive in order).
     while (!st.pending.empty() &&
            (!GST_CLOCK_TIME_IS_VALID(pts) || st.pending.front().pts <= pts)) {
       PendingResult r = std::move(st.pending.front());
       st.pending.pop_front();
-      if (r.analysed && !st.tracker.apply(r.analysis))
+      const bool earlier = GST_CLOCK_TIME_IS_VALID(st.stream_from) && r.pts < st.stream_from;
+      if (!earlier) st.stream_from = GST_CLOCK_TIME_NONE;
+      if (earlier)
+        GST_DEBUG_OBJECT(self, "results of %" GST_TIME_FORMAT " are of an earlier stream",
+                         GST_TIME_ARGS(r.pts));
+      else if (r.analysed && !st.tracker.apply(r.analysis))
         GST_DEBUG_OBJECT(self, "results of %" GST_TIME_FORMAT " do not apply (frame size?)",
                          GST_TIME_ARGS(r.pts));
     }
@@ -327,12 +342,18 @@ static gboolean gst_refseg_tracker_sink_event(GstPad *pad, GstObject *parent, Gs
       st.video_flushing = false;
       st.tracker.reset();
       forget_results(st);
+      st.new_stream = false;
+      st.stream_from = GST_CLOCK_TIME_NONE;
       st.live = -1;
       break;
     }
     case GST_EVENT_STREAM_START: {
+      // A new stream: nothing tracked in the old one applies to its frames.
       std::lock_guard<std::mutex> lock(st.mutex);
       st.live = -1;
+      st.tracker.reset();
+      st.new_stream = true;
+      GST_DEBUG_OBJECT(self, "a new stream: tracks start again");
       break;
     }
     default:
@@ -480,6 +501,8 @@ static GstStateChangeReturn gst_refseg_tracker_change_state(GstElement *element,
     st.tracker.reset();
     forget_results(st);
     st.results_eos = st.results_flushing = st.video_flushing = false;
+    st.new_stream = false;
+    st.stream_from = GST_CLOCK_TIME_NONE;
     st.live = -1;
     st.time.clear();
   }

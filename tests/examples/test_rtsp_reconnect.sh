@@ -3,11 +3,11 @@
 # loopback (rtsp_camera, gst-rtsp-server) serves the synthetic world as RTP
 # JPEG; refseg_app --reconnect reads it with rtspsrc and publishes every
 # analysed frame to a JSON Lines file. The server is killed mid-run and
-# started again on the same port; the app builds its source again by itself
-# and the documents resume with the same stream name, from the same
-# publisher (its sequence runs on), with selections. The camera comes back
-# reconfigured, at 384x288 instead of 320x240: the results follow the new
-# size.
+# started again on the same port, twice: first as it was (320x240), then
+# reconfigured (384x288). The app builds its source again by itself and the
+# documents resume with the same stream name, from the same publisher (its
+# sequence runs on), at the camera's size, with selections; nothing
+# analysed before an outage is applied after it (new tracks).
 #   test_rtsp_reconnect.sh SOURCE_DIR REFSEG_APP RTSP_CAMERA|none
 set -u
 src=$1 app=$2 camera=$3
@@ -63,17 +63,25 @@ app_pid=$!
 
 check "documents arrive from the camera" wait_for 120 more_lines_than 10
 check "with the red circle tracked" wait_for 120 grep -q '"track_id":[0-9]' "$tmp/cam1.jsonl"
-# The camera loses power: its process and connections end at once.
-kill -9 "$camera_pid"
-wait "$camera_pid" 2>/dev/null
-camera_pid=""
-check "the app sees the camera go" wait_for 30 grep -q '^source: lost' "$tmp/app.out"
-sleep 3
-before=$(lines)
-check "the app keeps trying while the camera is away" grep -q '^source: trying again' "$tmp/app.out"
-start_camera "$port" 384 288 || { cat "$tmp/camera.out"; echo "FAIL: the RTSP server did not start again on $port"; exit 1; }
-check "the app says the camera is back" wait_for 120 grep -q '^source: back after' "$tmp/app.out"
-check "documents resume after the outage" wait_for 120 more_lines_than $((before + 10))
+for outage in 1 2; do
+  # The camera loses power: its process and connections end at once.
+  kill -9 "$camera_pid"
+  wait "$camera_pid" 2>/dev/null
+  camera_pid=""
+  check "outage $outage: the app sees the camera go" \
+    wait_for 30 eval '[ "$(grep -c "^source: lost" "$tmp/app.out")" -ge '"$outage"' ]'
+  sleep 3
+  before=$(lines)
+  check "outage $outage: the app keeps trying while the camera is away" \
+    grep -q '^source: trying again' "$tmp/app.out"
+  # The same camera, then the camera reconfigured.
+  if [ "$outage" = 1 ]; then width=320 height=240; else width=384 height=288; fi
+  start_camera "$port" $width $height || {
+    cat "$tmp/camera.out"; echo "FAIL: the RTSP server did not start again on $port"; exit 1; }
+  check "outage $outage: the app says the camera is back" \
+    wait_for 120 eval '[ "$(grep -c "^source: back after" "$tmp/app.out")" -ge '"$outage"' ]'
+  check "outage $outage: documents resume" wait_for 120 more_lines_than $((before + 10))
+done
 # Ctrl-C: the end of stream drains the publisher; the app exits 0.
 kill -INT "$app_pid"
 wait_for 60 eval '! kill -0 '"$app_pid"' 2>/dev/null'
@@ -83,35 +91,55 @@ app_pid=""
 grep '^source:' "$tmp/app.out"
 check "refseg_app exits 0 after Ctrl-C" test $rc -eq 0
 
-# The documents before and after the outage.
+# The documents: three runs of the camera, split by the two outages.
 /usr/bin/python3 - "$tmp/cam1.jsonl" <<'EOF'
 import json, sys
 docs = [json.loads(l) for l in open(sys.argv[1])]
-times = [d["running_time_ns"] for d in docs]
-gaps = [(b - a, i + 1) for i, (a, b) in enumerate(zip(times, times[1:]))]
-gap, at = max(gaps)
-before, after = docs[:at], docs[at:]
-print("%d documents, %d before and %d after a %.1f s gap" % (len(docs), len(before), len(after), gap / 1e9))
-print("frames:", " ".join("%(width)dx%(height)d" % d["frame"] for d in before), "|",
-      " ".join("%(width)dx%(height)d" % d["frame"] for d in after))
+runs, gaps = [[docs[0]]], []
+for a, b in zip(docs, docs[1:]):
+    gap = b["running_time_ns"] - a["running_time_ns"]
+    if gap >= 2e9:
+        runs.append([])
+        gaps.append(gap / 1e9)
+    runs[-1].append(b)
+print("%d documents: runs of %s between gaps of %s s" %
+      (len(docs), [len(r) for r in runs], ["%.1f" % g for g in gaps]))
 failed = []
+
+
 def need(ok, what):
     print(("ok: " if ok else "FAIL: ") + what)
-    if not ok: failed.append(what)
-need(gap >= 2e9, "the outage is a gap of at least 2 s in running time")
+    if not ok:
+        failed.append(what)
+
+
+def tracks(run):
+    return {r["track_id"] for d in run for r in d["results"]
+            if r["index"] >= 0 and r["track_id"] is not None}
+
+
+need(len(runs) == 3, "two outages, each a gap of at least 2 s in running time")
 need({d["stream"] for d in docs} == {"cam1"}, "every document names the stream cam1")
 need([d["sequence"] for d in docs] == list(range(len(docs))),
-     "one publisher throughout: the sequence runs on across the outage")
+     "one publisher throughout: the sequence runs on across the outages")
+times = [d["running_time_ns"] for d in docs]
 need(all(b > a for a, b in zip(times, times[1:])), "running time only increases")
-need(all(d["frame"] == {"width": 320, "height": 240} for d in before), "frames before are 320x240")
-need(all(d["frame"] == {"width": 384, "height": 288} for d in after), "frames after are 384x288")
-def selected(ds):
-    return sum(1 for d in ds if any(r["index"] >= 0 and r["track_id"] is not None for r in d["results"]))
-need(len(after) >= 10 and selected(after) > 0, "the red circle is selected and tracked after the outage")
-need(selected(before) > 0, "and before it")
+sizes = [(320, 240), (320, 240), (384, 288)]
+for k, run in enumerate(runs[:3]):
+    w, h = sizes[k]
+    need(all(d["frame"] == {"width": w, "height": h} for d in run),
+         "run %d: every frame is %dx%d" % (k + 1, w, h))
+    need(len(tracks(run)) > 0, "run %d: the red circle is selected and tracked" % (k + 1))
+    if k == 0:
+        continue
+    last = runs[k - 1][-1]["pts_ns"]
+    need(all(d["analysed_pts_ns"] > last for d in run),
+         "run %d: every result comes from an analysis after the outage" % (k + 1))
+    need(not (tracks(run) & set().union(*map(tracks, runs[:k]))),
+         "run %d: its tracks are new" % (k + 1))
 sys.exit(1 if failed else 0)
 EOF
-check "the documents tell the outage and the resumption" test $? -eq 0
+check "the documents tell the outages and the resumptions" test $? -eq 0
 /usr/bin/python3 "$src/tests/publish/test_schema.py" "$src/docs/schema/refseg-results-v1.json" \
   --jsonl "$tmp/cam1.jsonl"
 rc=$?
