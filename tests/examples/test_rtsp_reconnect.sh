@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # A network camera that disconnects and comes back: an RTSP server on
 # loopback (rtsp_camera, gst-rtsp-server) serves the synthetic world as RTP
-# JPEG; refseg_app --reconnect reads it with rtspsrc and publishes every
-# analysed frame to a JSON Lines file. The server is killed mid-run and
+# JPEG; refseg_app --reconnect reads it with rtspsrc and publishes a
+# document per frame to a JSON Lines file. The server is killed mid-run and
 # started again on the same port, twice: first as it was (320x240), then
 # reconfigured (384x288). The app builds its source again by itself and the
 # documents resume with the same stream name, from the same publisher (its
 # sequence runs on), at the camera's size, with selections; nothing
-# analysed before an outage is applied after it (new tracks).
+# analysed before an outage is applied after it (new tracks). Last the
+# camera freezes (SIGSTOP: connected, silent) and thaws: the app gives up on
+# it after --silence seconds and connects again.
 #   test_rtsp_reconnect.sh SOURCE_DIR REFSEG_APP RTSP_CAMERA|none
 set -u
 src=$1 app=$2 camera=$3
@@ -40,6 +42,8 @@ wait_for() {
 }
 lines() { if [ -f "$tmp/cam1.jsonl" ]; then wc -l <"$tmp/cam1.jsonl"; else echo 0; fi; }
 more_lines_than() { [ "$(lines)" -gt "$1" ]; }
+# tracked_after N: a document after line N has a tracked selection.
+tracked_after() { tail -n +$(($1 + 1)) "$tmp/cam1.jsonl" | grep -q '"track_id":[0-9]'; }
 
 # The camera: seed 4 has a red circle that refseg-tiny finds at 320x240
 # and 384x288, through JPEG (RTP JPEG sizes are multiples of 8).
@@ -55,14 +59,14 @@ start_camera() {  # start_camera PORT(0: any free one) WIDTH HEIGHT; sets camera
 start_camera 0 320 240 || { cat "$tmp/camera.out"; echo "FAIL: the RTSP server did not start"; exit 1; }
 echo "camera: rtsp://127.0.0.1:$port/cam"
 
-"$app" --model "$src/models/pretrained/refseg-tiny.pt" --sink "fakesink sync=false" --reconnect \
+"$app" --model "$src/models/pretrained/refseg-tiny.pt" --sink "fakesink sync=false" --reconnect --silence 3 \
   --source "rtspsrc location=rtsp://127.0.0.1:$port/cam protocols=tcp latency=100 ! rtpjpegdepay ! jpegdec" \
-  --publish "method=file file-path=$tmp/cam1.jsonl stream-name=cam1" \
+  --publish "method=file file-path=$tmp/cam1.jsonl stream-name=cam1 every-frame=true" \
   "the red circle" </dev/null >"$tmp/app.out" 2>&1 &
 app_pid=$!
 
 check "documents arrive from the camera" wait_for 120 more_lines_than 10
-check "with the red circle tracked" wait_for 120 grep -q '"track_id":[0-9]' "$tmp/cam1.jsonl"
+check "with the red circle tracked" wait_for 120 tracked_after 0
 for outage in 1 2; do
   # The camera loses power: its process and connections end at once.
   kill -9 "$camera_pid"
@@ -81,7 +85,18 @@ for outage in 1 2; do
   check "outage $outage: the app says the camera is back" \
     wait_for 120 eval '[ "$(grep -c "^source: back after" "$tmp/app.out")" -ge '"$outage"' ]'
   check "outage $outage: documents resume" wait_for 120 more_lines_than $((before + 10))
+  check "outage $outage: with the red circle tracked" wait_for 120 tracked_after "$before"
 done
+# The camera freezes: the connection stays open and nothing comes.
+kill -STOP "$camera_pid"
+check "frozen: the app gives the camera up after --silence" \
+  wait_for 30 grep -q '^source: lost (no frame for 3 s)' "$tmp/app.out"
+before=$(lines)
+kill -CONT "$camera_pid"
+check "frozen: the app says the camera is back" \
+  wait_for 120 eval '[ "$(grep -c "^source: back after" "$tmp/app.out")" -ge 3 ]'
+check "frozen: documents resume" wait_for 120 more_lines_than $((before + 10))
+check "frozen: with the red circle tracked" wait_for 120 tracked_after "$before"
 # Ctrl-C: the end of stream drains the publisher; the app exits 0.
 kill -INT "$app_pid"
 wait_for 60 eval '! kill -0 '"$app_pid"' 2>/dev/null'
@@ -91,7 +106,7 @@ app_pid=""
 grep '^source:' "$tmp/app.out"
 check "refseg_app exits 0 after Ctrl-C" test $rc -eq 0
 
-# The documents: three runs of the camera, split by the two outages.
+# The documents: four runs of the camera, split by the three outages.
 /usr/bin/python3 - "$tmp/cam1.jsonl" <<'EOF'
 import json, sys
 docs = [json.loads(l) for l in open(sys.argv[1])]
@@ -118,14 +133,14 @@ def tracks(run):
             if r["index"] >= 0 and r["track_id"] is not None}
 
 
-need(len(runs) == 3, "two outages, each a gap of at least 2 s in running time")
+need(len(runs) == 4, "three outages, each a gap of at least 2 s in running time")
 need({d["stream"] for d in docs} == {"cam1"}, "every document names the stream cam1")
 need([d["sequence"] for d in docs] == list(range(len(docs))),
      "one publisher throughout: the sequence runs on across the outages")
 times = [d["running_time_ns"] for d in docs]
 need(all(b > a for a, b in zip(times, times[1:])), "running time only increases")
-sizes = [(320, 240), (320, 240), (384, 288)]
-for k, run in enumerate(runs[:3]):
+sizes = [(320, 240), (320, 240), (384, 288), (384, 288)]
+for k, run in enumerate(runs[:4]):
     w, h = sizes[k]
     need(all(d["frame"] == {"width": w, "height": h} for d in run),
          "run %d: every frame is %dx%d" % (k + 1, w, h))
@@ -133,7 +148,7 @@ for k, run in enumerate(runs[:3]):
     if k == 0:
         continue
     last = runs[k - 1][-1]["pts_ns"]
-    need(all(d["analysed_pts_ns"] > last for d in run),
+    need(all(d["analysed_pts_ns"] is None or d["analysed_pts_ns"] > last for d in run),
          "run %d: every result comes from an analysis after the outage" % (k + 1))
     need(not (tracks(run) & set().union(*map(tracks, runs[:k]))),
          "run %d: its tracks are new" % (k + 1))
