@@ -232,12 +232,16 @@ static void gst_refseg_bin_get_property(GObject *object, guint id, GValue *value
   }
 }
 
-// This stream's turns, when it takes them now (latest mode, started).
-static std::shared_ptr<refseg::scheduling::StreamTurns> current_turns(GstRefSegBin *self, int *id) {
+// This stream's turns (null before READY->PAUSED, or when the model is not
+// found); *latest: whether it takes them now (latest mode). Giving a turn
+// back and flushes go by the turns alone, so that a mode changed while a
+// turn is held cannot keep it.
+static std::shared_ptr<refseg::scheduling::StreamTurns> stream_turns(GstRefSegBin *self, int *id,
+                                                                     bool *latest) {
   GST_OBJECT_LOCK(self);
-  const bool latest = refseg::scheduling::resolve(self->mode, self->live) ==
-                      refseg::scheduling::AnalysisMode::Latest;
-  std::shared_ptr<refseg::scheduling::StreamTurns> turns = latest ? *self->turns : nullptr;
+  *latest = refseg::scheduling::resolve(self->mode, self->live) ==
+            refseg::scheduling::AnalysisMode::Latest;
+  std::shared_ptr<refseg::scheduling::StreamTurns> turns = *self->turns;
   *id = self->turn_id;
   GST_OBJECT_UNLOCK(self);
   return turns;
@@ -300,10 +304,12 @@ static GstStateChangeReturn gst_refseg_bin_change_state(GstElement *element,
 static GstPadProbeReturn take_turn(GstPad *, GstPadProbeInfo *info, gpointer data) {
   GstRefSegBin *self = GST_REFSEG_BIN(data);
   int id = 0;
-  std::shared_ptr<refseg::scheduling::StreamTurns> turns = current_turns(self, &id);
+  bool latest = false;
+  std::shared_ptr<refseg::scheduling::StreamTurns> turns = stream_turns(self, &id, &latest);
   if (!turns) return GST_PAD_PROBE_OK;
-  if (info->type & GST_PAD_PROBE_TYPE_EVENT_FLUSH) {
-    // A flush discards the frame under analysis: its turn goes back.
+  if (info->type & GST_PAD_PROBE_TYPE_EVENT_BOTH) {
+    // A flush discards the frame under analysis: its turn goes back, and
+    // a wait for one ends (flush-stop takes the streaming lock it holds).
     GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
     if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_START) {
       turns->cancel(id);
@@ -313,6 +319,7 @@ static GstPadProbeReturn take_turn(GstPad *, GstPadProbeInfo *info, gpointer dat
     }
     return GST_PAD_PROBE_OK;
   }
+  if (!latest) return GST_PAD_PROBE_OK;
   if (!turns->acquire(id)) return GST_PAD_PROBE_DROP;  // flushing or stopping
   guint queued = 0;
   g_object_get(self->analysis_queue, "current-level-buffers", &queued, nullptr);
@@ -330,7 +337,8 @@ static GstPadProbeReturn give_turn_back(GstPad *, GstPadProbeInfo *info, gpointe
       GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) != GST_EVENT_EOS)
     return GST_PAD_PROBE_OK;
   int id = 0;
-  std::shared_ptr<refseg::scheduling::StreamTurns> turns = current_turns(self, &id);
+  bool latest = false;
+  std::shared_ptr<refseg::scheduling::StreamTurns> turns = stream_turns(self, &id, &latest);
   if (turns) turns->release(id);
   return GST_PAD_PROBE_OK;
 }
@@ -442,7 +450,8 @@ static void gst_refseg_bin_init(GstRefSegBin *self) {
   GstPad *turn_pad = gst_element_get_static_pad(self->analysis_queue, "src");
   gst_pad_add_probe(
       turn_pad,
-      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_FLUSH),
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
+                                   GST_PAD_PROBE_TYPE_EVENT_FLUSH),
       take_turn, self, nullptr);
   gst_object_unref(turn_pad);
   turn_pad = gst_element_get_static_pad(self->children[SELECTOR], "src");

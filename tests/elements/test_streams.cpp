@@ -2,9 +2,11 @@
 // models/scheduling/stream_turns.h): four live refsegworldsrc streams
 // through four refsegbins naming the bundled refseg-tiny keep every frame
 // (none lost between source and sink, timestamps without gaps), and their
-// analyses are shared evenly; EOS on one of them leaves the others going.
+// analyses are shared evenly; EOS on one of them, or a flush, leaves the
+// others going.
 // Counts, not times: the runs end when enough analyses were counted.
 #include <algorithm>
+#include <condition_variable>
 #include <cstdlib>
 #include <mutex>
 #include <string>
@@ -220,12 +222,85 @@ GST_START_TEST(eos_on_one_stream_leaves_the_others_going) {
 }
 GST_END_TEST;
 
+// A source pad held by a blocking probe.
+struct Held {
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool blocked = false;
+};
+
+static GstPadProbeReturn hold(GstPad *, GstPadProbeInfo *info, gpointer data) {
+  if (!(info->type & GST_PAD_PROBE_TYPE_BUFFER)) return GST_PAD_PROBE_PASS;
+  auto *h = static_cast<Held *>(data);
+  std::lock_guard<std::mutex> lock(h->mutex);
+  h->blocked = true;
+  h->changed.notify_all();
+  return GST_PAD_PROBE_OK;
+}
+
+// A flush into one stream while the streams wait for their turns (what a
+// flushing seek does) returns, and the others go on being analysed: the
+// flushed stream's wait for a turn ends instead of holding its streaming
+// lock, and a turn it held goes back.
+GST_START_TEST(a_flush_on_one_stream_does_not_stall_the_others) {
+  std::vector<Counts> counts(kStreams);
+  GstElement *pipeline = four_streams(counts, 0);
+  fail_unless(gst_element_set_state(pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+  run_until(
+      pipeline,
+      [&] {
+        for (auto &c : counts)
+          if (analyses(c) < 2) return false;
+        return true;
+      },
+      "2 analyses on every stream");
+  // As a flushing seek does it: the source held, flush-start and -stop
+  // into the bin, its segment again, the source let go; five times.
+  GstElement *bin = gst_bin_get_by_name(GST_BIN(pipeline), "bin0");
+  GstElement *src = gst_bin_get_by_name(GST_BIN(pipeline), "src0");
+  GstPad *sink = gst_element_get_static_pad(bin, "sink");
+  GstPad *src_pad = gst_element_get_static_pad(src, "src");
+  for (int round = 0; round < 5; ++round) {
+    Held held;
+    const gulong block =
+        gst_pad_add_probe(src_pad, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, hold, &held, nullptr);
+    {
+      std::unique_lock<std::mutex> lock(held.mutex);
+      held.changed.wait(lock, [&] { return held.blocked; });
+    }
+    GstEvent *segment = gst_pad_get_sticky_event(sink, GST_EVENT_SEGMENT, 0);
+    fail_unless(segment != nullptr);
+    fail_unless(gst_pad_send_event(sink, gst_event_new_flush_start()));
+    fail_unless(gst_pad_send_event(sink, gst_event_new_flush_stop(FALSE)));
+    fail_unless(gst_pad_send_event(sink, segment));
+    gst_pad_remove_probe(src_pad, block);
+  }
+  gst_object_unref(src_pad);
+  gst_object_unref(sink);
+  gst_object_unref(src);
+  gst_object_unref(bin);
+  std::vector<long> after_flush;
+  for (int i = 1; i < kStreams; ++i) after_flush.push_back(analyses(counts[i]));
+  run_until(
+      pipeline,
+      [&] {
+        for (int i = 1; i < kStreams; ++i)
+          if (analyses(counts[i]) < after_flush[i - 1] + 3) return false;
+        return true;
+      },
+      "3 more analyses on each of the other streams after the flushes");
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+}
+GST_END_TEST;
+
 static Suite *streams_suite() {
   Suite *s = suite_create("refseg-streams");
   TCase *tc = tcase_create("streams");
   tcase_set_timeout(tc, 180);
   tcase_add_test(tc, four_live_streams_share_the_analyses_evenly);
   tcase_add_test(tc, eos_on_one_stream_leaves_the_others_going);
+  tcase_add_test(tc, a_flush_on_one_stream_does_not_stall_the_others);
   suite_add_tcase(s, tc);
   return s;
 }
