@@ -47,6 +47,7 @@ struct _GstRefSegEncoder {
   std::shared_ptr<refseg::ClipRuntime> *runtime;  // set in start(), used by the streaming thread
   refseg::scheduling::ProcessingTime *time;       // thread-safe
   refseg::FeatureReuse *reuse;                    // the previous analysis (streaming thread)
+  bool model_ready;  // the runtime finished loading (streaming thread; false after start())
 };
 
 G_DEFINE_TYPE(GstRefSegEncoder, gst_refseg_encoder, GST_TYPE_VIDEO_FILTER);
@@ -88,7 +89,10 @@ static gboolean gst_refseg_encoder_start(GstBaseTransform *trans) {
   GST_OBJECT_LOCK(self);
   const refseg::gst::ModelSettings settings = self->settings->model;
   GST_OBJECT_UNLOCK(self);
+  // The model builds on its worker thread: the first frame with proposals
+  // waits for it (ready_for_frames).
   *self->runtime = refseg::gst::acquire_model(GST_ELEMENT(self), settings, GST_CAT_DEFAULT);
+  self->model_ready = false;
   self->time->clear();
   self->reuse->forget();
   return *self->runtime != nullptr;
@@ -97,6 +101,41 @@ static gboolean gst_refseg_encoder_start(GstBaseTransform *trans) {
 static gboolean gst_refseg_encoder_stop(GstBaseTransform *trans) {
   GST_REFSEG_ENCODER(trans)->runtime->reset();
   return TRUE;
+}
+
+// Waits for the model the first time a frame needs it (in the live mode of
+// refsegbin only the analysis branch waits: its queue keeps the newest
+// frame while the video goes on), then says on the bus that it is ready and
+// where the load's time went (refseg-model-ready). A flush or a stop ends
+// the wait (the pad deactivates only once this returns).
+static GstFlowReturn ready_for_frames(GstRefSegEncoder *self) {
+  if (self->model_ready) return GST_FLOW_OK;
+  refseg::ClipRuntime &runtime = **self->runtime;
+  GstPad *sink = GST_BASE_TRANSFORM_SINK_PAD(self);
+  while (!runtime.ready()) {
+    GST_OBJECT_LOCK(sink);
+    const bool flushing = GST_PAD_IS_FLUSHING(sink);
+    GST_OBJECT_UNLOCK(sink);
+    if (flushing) return GST_FLOW_FLUSHING;
+    g_usleep(10 * 1000);
+  }
+  GST_OBJECT_LOCK(self);
+  const refseg::gst::ModelSettings settings = self->settings->model;
+  GST_OBJECT_UNLOCK(self);
+  bool failed = false;
+  const std::string report =
+      refseg::gst::wait_for_model(GST_ELEMENT(self), settings, runtime, GST_CAT_DEFAULT, &failed);
+  if (failed) return GST_FLOW_ERROR;
+  gst_element_post_message(
+      GST_ELEMENT(self),
+      gst_message_new_element(
+          GST_OBJECT(self),
+          gst_structure_new("refseg-model-ready", "model", G_TYPE_STRING, runtime.name().c_str(),
+                            "file", G_TYPE_STRING, runtime.weights_path().c_str(), "precision",
+                            G_TYPE_STRING, refseg::clip::precision_name(runtime.precision()),
+                            "load", G_TYPE_STRING, report.c_str(), nullptr)));
+  self->model_ready = true;
+  return GST_FLOW_OK;
 }
 
 static GstFlowReturn gst_refseg_encoder_transform_frame_ip(GstVideoFilter *filter,
@@ -123,6 +162,8 @@ static GstFlowReturn gst_refseg_encoder_transform_frame_ip(GstVideoFilter *filte
   const bool reuse = self->settings->reuse;
   GST_OBJECT_UNLOCK(self);
   if (!reuse) self->reuse->forget();
+  const GstFlowReturn ready = ready_for_frames(self);
+  if (ready != GST_FLOW_OK) return ready;
   const gint64 start = refseg::gst::monotonic_ns();
   const std::vector<refseg::RegionMask> proposals = refseg::gst::read_proposals(meta);
   refseg::ClipRuntime &runtime = **self->runtime;
@@ -243,6 +284,7 @@ static void gst_refseg_encoder_init(GstRefSegEncoder *self) {
   self->runtime = new std::shared_ptr<refseg::ClipRuntime>();
   self->time = new refseg::scheduling::ProcessingTime();
   self->reuse = new refseg::FeatureReuse();
+  self->model_ready = false;
   // Late frames are for the tracker to carry results onto, not to drop.
   gst_base_transform_set_qos_enabled(GST_BASE_TRANSFORM(self), FALSE);
 }

@@ -133,21 +133,31 @@ bool get_model_property(const ModelSettings &settings, ModelPropertyIds ids, gui
   return true;
 }
 
+std::string precision_cache_directory() {
+  gchar *dir = g_build_filename(g_get_user_cache_dir(), "gst-refseg", nullptr);
+  std::string out = dir;
+  g_free(dir);
+  return out;
+}
+
 std::shared_ptr<ClipRuntime> acquire_model(GstElement *element, const ModelSettings &settings,
                                            GstDebugCategory *category) {
   try {
-    auto runtime = acquire_clip_runtime(settings.model, {settings.threads, settings.device,
-                                                         settings.precision, settings.preprocess});
+    RuntimeOptions options{settings.threads, settings.device, settings.precision,
+                           settings.preprocess};
+    options.precision_cache_dir = precision_cache_directory();
+    options.background = true;
+    auto runtime = acquire_clip_runtime(settings.model, options);
     // Threads and precision are the first loader's when the model is shared.
     GST_CAT_INFO_OBJECT(category, element,
-                        "model '%s': file %s, device %s, precision %s (asked %s), preprocess %s, "
+                        "model '%s': file %s, device %s, precision asked %s, preprocess %s, "
                         "threads %d%s, embed dim %d, %d image-tower layers; %s",
                         settings.model.c_str(), runtime->weights_path().c_str(),
-                        settings.device.c_str(), clip::precision_name(runtime->precision()),
-                        clip::precision_name(settings.precision),
+                        settings.device.c_str(), clip::precision_name(settings.precision),
                         clip::preprocess_name(settings.preprocess), settings.threads,
                         settings.threads == 0 ? " (the cores other processes leave idle)" : "",
-                        runtime->embed_dim(), runtime->layers(), runtime->matmul_engine().c_str());
+                        runtime->embed_dim(), runtime->layers(),
+                        runtime->ready() ? "loaded" : "building on its worker thread");
     const std::string note = runtime->claim_precision_note();
     if (!note.empty())
       GST_ELEMENT_WARNING(element, RESOURCE, SETTINGS, ("%s", note.c_str()),
@@ -157,6 +167,24 @@ std::shared_ptr<ClipRuntime> acquire_model(GstElement *element, const ModelSetti
     GST_ELEMENT_ERROR(element, RESOURCE, OPEN_READ,
                       ("Could not load CLIP model '%s'", settings.model.c_str()), ("%s", e.what()));
     return nullptr;
+  }
+}
+
+std::string wait_for_model(GstElement *element, const ModelSettings &settings, ClipRuntime &runtime,
+                           GstDebugCategory *category, bool *failed) {
+  *failed = false;
+  try {
+    const std::string report = runtime.load_report();
+    GST_CAT_INFO_OBJECT(category, element, "model '%s' ready: precision %s (asked %s); %s; %s",
+                        settings.model.c_str(), clip::precision_name(runtime.precision()),
+                        clip::precision_name(settings.precision), runtime.matmul_engine().c_str(),
+                        report.c_str());
+    return report;
+  } catch (const std::exception &e) {
+    GST_ELEMENT_ERROR(element, RESOURCE, OPEN_READ,
+                      ("Could not load CLIP model '%s'", settings.model.c_str()), ("%s", e.what()));
+    *failed = true;
+    return "";
   }
 }
 

@@ -45,13 +45,28 @@ bool set_model_property(GstElement *element, ModelSettings &settings, ModelPrope
 bool get_model_property(const ModelSettings &settings, ModelPropertyIds ids, guint id,
                         GValue *value);
 
-// Loads (or shares) the model and logs at INFO in `category` (the
-// element's) the model file, device, precision and threads; on failure
+// Reads and checks the model file (or shares the model already loaded)
+// and leaves building it and its precision to the model's worker thread
+// (RuntimeOptions::background): a start() that returns before the model is
+// ready, so a live source is not held back by the load. Logs at INFO in
+// `category` (the element's) the model file, device and threads; on failure
 // posts an error naming the model and the problem on `element`'s bus and
 // returns null. When the precision will be slow on this machine, the first
 // element to load the model posts a warning saying why (once per loaded
-// model).
+// model). precision=auto remembers its choice in the user's cache directory
+// ($XDG_CACHE_HOME/gst-refseg, see docs/models.md).
 std::shared_ptr<ClipRuntime> acquire_model(GstElement *element, const ModelSettings &settings,
                                            GstDebugCategory *category);
+
+// Waits until the model acquire_model returned is ready, logs at INFO its
+// precision, matmul engine and where the load's time went, and returns the
+// latter (ClipRuntime::load_report); when the load failed, posts an error
+// naming the model and the problem and returns "" with *failed set.
+std::string wait_for_model(GstElement *element, const ModelSettings &settings, ClipRuntime &runtime,
+                           GstDebugCategory *category, bool *failed);
+
+// The directory precision=auto's choices are remembered in:
+// g_get_user_cache_dir()/gst-refseg.
+std::string precision_cache_directory();
 
 }  // namespace refseg::gst

@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -209,12 +210,27 @@ int main(int argc, char **argv) {
   // Warm-up: the first frames load the model and fill caches.
   const auto begin = Clock::now();
   int warm_frames = 0, warm_analyses = 0, qos_messages = 0;
+  double model_ready_ms = -1;
+  std::string model_load;
   bool warmed = false, failed = false;
   Clock::time_point measure_from = begin;
   const double warmup_s = 2.0;
   for (;;) {
     GstMessage *msg = gst_bus_timed_pop_filtered(
-        bus, 100 * GST_MSECOND, static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_EOS));
+        bus, 100 * GST_MSECOND,
+        static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_EOS | GST_MESSAGE_ELEMENT));
+    if (msg && GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ELEMENT) {
+      // The encoder's model is built: when, and where its load's time went.
+      const GstStructure *s = gst_message_get_structure(msg);
+      if (s && gst_structure_has_name(s, "refseg-model-ready") && model_ready_ms < 0) {
+        model_ready_ms =
+            std::chrono::duration<double, std::milli>(Clock::now() - probes.playing).count();
+        const gchar *load = gst_structure_get_string(s, "load");
+        model_load = load ? load : "";
+      }
+      gst_message_unref(msg);
+      msg = nullptr;
+    }
     if (msg) {
       GError *err = nullptr;
       if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
@@ -273,6 +289,9 @@ int main(int argc, char **argv) {
   std::printf("first frame out: %s; first frame with results: %s\n",
               after_playing(probes.any_out, probes.first_out).c_str(),
               after_playing(probes.any_result, probes.first_result).c_str());
+  if (model_ready_ms >= 0)
+    std::printf("model ready: %ld ms after PLAYING (%s)\n", std::lround(model_ready_ms),
+                model_load.c_str());
   std::printf("reported pipeline latency: %.1f ms (%s)\n", min_latency / 1e6,
               live ? "live" : "not live");
   if (sync) std::printf("QoS messages (frames late at the sink): %d\n", qos_messages);

@@ -30,13 +30,21 @@ ClipModel::ClipModel(const ClipConfig &c) : config_(c) {
   }
   transformer =
       register_module("transformer", Transformer(c.text_width, c.text_layers, c.text_heads()));
-  token_embedding =
-      register_module("token_embedding", torch::nn::Embedding(c.vocab_size, c.text_width));
+  if (WeightsToBeLoaded::active()) {
+    // No values to draw (a 0 x 0 table), given its real shape.
+    token_embedding =
+        register_module("token_embedding", torch::nn::Embedding(torch::nn::EmbeddingOptions(0, 0)));
+    torch::NoGradGuard no_grad;
+    token_embedding->weight.set_data(at::empty({c.vocab_size, c.text_width}));
+  } else {
+    token_embedding =
+        register_module("token_embedding", torch::nn::Embedding(c.vocab_size, c.text_width));
+  }
   positional_embedding = register_parameter("positional_embedding",
-                                            at::randn({c.context_length, c.text_width}) * 0.01);
+                                            initial_randn({c.context_length, c.text_width}, 0.01));
   ln_final = register_module("ln_final", LayerNorm(c.text_width));
   text_projection = register_parameter(
-      "text_projection", at::randn({c.text_width, c.embed_dim}) * std::pow(c.text_width, -0.5));
+      "text_projection", initial_randn({c.text_width, c.embed_dim}, std::pow(c.text_width, -0.5)));
   logit_scale = register_parameter("logit_scale", at::full({}, std::log(1 / 0.07)));
   eval();  // BatchNorm uses its running statistics
 }

@@ -35,6 +35,35 @@ at::Tensor attend(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v,
   return out.view({B, heads, Lq, hd}).transpose(1, 2).reshape({B, Lq, D});
 }
 
+namespace {
+thread_local bool weights_to_be_loaded = false;
+}  // namespace
+
+WeightsToBeLoaded::WeightsToBeLoaded() : previous_(weights_to_be_loaded) {
+  weights_to_be_loaded = true;
+}
+WeightsToBeLoaded::~WeightsToBeLoaded() {
+  weights_to_be_loaded = previous_;
+}
+bool WeightsToBeLoaded::active() {
+  return weights_to_be_loaded;
+}
+
+at::Tensor initial_randn(at::IntArrayRef shape, double scale) {
+  return weights_to_be_loaded ? at::empty(shape) : at::randn(shape) * scale;
+}
+
+torch::nn::Linear initial_linear(int64_t in, int64_t out) {
+  if (!weights_to_be_loaded) return torch::nn::Linear(in, out);
+  // A linear with no values to draw, given its real shapes (its options
+  // keep 1 x 0; nothing reads them).
+  torch::nn::Linear l(torch::nn::LinearOptions(1, 0));
+  torch::NoGradGuard no_grad;
+  l->weight.set_data(at::empty({out, in}));
+  l->bias.set_data(at::empty({out}));
+  return l;
+}
+
 LayerNormImpl::LayerNormImpl(int64_t width) {
   weight = register_parameter("weight", at::ones({width}));
   bias = register_parameter("bias", at::zeros({width}));
@@ -48,10 +77,10 @@ at::Tensor LayerNormImpl::forward(const at::Tensor &x) {
 }
 
 SelfAttentionImpl::SelfAttentionImpl(int64_t width, int64_t heads) : heads(heads) {
-  in_proj_weight =
-      register_parameter("in_proj_weight", at::randn({3 * width, width}) * std::pow(width, -0.5));
+  in_proj_weight = register_parameter("in_proj_weight",
+                                      initial_randn({3 * width, width}, std::pow(width, -0.5)));
   in_proj_bias = register_parameter("in_proj_bias", at::zeros({3 * width}));
-  out_proj = register_module("out_proj", torch::nn::Linear(width, width));
+  out_proj = register_module("out_proj", initial_linear(width, width));
 }
 
 at::Tensor SelfAttentionImpl::forward(const at::Tensor &x, const at::Tensor &mask) {
@@ -71,8 +100,8 @@ void SelfAttentionImpl::pack(Precision precision, Fp32Matmul fp32) {
 }
 
 MlpImpl::MlpImpl(int64_t width) {
-  c_fc = register_module("c_fc", torch::nn::Linear(width, 4 * width));
-  c_proj = register_module("c_proj", torch::nn::Linear(4 * width, width));
+  c_fc = register_module("c_fc", initial_linear(width, 4 * width));
+  c_proj = register_module("c_proj", initial_linear(4 * width, width));
 }
 
 void MlpImpl::pack(Precision precision, Fp32Matmul fp32) {

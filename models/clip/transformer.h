@@ -25,6 +25,27 @@ inline at::Tensor linear(const at::Tensor &x, const torch::nn::Linear &l) {
   return linear(x, l->weight, l->bias);
 }
 
+// While one lives on this thread, the towers' constructors leave their
+// large parameters uninitialised: their values are about to be loaded
+// (clip_from_tensors), and drawing ~150M random numbers first costs half a
+// second of a ViT-B/32's load. Without one (training) they are drawn.
+class WeightsToBeLoaded {
+ public:
+  WeightsToBeLoaded();
+  ~WeightsToBeLoaded();
+  WeightsToBeLoaded(const WeightsToBeLoaded &) = delete;
+  WeightsToBeLoaded &operator=(const WeightsToBeLoaded &) = delete;
+  static bool active();
+
+ private:
+  bool previous_;
+};
+// randn(shape) * scale, or (WeightsToBeLoaded) uninitialised memory of that shape.
+at::Tensor initial_randn(at::IntArrayRef shape, double scale);
+// torch::nn::Linear(in, out) with its random initialisation, or
+// (WeightsToBeLoaded) with uninitialised weight [out, in] and bias [out].
+torch::nn::Linear initial_linear(int64_t in, int64_t out);
+
 // Attention of q [B, Lq, D] over k, v [B, Lk, D] split into `heads`;
 // mask: additive [Lq, Lk] or undefined. Returns [B, Lq, D] (before out_proj).
 at::Tensor attend(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, int64_t heads,

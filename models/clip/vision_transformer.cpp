@@ -16,13 +16,13 @@ VisionTransformerImpl::VisionTransformerImpl(int64_t input_resolution, int64_t p
   conv1 = register_module(
       "conv1", torch::nn::Conv2d(
                    torch::nn::Conv2dOptions(3, width, patch_size).stride(patch_size).bias(false)));
-  class_embedding = register_parameter("class_embedding", at::randn({width}) * scale);
+  class_embedding = register_parameter("class_embedding", initial_randn({width}, scale));
   positional_embedding =
-      register_parameter("positional_embedding", at::randn({grid * grid + 1, width}) * scale);
+      register_parameter("positional_embedding", initial_randn({grid * grid + 1, width}, scale));
   ln_pre = register_module("ln_pre", LayerNorm(width));
   transformer = register_module("transformer", Transformer(width, layers, heads));
   ln_post = register_module("ln_post", LayerNorm(width));
-  proj = register_parameter("proj", at::randn({width, output_dim}) * scale);
+  proj = register_parameter("proj", initial_randn({width, output_dim}, scale));
 }
 
 at::Tensor VisionTransformerImpl::embed(const at::Tensor &images) {

@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
 #include <functional>
 #include <list>
 #include <map>
@@ -13,6 +17,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "clip/clip_config.h"
 #include "clip/clip_model.h"
 #include "clip/global_local_encoder.h"
 #include "clip/inference_threads.h"
@@ -22,6 +27,7 @@
 #include "runtime/feature_reuse.h"
 #include "runtime/inference_worker.h"
 #include "runtime/model_locator.h"
+#include "runtime/precision_memory.h"
 #include "scheduling/core_budget.h"
 #include "scheduling/fixed_threads_watch.h"
 #include "selection/local_crops.h"
@@ -71,13 +77,6 @@ std::vector<float> to_vector(const torch::Tensor &t) {
   return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
 }
 
-std::shared_ptr<clip::ClipModel> load_model(const std::string &weights, torch::Device device) {
-  auto model = clip::load_openai_clip(weights);
-  model->to(device);
-  model->eval();
-  return model;
-}
-
 // Best of 2 wall milliseconds of the image tower on 2 random images, after
 // a warm-up.
 double image_tower_ms(clip::ClipModel &model) {
@@ -96,83 +95,137 @@ double image_tower_ms(clip::ClipModel &model) {
   return best;
 }
 
+double ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+std::string ms_text(double ms) {
+  return std::to_string(static_cast<long>(ms + 0.5)) + " ms";
+}
+
 // Sets the model's precision, on the inference thread, since what auto
 // measures must run as the model will. auto on the CPU: of fp32 and the
 // modes the CPU features allow, the one in which this model's image tower
 // runs fastest, each timed under its own thread policy (a low precision
 // must win by 10%): whether one pays depends on the CPU and on the model's
 // size (a tiny model loses to the casts and kernel calls). fp32 runs its
-// linears where `fp32` says (clip/fp32_matmul.h).
-clip::PrecisionChoice apply_precision(clip::ClipModel &model, const RuntimeOptions &options,
-                                      clip::Fp32Matmul fp32) {
-  const bool cuda = model.device().is_cuda();
+// linears where `fp32` says (clip/fp32_matmul.h). `choice` is
+// choose_precision()'s, or the remembered one (then `measure` is false);
+// *measured says what each candidate took.
+clip::Precision apply_precision(clip::ClipModel &model, const RuntimeOptions &options,
+                                clip::Fp32Matmul fp32, clip::Precision choice, bool measure,
+                                std::string *measured) {
   const clip::CpuFeatures cpu = clip::detect_cpu_features();
-  clip::PrecisionChoice choice = clip::choose_precision(options.precision, cuda, cpu);
   auto apply = [&](clip::Precision p) {
+    // Packing is a few passes over memory: one thread does it as fast, and
+    // an OpenMP team spinning at each of its hundred small steps costs
+    // seconds when another process holds a core.
+    at::set_num_threads(1);
     model.set_precision(p, fp32);
     // OpenMP and OpenBLAS pools split as clip/inference_threads.h explains
     // (and bench_encoder measures): matmuls in oneDNN run on LibTorch's pool.
     clip::configure_inference_threads(options.threads,
                                       clip::thread_policy_for(p, model.fp32_matmul()));
   };
-  if (options.precision == clip::Precision::kAuto && !cuda &&
-      choice.precision != clip::Precision::kFp32) {
+  if (measure) {
     std::vector<clip::Precision> candidates = {clip::Precision::kFp32};
     if (cpu.fast_bf16()) candidates.push_back(clip::Precision::kBf16);
     if (cpu.fast_int8()) candidates.push_back(clip::Precision::kInt8);
     double fastest_ms = 0;
     for (clip::Precision p : candidates) {
       apply(p);
-      const double ms = image_tower_ms(model) * (p == clip::Precision::kFp32 ? 1.0 : 1.1);
-      if (p == clip::Precision::kFp32 || ms < fastest_ms) choice.precision = p, fastest_ms = ms;
+      const double tower = image_tower_ms(model);
+      const double ms = tower * (p == clip::Precision::kFp32 ? 1.0 : 1.1);
+      if (p == clip::Precision::kFp32 || ms < fastest_ms) choice = p, fastest_ms = ms;
+      *measured += std::string(measured->empty() ? "" : ", ") + clip::precision_name(p) + " " +
+                   ms_text(tower);
     }
   }
-  apply(choice.precision);
+  apply(choice);
   return choice;
 }
 
 class LoadedClipRuntime : public ClipRuntime {
  public:
-  // The weights load first, so a file that is not a CLIP model is reported
-  // as such before any complaint about its vocabulary.
+  // The weights are read first, so a file that is not a CLIP model is
+  // reported as such before any complaint about its vocabulary. What the
+  // constructor checks fails acquire_clip_runtime; building the model and
+  // its precision run on the worker (load()), in the background with
+  // options.background.
   LoadedClipRuntime(std::string name, std::string weights, const RuntimeOptions &options)
       : name_(std::move(name)),
         weights_(std::move(weights)),
         device_(checked_device(options.device)),
-        model_(load_model(weights_, device_)),
+        load_start_(std::chrono::steady_clock::now()),
+        tensors_(clip::read_torchscript_tensors(weights_)),
+        config_(clip::infer_clip_config(tensors_, weights_)),
         tokenizer_(BpeTokenizer::from_file(locate_vocabulary(weights_))),
         threshold_(read_score_threshold(weights_)),
         spread_(read_score_spread(weights_)),
         preprocess_(options.preprocess),
         worker_([] {}) {
-    if (tokenizer_.vocab_size() > static_cast<size_t>(model_->config().vocab_size))
-      throw ModelError(
-          "the vocabulary of " + weights_ + " has " + std::to_string(tokenizer_.vocab_size()) +
-          " tokens but the model embeds only " + std::to_string(model_->config().vocab_size));
-    if (!device_.is_cuda()) fp32_ = clip::choose_fp32_matmul();
-    precision_ = worker_.run([&] { return apply_precision(*model_, options, fp32_.engine); });
-    if (options.threads <= 0)
-      budget_.emplace();
-    else if (!device_.is_cuda())
-      threads_watch_.emplace(options.threads);
-    threads_now_ = budget_ ? budget_->cores() : options.threads;
-    // Between blocks too, not only before each analysis: a neighbour that
-    // starts during an analysis otherwise makes the rest of it run on a
-    // core it shares, where every matmul waits for that core's slices
-    // (bench_contention: 9.4 s instead of 1 s). The model is this
-    // runtime's alone and runs only on the worker.
-    if (budget_) model_->set_before_block([this] { adapt_threads(); });
+    if (tokenizer_.vocab_size() > static_cast<size_t>(config_.vocab_size))
+      throw ModelError("the vocabulary of " + weights_ + " has " +
+                       std::to_string(tokenizer_.vocab_size()) +
+                       " tokens but the model embeds only " + std::to_string(config_.vocab_size));
+    // Throws for a precision the device cannot run at all.
+    precision_ =
+        clip::choose_precision(options.precision, device_.is_cuda(), clip::detect_cpu_features());
+    bool measure = options.precision == clip::Precision::kAuto && !device_.is_cuda() &&
+                   precision_.precision != clip::Precision::kFp32;
+    std::string how = options.precision == clip::Precision::kAuto
+                          ? (measure ? "" : "chosen by the CPU's features")
+                          : "as asked";
+    if (measure && !options.precision_cache_dir.empty()) {
+      memory_.emplace(options.precision_cache_dir);
+      key_ = {weights_, model_fingerprint(weights_), options.device, current_cpu(),
+              current_libraries()};
+      std::string warning;
+      if (const auto remembered = memory_->recall(key_, &warning)) {
+        precision_.precision = remembered->precision;
+        measure = false;
+        how = "remembered in " + memory_->file() + " (measured then: " + remembered->measured + ")";
+      }
+      if (!warning.empty())
+        precision_.note += std::string(precision_.note.empty() ? "" : "; ") + warning;
+    }
+    read_ms_ = ms_since(load_start_);
+    auto job = [this, options, measure, how] { load(options, measure, how); };
+    if (options.background) {
+      worker_.post(job);
+    } else {
+      worker_.run(job);
+      if (load_error_) std::rethrow_exception(load_error_);
+    }
   }
+
+  // A load still queued or running stops at its next step.
+  ~LoadedClipRuntime() override { abandoned_ = true; }
 
   const std::string &name() const override { return name_; }
   const std::string &weights_path() const override { return weights_; }
-  int embed_dim() const override { return model_->config().embed_dim; }
-  int input_resolution() const override { return model_->config().image_resolution; }
-  int layers() const override { return model_->config().vision_layers; }
+  bool ready() const override { return ready_.load(); }
+  void wait_until_ready() override {
+    std::unique_lock<std::mutex> lock(ready_mutex_);
+    ready_changed_.wait(lock, [this] { return ready_.load(); });
+    if (load_error_) std::rethrow_exception(load_error_);
+  }
+  std::string load_report() override {
+    wait_until_ready();
+    return report_;
+  }
+  int embed_dim() const override { return config_.embed_dim; }
+  int input_resolution() const override { return config_.image_resolution; }
+  int layers() const override { return config_.vision_layers; }
   std::optional<float> calibrated_threshold() const override { return threshold_; }
   std::optional<float> calibrated_spread() const override { return spread_; }
-  clip::Precision precision() const override { return precision_.precision; }
-  std::string matmul_engine() const override {
+  clip::Precision precision() override {
+    wait_until_ready();
+    return precision_.precision;
+  }
+  std::string matmul_engine() override {
+    wait_until_ready();
     return device_.is_cuda()                               ? std::string("matmuls on CUDA")
            : model_->precision() == clip::Precision::kFp32 ? fp32_.reason
            : model_->precision() == clip::Precision::kInt8
@@ -192,6 +245,7 @@ class LoadedClipRuntime : public ClipRuntime {
                             int masked_layers, const LocalCrops &crops,
                             FeatureReuse *reuse) override {
     return worker_.run([&] {
+      if (load_error_) std::rethrow_exception(load_error_);
       adapt_threads();
       watch_fixed_threads();
       clip::GlobalLocalEncoder encoder(model_, masked_layers, preprocess_);
@@ -260,6 +314,7 @@ class LoadedClipRuntime : public ClipRuntime {
       if (const auto *hit = cache_.find(text)) return *hit;
     }
     std::vector<float> embedding = worker_.run([&] {
+      if (load_error_) std::rethrow_exception(load_error_);
       torch::InferenceMode guard;
       const int context = model_->config().context_length;
       std::vector<int64_t> ids = tokenizer_.tokenize(text, context);
@@ -272,6 +327,73 @@ class LoadedClipRuntime : public ClipRuntime {
   }
 
  private:
+  // On the worker: the model from the tensors read, on its device, in its
+  // precision (measured and remembered when auto asks for it), then the
+  // thread policy. Whatever it throws is kept for the calls that need the
+  // model.
+  void load(const RuntimeOptions &options, bool measure, std::string how) {
+    try {
+      auto start = std::chrono::steady_clock::now();
+      hold_for_tests();
+      if (abandoned_) throw ModelError(weights_ + ": load abandoned");
+      at::set_num_threads(1);  // as for packing (apply_precision)
+      model_ = clip::clip_from_tensors(tensors_, weights_);
+      tensors_.clear();
+      model_->to(device_);
+      model_->eval();
+      const double built_ms = ms_since(start);
+      start = std::chrono::steady_clock::now();
+      if (abandoned_) throw ModelError(weights_ + ": load abandoned");
+      if (!device_.is_cuda()) fp32_ = clip::choose_fp32_matmul();
+      std::string measured;
+      precision_.precision =
+          apply_precision(*model_, options, fp32_.engine, precision_.precision, measure, &measured);
+      const double precision_ms = ms_since(start);
+      if (measure) {
+        how = "measured (image tower, 2 images: " + measured + ")";
+        std::string warning;
+        if (memory_ && memory_->remember(key_, {precision_.precision, measured}, &warning))
+          how += ", remembered in " + memory_->file();
+        else if (memory_)
+          how += ", not remembered: " + warning;
+      }
+      if (options.threads <= 0)
+        budget_.emplace();
+      else if (!device_.is_cuda())
+        threads_watch_.emplace(options.threads);
+      threads_now_ = budget_ ? budget_->cores() : options.threads;
+      // Between blocks too, not only before each analysis: a neighbour that
+      // starts during an analysis otherwise makes the rest of it run on a
+      // core it shares, where every matmul waits for that core's slices
+      // (bench_contention: 9.4 s instead of 1 s). The model is this
+      // runtime's alone and runs only on the worker.
+      if (budget_) model_->set_before_block([this] { adapt_threads(); });
+      report_ = "read and checked " + ms_text(read_ms_) + ", built " + ms_text(built_ms) +
+                ", precision " + clip::precision_name(precision_.precision) + " " + how + " " +
+                ms_text(precision_ms) + " (packing included); ready " +
+                ms_text(ms_since(load_start_)) + " after the load began";
+    } catch (...) {
+      tensors_.clear();
+      model_.reset();
+      load_error_ = std::current_exception();
+    }
+    {
+      std::lock_guard<std::mutex> lock(ready_mutex_);
+      ready_ = true;
+    }
+    ready_changed_.notify_all();
+  }
+
+  // Tests only: with $REFSEG_TEST_HOLD_LOAD set, a load waits here until
+  // the file it names exists (tests/elements/test_first_frame.cpp holds one
+  // to see frames leave a live pipeline before the model is ready).
+  void hold_for_tests() const {
+    const char *hold = std::getenv("REFSEG_TEST_HOLD_LOAD");
+    if (!hold || !*hold) return;
+    while (!abandoned_ && !std::filesystem::exists(hold))
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+
   // threads = 0: before each analysis and each transformer block, on the
   // worker, as many threads as the cores other processes left idle over the
   // budget's last window (scheduling/core_budget.h).
@@ -296,6 +418,18 @@ class LoadedClipRuntime : public ClipRuntime {
   std::string name_;
   std::string weights_;
   torch::Device device_;
+  std::chrono::steady_clock::time_point load_start_;
+  clip::NamedTensors tensors_;  // as read, until load() builds the model from them
+  clip::ClipConfig config_;
+  double read_ms_ = 0;
+  std::optional<PrecisionMemory> memory_;  // auto's choices, when measured
+  PrecisionKey key_;
+  std::mutex ready_mutex_;
+  std::condition_variable ready_changed_;
+  std::atomic<bool> ready_{false};
+  std::atomic<bool> abandoned_{false};
+  std::exception_ptr load_error_;  // set once by load(), before ready_
+  std::string report_;             // load()'s, before ready_
   clip::PrecisionChoice precision_;
   clip::Fp32MatmulChoice fp32_{clip::Fp32Matmul::kBlas, "fp32 matmuls on CUDA"};
   std::atomic<bool> note_claimed_{false};

@@ -33,6 +33,19 @@ struct RuntimeOptions {
   // the reference does (tokenizer/reference_text.h) is the caller's step,
   // since the phrase must be extracted from the prepared sentence.
   clip::Preprocess preprocess = clip::Preprocess::kClip;
+  // Where precision=auto remembers what it measured, per model file, CPU
+  // and libraries (precision_memory.h): the next load of the same model
+  // takes the remembered precision instead of timing each one (seconds for
+  // a ViT-B/32). Empty: auto measures at every load.
+  std::string precision_cache_dir;
+  // true: acquire_clip_runtime returns once the file is read and checked
+  // (the archive, its CRCs, that it is a CLIP model, its vocabulary, the
+  // device and the precision asked for); building the model, choosing the
+  // precision and packing the weights go on on the model's worker thread.
+  // Every call that needs the model waits for them (ready() does not);
+  // a failure there is thrown by those calls. false: all of it before
+  // acquire_clip_runtime returns. A model already loaded is shared either way.
+  bool background = false;
 };
 
 struct EncodedMasks {
@@ -64,12 +77,23 @@ class ClipRuntime {
   virtual ~ClipRuntime() = default;
   virtual const std::string &name() const = 0;  // as given by the user
   virtual const std::string &weights_path() const = 0;
+  // Whether the model is built and its precision applied (always true
+  // without RuntimeOptions::background); never waits.
+  virtual bool ready() const = 0;
+  // Waits until it is; throws the ModelError of a load that failed.
+  virtual void wait_until_ready() = 0;
+  // Where the load's time went, for the log and the benchmarks, e.g. "read
+  // and checked 290 ms, built 610 ms, precision bf16 remembered in FILE,
+  // packed 180 ms; 1080 ms in all". Waits until ready.
+  virtual std::string load_report() = 0;
   virtual int embed_dim() const = 0;
   virtual int input_resolution() const = 0;
-  virtual int layers() const = 0;                 // image tower blocks (masked-layers range)
-  virtual clip::Precision precision() const = 0;  // never kAuto
-  // Which library runs the matmuls, and why (clip/fp32_matmul.h): for the log.
-  virtual std::string matmul_engine() const = 0;
+  virtual int layers() const = 0;  // image tower blocks (masked-layers range)
+  // Never kAuto. Waits until ready.
+  virtual clip::Precision precision() = 0;
+  // Which library runs the matmuls, and why (clip/fp32_matmul.h): for the
+  // log. Waits until ready.
+  virtual std::string matmul_engine() = 0;
   // Why the precision may disappoint here (a mode this CPU has no fast
   // instructions for), for the first caller only, else empty: what
   // elements post as a warning, once per loaded model.

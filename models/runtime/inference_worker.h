@@ -32,9 +32,10 @@ class InferenceWorker {
     post([&task] { task(); });  // task outlives the job: we wait below
     return result.get();
   }
+  // Queues `job` without waiting for it (it must not throw).
+  void post(std::function<void()> job);
 
  private:
-  void post(std::function<void()> job);
   void loop(std::function<void()> setup);
 
   std::mutex mutex_;

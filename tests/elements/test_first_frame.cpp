@@ -1,0 +1,140 @@
+// A live pipeline's video does not wait for the model: refsegencoder and
+// refsegselector start while the model is still being built on its worker
+// thread, frames leave without results until it is ready, and results
+// follow once it is. The load is held (REFSEG_TEST_HOLD_LOAD, read by
+// models/runtime/clip_runtime.cpp) until the test has seen frames leave,
+// so the order is certain, not a race won by a fast load.
+#include <glib/gstdio.h>
+#include <gst/check/gstcheck.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <string>
+
+#include "gst/refseg/refsegmeta.h"
+
+static std::string test_model() {
+  const char *path = std::getenv("REFSEG_TEST_CLIP");
+  fail_unless(path != nullptr, "REFSEG_TEST_CLIP is not set (meson test sets it)");
+  return path;
+}
+
+struct Seen {
+  std::atomic<int> frames{0}, with_results{0};
+};
+
+static GstPadProbeReturn at_sink(GstPad *, GstPadProbeInfo *info, gpointer data) {
+  auto *seen = static_cast<Seen *>(data);
+  GstCustomMeta *meta = gst_buffer_get_refseg_meta(GST_PAD_PROBE_INFO_BUFFER(info));
+  seen->frames++;
+  if (meta && gst_refseg_meta_get_n_selections(meta) > 0) seen->with_results++;
+  return GST_PAD_PROBE_OK;
+}
+
+// Pops messages until `done` holds, noting in *ready a refseg-model-ready
+// message; fails on an error, or when `done` has not come in a minute (a
+// hang, not a measurement).
+template <class Done>
+static void pump_until(GstBus *bus, bool *ready, Done done) {
+  const gint64 give_up = g_get_monotonic_time() + 60 * G_TIME_SPAN_SECOND;
+  while (!done()) {
+    fail_unless(g_get_monotonic_time() < give_up, "nothing happened for a minute");
+    GstMessage *msg = gst_bus_timed_pop(bus, 100 * GST_MSECOND);
+    if (!msg) continue;
+    if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
+      GError *error = nullptr;
+      gst_message_parse_error(msg, &error, nullptr);
+      fail("pipeline error: %s", error->message);
+    }
+    const GstStructure *s = gst_message_get_structure(msg);
+    if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ELEMENT && s &&
+        gst_structure_has_name(s, "refseg-model-ready"))
+      *ready = true;
+    gst_message_unref(msg);
+  }
+}
+
+GST_START_TEST(test_live_frames_leave_before_the_model_is_ready) {
+  const std::string release =
+      std::string(g_get_tmp_dir()) + "/refseg-release-load-" + std::to_string(::getpid());
+  g_unlink(release.c_str());
+  g_setenv("REFSEG_TEST_HOLD_LOAD", release.c_str(), TRUE);
+  const std::string description =
+      "refsegworldsrc is-live=true seed=4 ! video/x-raw,width=160,height=120,framerate=30/1 ! "
+      "refsegbin mode=latest text=\"the red circle\" model=" +
+      test_model() + " ! fakesink name=sink sync=false";
+  GstElement *pipeline = gst_parse_launch(description.c_str(), nullptr);
+  fail_unless(pipeline != nullptr);
+  Seen seen;
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  GstPad *pad = gst_element_get_static_pad(sink, "sink");
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, at_sink, &seen, nullptr);
+  gst_object_unref(pad);
+  gst_object_unref(sink);
+  GstBus *bus = gst_element_get_bus(pipeline);
+
+  // The state change returns with the load held: start() does not build
+  // the model.
+  fail_if(gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  bool ready = false;
+  pump_until(bus, &ready, [&] { return seen.frames >= 30; });
+  fail_if(ready, "the model was ready while its load was held");
+  fail_unless(seen.with_results == 0, "%d frames had results before the model was built",
+              seen.with_results.load());
+
+  // Released, the model is built, says so, and results follow.
+  fail_unless(g_file_set_contents(release.c_str(), "", 0, nullptr));
+  pump_until(bus, &ready, [&] { return ready && seen.with_results > 0; });
+
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(bus);
+  gst_object_unref(pipeline);
+  g_unlink(release.c_str());
+  g_unsetenv("REFSEG_TEST_HOLD_LOAD");
+}
+GST_END_TEST;
+
+// Stopped while its load is held, the pipeline goes back to NULL: the
+// load gives up at its next step instead of building a model nobody uses.
+GST_START_TEST(test_a_pipeline_stopped_during_the_load_stops) {
+  const std::string release =
+      std::string(g_get_tmp_dir()) + "/refseg-never-released-" + std::to_string(::getpid());
+  g_unlink(release.c_str());
+  g_setenv("REFSEG_TEST_HOLD_LOAD", release.c_str(), TRUE);
+  const std::string description =
+      "refsegworldsrc is-live=true seed=4 ! video/x-raw,width=160,height=120,framerate=30/1 ! "
+      "refsegbin mode=latest text=\"the red circle\" model=" +
+      test_model() + " ! fakesink name=sink sync=false";
+  GstElement *pipeline = gst_parse_launch(description.c_str(), nullptr);
+  fail_unless(pipeline != nullptr);
+  Seen seen;
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  GstPad *pad = gst_element_get_static_pad(sink, "sink");
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, at_sink, &seen, nullptr);
+  gst_object_unref(pad);
+  gst_object_unref(sink);
+  GstBus *bus = gst_element_get_bus(pipeline);
+  fail_if(gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  bool ready = false;
+  pump_until(bus, &ready, [&] { return seen.frames >= 5; });
+  fail_if(ready);
+  fail_unless(gst_element_set_state(pipeline, GST_STATE_NULL) == GST_STATE_CHANGE_SUCCESS);
+  fail_unless(seen.with_results == 0);
+  gst_object_unref(bus);
+  gst_object_unref(pipeline);
+  g_unsetenv("REFSEG_TEST_HOLD_LOAD");
+}
+GST_END_TEST;
+
+static Suite *first_frame_suite() {
+  Suite *s = suite_create("first_frame");
+  TCase *tc = tcase_create("general");
+  tcase_set_timeout(tc, 300);
+  suite_add_tcase(s, tc);
+  tcase_add_test(tc, test_live_frames_leave_before_the_model_is_ready);
+  tcase_add_test(tc, test_a_pipeline_stopped_during_the_load_stops);
+  return s;
+}
+
+GST_CHECK_MAIN(first_frame);
