@@ -58,5 +58,9 @@ check "and names it" grep -q -- "--frobnicate" <<<"$out"
 out=$("$app" --help 2>&1 </dev/null)
 check "refseg_app --help lists its options" grep -q -- "--source=DESC" <<<"$out"
 check "and GStreamer's" grep -q -- "--help-gst" <<<"$out"
+check "and the camera's reconnection" grep -q -- "--reconnect" <<<"$out"
+out=$("$app" --reconnect --silence 0 2>&1 </dev/null)
+rc=$?
+check "refseg_app refuses --silence 0 with status 2" test $rc -eq 2
 
 [ $failures -eq 0 ] || { echo "$failures check(s) failed"; exit 1; }
