@@ -88,9 +88,7 @@ std::string describe_damage(const std::string &path, const std::vector<ZipRecord
 }
 
 bool finite_extremes(const at::Tensor &t) {
-  const auto extremes = at::aminmax(t);
-  return std::isfinite(std::get<0>(extremes).item<double>()) &&
-         std::isfinite(std::get<1>(extremes).item<double>());
+  return std::isfinite(t.amax().item<double>()) && std::isfinite(t.amin().item<double>());
 }
 
 }  // namespace

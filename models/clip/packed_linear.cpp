@@ -75,11 +75,10 @@ PackedLinear::PackedLinear(const at::Tensor &weight, const at::Tensor &bias, Pre
   QEngineForPacking engine;
   const at::Tensor w = weight.detach().to(at::kFloat).contiguous();
   // Symmetric per output channel: the largest |w| of a row maps to 127.
-  const auto extremes = at::aminmax(w, 1);  // the largest |w| of each row, without a copy of |w|
-  const at::Tensor scales = at::maximum(std::get<0>(extremes).neg(), std::get<1>(extremes))
-                                .div(127.0)
-                                .clamp_min(1e-12)
-                                .to(at::kDouble);
+  // The largest |w| of each row, without a copy of |w| (amax and amin
+  // apart: LibTorch 1.13's aminmax over a dimension is 8 times slower).
+  const at::Tensor scales =
+      at::maximum(w.amax(1), w.amin(1).neg()).div(127.0).clamp_min(1e-12).to(at::kDouble);
   const at::Tensor zeros = at::zeros({w.size(0)}, at::kLong);
   // What quantize_per_channel computes (round half to even of w times the
   // float reciprocal of its row's scale, clamped), in vectorized passes:
