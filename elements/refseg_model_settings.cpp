@@ -150,10 +150,13 @@ std::shared_ptr<ClipRuntime> acquire_model(GstElement *element, const ModelSetti
     auto runtime = acquire_clip_runtime(settings.model, options);
     // Threads and precision are the first loader's when the model is shared.
     GST_CAT_INFO_OBJECT(category, element,
-                        "model '%s': file %s, device %s, precision asked %s, preprocess %s, "
+                        "model '%s': file %s, device %s, precision %s%s, preprocess %s, "
                         "threads %d%s, embed dim %d, %d image-tower layers; %s",
                         settings.model.c_str(), runtime->weights_path().c_str(),
                         settings.device.c_str(), clip::precision_name(settings.precision),
+                        settings.precision == clip::Precision::kAuto
+                            ? " (chosen as the model is built: refseg-model-ready says which)"
+                            : "",
                         clip::preprocess_name(settings.preprocess), settings.threads,
                         settings.threads == 0 ? " (the cores other processes leave idle)" : "",
                         runtime->embed_dim(), runtime->layers(),
