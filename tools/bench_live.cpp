@@ -8,8 +8,10 @@
 // each frame (wall time from the source's pad to the sink's pad, median and
 // p95), analyses per second (frames the selector saw with proposals), and
 // the latency the pipeline reported, and how long after PLAYING was asked
-// for the first frame came out and the first frame with results (the
-// model's load and warm-up included). No figure is asserted: it prints.
+// for the first frame came out, the encoder's model was ready (its
+// refseg-model-ready message, with where the load's time went: reading,
+// building, precision and packing) and the first frame with results came
+// out. No figure is asserted: it prints.
 //
 // The sink does not sync: a syncing sink holds each frame until its render
 // time (PTS + the pipeline's latency) on the tracker's streaming thread,
