@@ -12,8 +12,8 @@ otherwise) and times on the given raw RGB frame, fp32, with --threads:
                   multimask (the low-resolution logits and IoU predictions)
   analysis        SamAutomaticMaskGenerator(points_per_side=N,
                   points_per_batch=64, pred_iou_thresh=0, stability_score_thresh=0,
-                  box_nms_thresh=0.7).generate(frame): every mask through every
-                  step, the set_image included
+                  box_nms_thresh=1.0).generate(frame): every mask through every
+                  step and kept, the set_image included
 
   bench_sam_reference.py --segment-anything SA --mobilesam MS --frame F.rgb
       --size 640x480 [--threads 2] [--runs 1] [--points-per-side 16] CHECKPOINT...
@@ -53,6 +53,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--points-per-side", type=int, default=16)
+    ap.add_argument("--no-analysis", action="store_true", help="image encoder and decoder only")
     ap.add_argument("checkpoints", nargs="+")
     a = ap.parse_args()
     sa, ms = fixtures.import_references(a.segment_anything, a.mobilesam)
@@ -84,12 +85,16 @@ def main():
                 return sam.mask_decoder(predictor.features, sam.prompt_encoder.get_dense_pe(),
                                         sparse, dense, True)
             dec_ms, _ = timed(a.runs, decode)
+            if a.no_analysis:
+                print("  %s (%s): image encoder %.0f ms | mask decoder, 64 prompts %.0f ms" % (
+                    path, kind, enc_ms, dec_ms))
+                continue
             gen = pkg.automatic_mask_generator.SamAutomaticMaskGenerator(
                 sam, points_per_side=a.points_per_side, points_per_batch=64, pred_iou_thresh=0.0,
-                stability_score_thresh=0.0, box_nms_thresh=0.7)
+                stability_score_thresh=0.0, box_nms_thresh=1.0)
             amg_ms, anns = timed(a.runs, lambda: gen.generate(frame), warm_up=False)
         print("  %s (%s): image encoder %.0f ms | mask decoder, 64 prompts %.0f ms | analysis, "
-              "%dx%d grid, thresholds 0 / 0: %d masks, %.0f ms" % (
+              "%dx%d grid, thresholds 0 / 0, box NMS 1: %d masks, %.0f ms" % (
                   path, kind, enc_ms, dec_ms, a.points_per_side, a.points_per_side, len(anns),
                   amg_ms))
         sys.stdout.flush()
@@ -97,8 +102,8 @@ def main():
 
 def fixtures_grid(n):
     """build_point_grid(n) as segment-anything's amg.py builds it."""
-    from segment_anything.utils.amg import build_point_grids
-    return build_point_grids(n, 0, 1)[0]
+    from segment_anything.utils.amg import build_point_grid
+    return build_point_grid(n)
 
 
 if __name__ == "__main__":

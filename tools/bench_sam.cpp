@@ -8,7 +8,7 @@
 // per 64 prompts (transformer and heads, then the upscaling), and the whole
 // analysis (set_image + automatic masks) for a --points-per-side grid with
 // the reference's thresholds (0.88 / 0.95) and with both at 0 (every mask
-// upscaled and measured: random weights predict low IoUs, so with the
+// upscaled, measured and kept: random weights predict low IoUs, so with the
 // reference's thresholds nearly nothing is upscaled and that figure is a
 // best case), masks out; then the cheaper prompt source (interior points of
 // the first --regions regions of the weightless generator) against the
@@ -102,7 +102,10 @@ struct Settings {
 refseg::sam::AutomaticMaskOptions grid(int side, bool open) {
   refseg::sam::AutomaticMaskOptions o;
   o.points_per_side = side;
-  if (open) o.pred_iou_thresh = o.stability_score_thresh = 0.0;
+  if (open) {  // every mask through every step, none dropped
+    o.pred_iou_thresh = o.stability_score_thresh = 0.0;
+    o.box_nms_thresh = 1.0;
+  }
   return o;
 }
 
@@ -165,8 +168,10 @@ void bench_checkpoint(const std::string &file, const cv::Mat &frame, const Setti
       std::vector<refseg::sam::AutomaticMask> out;
       const double ms = refseg::bench::median_ms(
           s.runs, [&] { out = refseg::sam::generate_masks(*model, view, o); });
-      std::printf("    analysis, %dx%d grid, thresholds %s: %zu masks, %.0f ms\n", s.side, s.side,
-                  open ? "0 / 0 (every mask upscaled)" : "0.88 / 0.95", out.size(), ms);
+      std::printf(
+          "    analysis, %dx%d grid, thresholds %s: %zu masks, %.0f ms\n", s.side, s.side,
+          open ? "0 / 0, box NMS 1 (every mask upscaled and kept)" : "0.88 / 0.95, box NMS 0.7",
+          out.size(), ms);
       if (!open) continue;
       const auto grid_masks = masks_of(out);
       if (precision == refseg::clip::Precision::kFp32) {
@@ -183,7 +188,8 @@ void bench_checkpoint(const std::string &file, const cv::Mat &frame, const Setti
           s.runs, [&] { rout = refseg::sam::generate_masks(*model, view, ro); });
       std::printf(
           "    analysis, %zu region points (first %d regions, grouping %.0f ms more), thresholds "
-          "0 / 0: %zu masks, %.0f ms + %.0f ms; recovers %d of the grid's %zu masks at mask "
+          "0 / 0, box NMS 1: %zu masks, %.0f ms + %.0f ms; recovers %d of the grid's %zu masks at "
+          "mask "
           "IoU 0.5 (random weights: agreement with the grid, not recall of objects)\n",
           region_points.size(), s.regions, grouping_ms, rout.size(), rms, grouping_ms,
           recovered(grid_masks, masks_of(rout), 0.5), grid_masks.size());
@@ -285,6 +291,7 @@ int main(int argc, char **argv) {
         << " --segment-anything '" << sa_dir << "' --mobilesam '" << ms_dir << "' --frame '" << raw
         << "' --size " << kW << "x" << kH << " --threads " << s.threads << " --runs "
         << s.reference_runs << " --points-per-side " << s.side;
+    if (s.decoder_only) cmd << " --no-analysis";
     for (const auto &f : files) cmd << " '" << f << "'";
     std::fflush(stdout);
     const int rc = std::system(cmd.str().c_str());
