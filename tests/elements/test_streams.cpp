@@ -29,12 +29,14 @@ struct Counts {
   GstClockTime last_pts = GST_CLOCK_TIME_NONE, last_duration = 0;
   long gaps = 0;  // frames at the sink that do not follow the previous one
   bool eos = false;
+  bool stopped = false;              // the source's frames are dropped from now on (drain)
   long analyses_at_others_eos = -1;  // analyses when stream 0 ended (EOS test)
 };
 
 static GstPadProbeReturn at_source(GstPad *, GstPadProbeInfo *, gpointer data) {
   auto *c = static_cast<Counts *>(data);
   std::lock_guard<std::mutex> lock(c->mutex);
+  if (c->stopped) return GST_PAD_PROBE_DROP;
   c->produced++;
   return GST_PAD_PROBE_OK;
 }
@@ -138,6 +140,26 @@ static long analyses(Counts &c) {
   return c.analyses;
 }
 
+// Stops feeding the chains and waits until the frames inside them have
+// reached the sinks (at most 20 s: a bound on a hang), so that what was
+// made and what came out can be compared on a loaded machine too.
+static void drain(std::vector<Counts> &counts) {
+  for (Counts &c : counts) {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    c.stopped = true;
+  }
+  const gint64 give_up = g_get_monotonic_time() + 20 * G_TIME_SPAN_SECOND;
+  auto inside = [&] {
+    long n = 0;
+    for (Counts &c : counts) {
+      std::lock_guard<std::mutex> lock(c.mutex);
+      if (!c.eos) n += c.produced - c.out;
+    }
+    return n;
+  };
+  while (inside() > 0 && g_get_monotonic_time() < give_up) g_usleep(20 * 1000);
+}
+
 // Every frame the source made reached the sink, in order, without gaps
 // (up to the few still inside the chain when the pipeline stopped).
 static void check_every_frame_kept(Counts &c, int i) {
@@ -162,6 +184,7 @@ GST_START_TEST(four_live_streams_share_the_analyses_evenly) {
       "8 analyses on every stream");
   std::vector<long> seen;
   for (auto &c : counts) seen.push_back(analyses(c));
+  drain(counts);
   gst_element_set_state(pipeline, GST_STATE_NULL);
   const long least = *std::min_element(seen.begin(), seen.end());
   const long most = *std::max_element(seen.begin(), seen.end());
@@ -207,6 +230,7 @@ GST_START_TEST(eos_on_one_stream_leaves_the_others_going) {
   GstMessage *eos = gst_bus_pop_filtered(bus, GST_MESSAGE_EOS);
   fail_unless(eos == nullptr, "the pipeline ended with one of its four streams");
   gst_object_unref(bus);
+  drain(counts);
   gst_element_set_state(pipeline, GST_STATE_NULL);
   {
     std::lock_guard<std::mutex> lock(counts[0].mutex);
