@@ -40,6 +40,11 @@ mkdir -p "$out"
 status=0
 passed=0
 failed=0
+# Library constructors' one-time allocations are not leaks (fuzz/lsan.supp);
+# matching them needs whole stacks (slow unwinding: 20000 inputs of
+# fuzz_meta in about 6 s here instead of 1).
+export LSAN_OPTIONS="suppressions=$PWD/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 for t in $targets; do
   seeds=fuzz/corpus/${t#fuzz_}
   scratch=$build/corpus/$t
