@@ -208,9 +208,10 @@ at::Tensor token_to_shared_image(const AttentionImpl &a, const at::Tensor &q, co
 }
 
 // Token-to-image attention over per-prompt image tokens: xk = keys + pe and
-// xv = keys [B, HW, C]; q [B, T, C] -> [B, T, C]. The key projection is
-// folded into the queries (its bias shifts all of a query's scores alike,
-// which softmax ignores), the value projection applied after the sum.
+// xv = keys [B, HW, C], in the image tokens' type; q [B, T, C] -> [B, T, C],
+// fp32. The key projection is folded into the queries (its bias shifts all
+// of a query's scores alike, which softmax ignores), the value projection
+// applied after the sum.
 at::Tensor token_to_image(const AttentionImpl &a, const at::Tensor &q, const at::Tensor &xk,
                           const at::Tensor &xv) {
   const auto B = q.size(0), T = q.size(1), H = a.heads, c = a.internal / H, C = xk.size(2);
@@ -218,9 +219,10 @@ at::Tensor token_to_image(const AttentionImpl &a, const at::Tensor &q, const at:
   auto qk = at::bmm(qh, a.k_proj->weight.view({H, c, C}))       // [H, B*T, C]
                 .view({H, B, T, C})
                 .permute({1, 0, 2, 3})
-                .reshape({B, H * T, C});
-  auto s = at::bmm(qk, xk.transpose(1, 2));  // [B, H*T, HW]
-  auto y = at::bmm(at::softmax(s, -1), xv);  // [B, H*T, C]
+                .reshape({B, H * T, C})
+                .to(xk.scalar_type());
+  auto s = at::bmm(qk, xk.transpose(1, 2));                 // [B, H*T, HW]
+  auto y = at::bmm(at::softmax(s, -1), xv).to(at::kFloat);  // [B, H*T, C]
   auto yh = y.view({B, H, T, C}).permute({1, 0, 2, 3}).reshape({H, B * T, C});
   auto o = at::baddbmm(a.v_proj->bias.view({H, 1, c}), yh,
                        a.v_proj->weight.view({H, c, C}).transpose(1, 2));  // [H, B*T, c]
@@ -228,39 +230,44 @@ at::Tensor token_to_image(const AttentionImpl &a, const at::Tensor &q, const at:
 }
 
 // keys + image-to-token attention with the image queries shared by every
-// prompt: qimg [H, HW, c] (projected), keys [1, HW, C]; k, v [B, T, C] ->
-// [B, HW, C]. Scores are laid out [.., T, HW] so softmax runs over T with
-// HW as the contiguous inner dimension.
+// prompt: qimg [H, HW, c] (projected), keys [1, HW, C] fp32; k, v [B, T, C]
+// -> [B, HW, C] fp32, its products in `dt`. Scores are laid out [.., T, HW]
+// so softmax runs over T with HW as the contiguous inner dimension. Sums are
+// a bmm and an add: LibTorch 1.13's CPU baddbmm with a [B, HW, C] addend
+// runs one addmm per prompt, 2.5x the time of the two.
 at::Tensor keys_plus_shared_image_to_token(const AttentionImpl &a, const at::Tensor &keys,
                                            const at::Tensor &qimg, const at::Tensor &k,
-                                           const at::Tensor &v) {
+                                           const at::Tensor &v, at::ScalarType dt) {
   const auto B = k.size(0), T = k.size(1), H = a.heads, c = a.internal / H, HW = qimg.size(1);
   auto kh = heads_first(linear(k, a.k_proj) * inv_sqrt(c), H);  // [H, B*T, c]
   auto s = at::bmm(kh, qimg.transpose(1, 2)).view({H, B, T, HW});
-  auto p = at::softmax(s, 2).permute({1, 0, 2, 3}).reshape({B, H * T, HW});
-  return at::baddbmm(keys.expand({B, HW, keys.size(2)}), p.transpose(1, 2),
-                     values_through_out_proj(a, v));
+  auto p = at::softmax(s, 2).permute({1, 0, 2, 3}).reshape({B, H * T, HW}).to(dt);
+  return at::bmm(p.transpose(1, 2), values_through_out_proj(a, v).to(dt)).to(at::kFloat).add_(keys);
 }
 
 // keys + image-to-token attention over per-prompt image tokens x = keys + pe
-// [B, HW, C]; k, v [B, T, C] -> [B, HW, C]. The query projection is folded
-// into the keys (its bias gives each key a constant score term).
+// [B, HW, C], both in the image tokens' type; k, v [B, T, C] -> [B, HW, C]
+// fp32. The query projection is folded into the keys (its bias gives each
+// key a constant score term).
 at::Tensor keys_plus_image_to_token(const AttentionImpl &a, const at::Tensor &keys,
                                     const at::Tensor &x, const at::Tensor &k, const at::Tensor &v) {
   const auto B = k.size(0), T = k.size(1), H = a.heads, c = a.internal / H, C = x.size(2),
              HW = x.size(1);
+  const auto dt = x.scalar_type();
   auto kp = linear(k, a.k_proj) * inv_sqrt(c);                             // [B, T, I]
   auto kq = at::bmm(heads_first(kp, H), a.q_proj->weight.view({H, c, C}))  // [H, B*T, C]
                 .view({H, B, T, C})
                 .permute({1, 0, 2, 3})
-                .reshape({B, H * T, C});
+                .reshape({B, H * T, C})
+                .to(dt);
   auto kb = (kp.view({B, T, H, c}) * a.q_proj->bias.view({1, 1, H, c}))
                 .sum(-1)
                 .permute({0, 2, 1})
-                .reshape({B, H * T, 1});
-  auto s = at::baddbmm(kb.expand({B, H * T, HW}), kq, x.transpose(1, 2));  // [B, H*T, HW]
+                .reshape({B, H * T, 1})
+                .to(dt);
+  auto s = at::bmm(kq, x.transpose(1, 2)).add_(kb);  // [B, H*T, HW]
   auto p = at::softmax(s.view({B, H, T, HW}), 2).view({B, H * T, HW});
-  return at::baddbmm(keys, p.transpose(1, 2), values_through_out_proj(a, v));
+  return at::bmm(p.transpose(1, 2), values_through_out_proj(a, v).to(dt)).to(at::kFloat).add_(keys);
 }
 
 }  // namespace
@@ -320,6 +327,11 @@ DecodedTokens MaskDecoderImpl::decode_chunk(const DecoderFrame &f, const at::Ten
   const at::Tensor &qpe = tokens;
   at::Tensor queries = tokens, keys;  // keys undefined while shared (f.keys)
 
+  // The per-prompt image tokens ([B, HW, C], the bulk of the work) are held
+  // in `dt`; their LayerNorms run in fp32 (LibTorch 1.13's bf16 LayerNorm on
+  // the CPU is 10x slower than its fp32 one), the tokens' side stays fp32.
+  const auto dt = bf16_ ? at::kBFloat16 : at::kFloat;
+  const at::Tensor key_pe = f.key_pe.to(dt);
   const auto n = static_cast<int64_t>(layers->size());
   for (int64_t i = 0; i < n; ++i) {
     const auto &blk = *layers->ptr<TwoWayBlockImpl>(i);
@@ -332,7 +344,7 @@ DecodedTokens MaskDecoderImpl::decode_chunk(const DecoderFrame &f, const at::Ten
     queries = layer_norm(blk.norm1, queries);
     auto q = queries + qpe;
     at::Tensor x;  // keys + pe, per prompt
-    if (keys.defined()) x = keys + f.key_pe;
+    if (keys.defined()) x = keys + key_pe;
     auto a = keys.defined()
                  ? token_to_image(*blk.cross_attn_token_to_image, q, x, keys)
                  : token_to_shared_image(*blk.cross_attn_token_to_image, q, f.first_k, f.first_v);
@@ -341,15 +353,17 @@ DecodedTokens MaskDecoderImpl::decode_chunk(const DecoderFrame &f, const at::Ten
         layer_norm(blk.norm3, queries + linear(at::relu(linear(queries, blk.lin1)), blk.lin2));
     q = queries + qpe;
     keys = layer_norm(
-        blk.norm4, keys.defined() ? keys_plus_image_to_token(*blk.cross_attn_image_to_token, keys,
-                                                             x, q, queries)
-                                  : keys_plus_shared_image_to_token(*blk.cross_attn_image_to_token,
-                                                                    f.keys, f.first_q, q, queries));
+               blk.norm4,
+               keys.defined()
+                   ? keys_plus_image_to_token(*blk.cross_attn_image_to_token, keys, x, q, queries)
+                   : keys_plus_shared_image_to_token(*blk.cross_attn_image_to_token, f.keys,
+                                                     f.first_q, q, queries, dt))
+               .to(dt);
   }
   {
     auto q = queries + qpe;
     queries = layer_norm(norm_final_attn, queries + token_to_image(*final_attn_token_to_image, q,
-                                                                   keys + f.key_pe, keys));
+                                                                   keys + key_pe, keys));
   }
 
   const int64_t first = multimask ? 1 : 0, count = multimask ? M - 1 : 1;
@@ -397,8 +411,8 @@ at::Tensor MaskDecoderImpl::upscale(const DecodedTokens &t,
     // LayerNorm on the CPU is 3x slower than its fp32 one.
     auto y = at::addmm(b0r, xk, w0r).view({nb * h * w * 4, C4}).to(at::kFloat);
     y = at::gelu(at::layer_norm(y, {C4}, ln_w, ln_b, 1e-6)).to(dt);
-    auto z = at::gelu(at::addmm(b3r, y, w3r)).view({nb, h * w * 16, C8}).to(at::kFloat);
-    auto m = at::bmm(z, at::stack(hy, 0).transpose(1, 2));  // [nb, 16HW, K]
+    auto z = at::gelu(at::addmm(b3r, y, w3r)).view({nb, h * w * 16, C8});
+    auto m = at::bmm(z.to(at::kFloat), at::stack(hy, 0).transpose(1, 2));  // [nb, 16HW, K]
     // rows are (i, j, di, dj, ei, ej): pixel (4i + 2di + ei, 4j + 2dj + ej)
     out.narrow(0, b0, nb).copy_(m.view({nb, h, w, 2, 2, 2, 2, K})
                                     .permute({0, 7, 1, 3, 5, 2, 4, 6})

@@ -123,10 +123,13 @@ class MaskDecoderImpl : public torch::nn::Module {
                               bool multimask) const;
   at::Tensor upscale_masks(const DecodedTokens &tokens, const at::Tensor &rows) const;
 
-  // bf16 for the upscaling's matmuls, norms and activations (the largest
-  // share of the per-prompt arithmetic); the transformer and the heads stay
-  // fp32, so the IoU predictions do not change. Only
-  // worth it where the CPU has native bf16 (clip::CpuFeatures::fast_bf16).
+  // bf16 for the per-prompt image tokens ([B, HW, C]: the transformer's
+  // scores, softmax and image-side products) and the upscaling's matmuls and
+  // activations, the bulk of the per-prompt arithmetic: half the time of
+  // fp32 (tools/bench_sam). LayerNorms, the tokens' side, the heads and the
+  // final mask products stay fp32; IoU predictions move by bf16's rounding
+  // (tests/sam, Bf16DecodesTheReferenceMasks). Only worth it where the CPU
+  // has native bf16 (clip::CpuFeatures::fast_bf16).
   void set_bf16(bool on);
   bool bf16() const { return bf16_; }
 
