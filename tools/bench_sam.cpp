@@ -45,6 +45,7 @@
 #include "list_items.h"
 #include "proposals/grouping_generator.h"
 #include "proposals/sam_proposal_generator.h"
+#include "refcoco/coco_objects.h"
 #include "sam/automatic_mask_generator.h"
 #include "sam/sam_checkpoint.h"
 #include "sam/sam_model.h"
@@ -198,12 +199,78 @@ void bench_checkpoint(const std::string &file, const cv::Mat &frame, const Setti
   }
 }
 
+// What a prompt source can find at best, on photos with every object
+// annotated (real weights are not here to measure recall): of the things of
+// at least 1500 pixels, how many hold one prompt point, and three or more
+// (SAM decodes each point to a part, the object holding it and a larger
+// whole; more points are more chances). Sources: the reference's grids and
+// the interior points of the weightless generator's first regions.
+void prompt_coverage(const std::vector<std::string> &files) {
+  struct Source {
+    std::string name;
+    size_t points = 0;
+    int photos = 0, objects = 0, one = 0, three = 0;
+  };
+  std::vector<Source> sources;
+  auto tally = [&](const std::string &name, const std::vector<std::array<double, 2>> &points,
+                   const std::vector<const refseg::refcoco::PixelMask *> &objects) {
+    auto it = std::find_if(sources.begin(), sources.end(),
+                           [&](const Source &x) { return x.name == name; });
+    if (it == sources.end()) it = sources.insert(sources.end(), Source{name});
+    it->points += points.size();
+    ++it->photos;
+    for (const auto *o : objects) {
+      int inside = 0;
+      for (const auto &p : points) {
+        const int x = std::clamp(static_cast<int>(p[0]), 0, o->width - 1),
+                  y = std::clamp(static_cast<int>(p[1]), 0, o->height - 1);
+        inside += o->at(x, y) != 0;
+      }
+      ++it->objects;
+      it->one += inside >= 1;
+      it->three += inside >= 3;
+    }
+  };
+  std::printf("prompt coverage (things of at least 1500 pixels holding a prompt point):\n");
+  for (const std::string &file : files) {
+    for (const auto &image : refseg::refcoco::load_coco_objects(file)) {
+      const cv::Mat bgr = cv::imread(image.image_path, cv::IMREAD_COLOR);
+      if (bgr.empty()) refseg::tools::exit_with(kTool, "cannot read " + image.image_path, 1);
+      cv::Mat rgb;
+      cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+      std::vector<const refseg::refcoco::PixelMask *> objects;
+      for (const auto &o : image.objects)
+        if (o.is_thing && o.mask.count_nonzero() >= 1500) objects.push_back(&o.mask);
+      for (const int side : {16, 8, 6}) {
+        auto grid = refseg::sam::build_point_grid(side);
+        for (auto &p : grid) p = {p[0] * rgb.cols, p[1] * rgb.rows};
+        tally(std::to_string(side) + "x" + std::to_string(side) + " grid", grid, objects);
+      }
+      for (const int regions : {16, 32, 48, 64}) {
+        refseg::ProposalFilter rf;
+        rf.max_proposals = regions;
+        refseg::GroupingProposalGenerator grouping({}, rf);
+        std::vector<std::array<double, 2>> points;
+        for (const auto &m : grouping.propose(view_of(rgb)))
+          if (auto p = refseg::prompt_point(m)) points.push_back(*p);
+        tally("first " + std::to_string(regions) + " regions", points, objects);
+      }
+    }
+  }
+  for (const auto &x : sources)
+    std::printf(
+        "  %-18s %6.1f points per photo: %d of %d objects hold one (%.2f), %d hold three "
+        "or more (%.2f)\n",
+        x.name.c_str(), static_cast<double>(x.points) / x.photos, x.one, x.objects,
+        x.objects ? static_cast<double>(x.one) / x.objects : 0.0, x.three,
+        x.objects ? static_cast<double>(x.three) / x.objects : 0.0);
+}
 }  // namespace
 
 int main(int argc, char **argv) {
   Settings s;
   gchar *precisions = nullptr, *image = nullptr, *sa = nullptr, *ms = nullptr, *policy = nullptr,
-        *profile = nullptr;
+        *profile = nullptr, **photos = nullptr;
   const GOptionEntry entries[] = {
       {"threads", 0, 0, G_OPTION_ARG_INT, &s.threads, "LibTorch threads (default 2)", "N"},
       {"runs", 0, 0, G_OPTION_ARG_INT, &s.runs, "timed runs after one warm-up (default 3)", "R"},
@@ -227,6 +294,10 @@ int main(int argc, char **argv) {
        "write LibTorch's trace of one 64-prompt decode to PREFIX.<precision>.json", "PREFIX"},
       {"reference-runs", 0, 0, G_OPTION_ARG_INT, &s.reference_runs,
        "the reference's timed runs of each stage (default 1)", "R"},
+      {"photos", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &photos,
+       "COCO panoptic or instance JSON (repeatable): how many annotated objects each prompt "
+       "source reaches (checkpoints optional)",
+       "JSON"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   refseg::tools::parse_options(
       kTool, "CHECKPOINT... - SAM and MobileSAM analysis times on a 640x480 frame",
@@ -236,7 +307,9 @@ int main(int argc, char **argv) {
       "--segment-anything/--mobilesam the reference implementation's times for the same work.",
       nullptr, entries, nullptr, &argc, &argv);
   std::vector<std::string> files(argv + 1, argv + argc);
-  if (files.empty()) refseg::tools::usage_error(kTool, "no checkpoint given");
+  const std::vector<std::string> photo_files = refseg::tools::take_strings(photos);
+  if (files.empty() && photo_files.empty())
+    refseg::tools::usage_error(kTool, "no checkpoint given");
   s.threads = refseg::tools::int_in_range(kTool, "--threads", s.threads, 1, 1024);
   s.runs = refseg::tools::int_in_range(kTool, "--runs", s.runs, 1, 1000);
   s.side = refseg::tools::int_in_range(kTool, "--points-per-side", s.side, 1, 64);
@@ -274,6 +347,7 @@ int main(int argc, char **argv) {
   std::printf("frame %dx%d (%s), runs %d (median after one warm-up), threads %d\n", kW, kH,
               image ? "photo" : "synthetic", s.runs, s.threads);
   try {
+    if (!photo_files.empty()) prompt_coverage(photo_files);
     for (const auto &f : files) bench_checkpoint(f, frame, s);
   } catch (const refseg::ModelError &e) {
     refseg::tools::exit_with(kTool, e.what(), 1);
