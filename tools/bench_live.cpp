@@ -117,7 +117,8 @@ const char *kTool = "bench_live";
 
 int main(int argc, char **argv) {
   gchar *model_text = nullptr, *mode_text = nullptr, *text_text = nullptr,
-        *precision_text = nullptr, *reuse_text = nullptr;
+        *precision_text = nullptr, *reuse_text = nullptr, *proposal_model_text = nullptr,
+        **proposals_set = nullptr;
   int seconds = 20, width = 640, height = 480, fps = 30, threads_n = 0, local_crops_n = -1;
   gboolean still = FALSE, sync = FALSE;
   const GOptionEntry entries[] = {
@@ -139,6 +140,14 @@ int main(int argc, char **argv) {
        "refsegbin's reuse: true or false (default)", "true|false"},
       {"local-crops", 0, 0, G_OPTION_ARG_INT, &local_crops_n,
        "refsegbin's local-crops, -1 (default: every proposal) to 1024", "K"},
+      {"proposal-model", 0, 0, G_OPTION_ARG_FILENAME, &proposal_model_text,
+       "refsegbin's proposal-model, e.g. MobileSAM or a checkpoint path (default: none, the "
+       "weightless generator)",
+       "P"},
+      {"proposals-set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &proposals_set,
+       "PROPERTY=VALUE of the bin's refsegproposals child, set as refsegproposals::PROPERTY "
+       "(repeatable), e.g. prompts=regions",
+       "PROPERTY=VALUE"},
       {"still", 0, 0, G_OPTION_ARG_NONE, &still,
        "A still camera on a still scene (no object motion or turning, no sway)", nullptr},
       {"sync", 0, 0, G_OPTION_ARG_NONE, &sync,
@@ -164,6 +173,14 @@ int main(int argc, char **argv) {
   const std::string text = or_default(text_text, "the red circle");
   const std::string precision = or_default(precision_text, "fp32");
   const std::string reuse = or_default(reuse_text, "false");
+  const std::string proposal_model = or_default(proposal_model_text, "");
+  std::string proposals_properties;
+  for (const std::string &set : refseg::tools::take_strings(proposals_set)) {
+    const size_t eq = set.find('=');
+    if (eq == 0 || eq == std::string::npos || set.find_first_of(" \"!") != std::string::npos)
+      refseg::tools::usage_error(kTool, "--proposals-set wants PROPERTY=VALUE, not '" + set + "'");
+    proposals_properties += " refsegproposals::" + set;
+  }
   using refseg::tools::int_in_range;
   seconds = int_in_range(kTool, "--seconds", seconds, 1, 100000);
   width = int_in_range(kTool, "--width", width, 1, 100000);
@@ -181,7 +198,8 @@ int main(int argc, char **argv) {
       ",framerate=" + std::to_string(fps) + "/1 ! refsegbin name=bin model=\"" + model +
       "\" text=\"" + text + "\" mode=" + mode + " threads=" + threads + " precision=" + precision +
       " reuse=" + reuse + " local-crops=" + local_crops +
-      " ! fakesink name=sink qos=true sync=" + (sync ? "true" : "false");
+      (proposal_model.empty() ? "" : " proposal-model=\"" + proposal_model + "\"") +
+      proposals_properties + " ! fakesink name=sink qos=true sync=" + (sync ? "true" : "false");
   std::printf("pipeline: %s\n", description.c_str());
   GError *error = nullptr;
   GstElement *pipeline = gst_parse_launch(description.c_str(), &error);

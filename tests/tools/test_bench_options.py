@@ -48,6 +48,8 @@ expect("bench_encoder", ["--fp32-matmul", "blas,mkl"], 2, "mkl")
 expect("bench_encoder", ["--thread-policy", "all"], 2, "all")
 expect("bench_encoder", ["--bogus"], 2, "--bogus")
 expect("bench_live", ["--bogus"], 2, "--bogus")
+expect("bench_live", ["--proposals-set", "prompts"], 2, "PROPERTY=VALUE", "'prompts'")
+expect("bench_live", ["--proposals-set", "prompts=a b"], 2, "PROPERTY=VALUE")
 
 if not benches:
     print("no benchmark given")
