@@ -178,6 +178,18 @@ static GstFlowReturn gst_refseg_encoder_transform_frame_ip(GstVideoFilter *filte
                    features.reused_global, features.threads);
     gst_refseg_meta_set_features(meta, runtime.name().c_str(), features.count, features.dim,
                                  features.global.data(), features.local.data());
+    const std::string settled = runtime.claim_settle_report();
+    if (!settled.empty()) {
+      GST_INFO_OBJECT(self, "model '%s' settled: %s", runtime.name().c_str(), settled.c_str());
+      gst_element_post_message(
+          GST_ELEMENT(self),
+          gst_message_new_element(
+              GST_OBJECT(self),
+              gst_structure_new("refseg-precision-settled", "model", G_TYPE_STRING,
+                                runtime.name().c_str(), "precision", G_TYPE_STRING,
+                                refseg::clip::precision_name(runtime.precision()), "how",
+                                G_TYPE_STRING, settled.c_str(), nullptr)));
+    }
     const std::string threads_note = runtime.claim_threads_note();
     if (!threads_note.empty())
       GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS, ("%s", threads_note.c_str()),

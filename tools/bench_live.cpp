@@ -232,6 +232,8 @@ int main(int argc, char **argv) {
   int warm_frames = 0, warm_analyses = 0, qos_messages = 0;
   double model_ready_ms = -1;
   std::string model_load;
+  double settled_ms = -1;  // refseg-precision-settled (precision=auto)
+  std::string settled_how;
   bool warmed = false, failed = false;
   Clock::time_point measure_from = begin;
   const double warmup_s = 2.0;
@@ -247,6 +249,12 @@ int main(int argc, char **argv) {
             std::chrono::duration<double, std::milli>(Clock::now() - probes.playing).count();
         const gchar *load = gst_structure_get_string(s, "load");
         model_load = load ? load : "";
+      }
+      if (s && gst_structure_has_name(s, "refseg-precision-settled") && settled_ms < 0) {
+        settled_ms =
+            std::chrono::duration<double, std::milli>(Clock::now() - probes.playing).count();
+        const gchar *how = gst_structure_get_string(s, "how");
+        settled_how = how ? how : "";
       }
       gst_message_unref(msg);
       msg = nullptr;
@@ -312,6 +320,9 @@ int main(int argc, char **argv) {
   if (model_ready_ms >= 0)
     std::printf("model ready: %ld ms after PLAYING (%s)\n", std::lround(model_ready_ms),
                 model_load.c_str());
+  if (settled_ms >= 0)
+    std::printf("precision settled: seen %ld ms after PLAYING (%s)\n", std::lround(settled_ms),
+                settled_how.c_str());
   std::printf("reported pipeline latency: %.1f ms (%s)\n", min_latency / 1e6,
               live ? "live" : "not live");
   if (sync) std::printf("QoS messages (frames late at the sink): %d\n", qos_messages);

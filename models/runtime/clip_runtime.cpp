@@ -24,6 +24,7 @@
 #include "clip/openai_weights.h"
 #include "clip/packed_linear.h"
 #include "common/model_error.h"
+#include "runtime/auto_precision_start.h"
 #include "runtime/feature_reuse.h"
 #include "runtime/inference_worker.h"
 #include "runtime/model_locator.h"
@@ -49,6 +50,10 @@ torch::Device parse_device(const std::string &device) {
 class TextCache {
  public:
   explicit TextCache(size_t capacity) : capacity_(capacity) {}
+  void clear() {
+    index_.clear();
+    order_.clear();
+  }
   const std::vector<float> *find(const std::string &text) {
     auto it = index_.find(text);
     if (it == index_.end()) return nullptr;
@@ -190,6 +195,27 @@ class LoadedClipRuntime : public ClipRuntime {
       if (!warning.empty())
         precision_.note += std::string(precision_.note.empty() ? "" : "; ") + warning;
     }
+    // A live pipeline's first analysis does not wait for int8's packing or
+    // for the timing (auto_precision_start.h): auto settles after it.
+    if (options.background && options.precision == clip::Precision::kAuto && !device_.is_cuda() &&
+        precision_.precision != clip::Precision::kFp32) {
+      const AutoPrecisionStart start = plan_auto_precision_start(
+          measure ? std::nullopt : std::optional<clip::Precision>(precision_.precision),
+          clip::detect_cpu_features());
+      if (start.settles()) {
+        settle_how_ = measure ? "measured (image tower, 2 images: " : how;
+        settle_to_ = start.then.value_or(start.first);
+        settle_measure_ = measure;
+        settled_ = false;
+        how =
+            std::string("to start with; auto settles after the first analysis (") +
+            (measure ? "measuring" : std::string(clip::precision_name(*start.then)) + ", " + how) +
+            ")";
+        precision_.precision = start.first;
+        measure = false;
+      }
+    }
+    options_ = options;
     read_ms_ = ms_since(load_start_);
     auto job = [this, options, measure, how] { load(options, measure, how); };
     if (options.background) {
@@ -222,16 +248,26 @@ class LoadedClipRuntime : public ClipRuntime {
   std::optional<float> calibrated_spread() const override { return spread_; }
   clip::Precision precision() override {
     wait_until_ready();
-    return precision_.precision;
+    return precision_now_.load();
   }
   std::string matmul_engine() override {
     wait_until_ready();
-    return device_.is_cuda()                               ? std::string("matmuls on CUDA")
-           : model_->precision() == clip::Precision::kFp32 ? fp32_.reason
-           : model_->precision() == clip::Precision::kInt8
-               ? "int8 linears on LibTorch's " + clip::int8_engine_name() + " quantized engine"
-               : std::string(clip::precision_name(model_->precision())) +
-                     " linears on LibTorch's addmm (oneDNN where the CPU has AVX-512)";
+    std::lock_guard<std::mutex> lock(settle_mutex_);
+    return engine_;
+  }
+  std::string settle_report() override {
+    wait_until_ready();
+    worker_.run([this] { settle(); });
+    std::lock_guard<std::mutex> lock(settle_mutex_);
+    return settle_report_.empty()
+               ? std::string("precision ") + clip::precision_name(precision_now_.load()) +
+                     " from the load, nothing to settle"
+               : settle_report_;
+  }
+  std::string claim_settle_report() override {
+    if (!settled_.load() || settle_claimed_.exchange(true)) return std::string();
+    std::lock_guard<std::mutex> lock(settle_mutex_);
+    return settle_report_;
   }
   std::string claim_precision_note() override {
     return note_claimed_.exchange(true) ? std::string() : precision_.note;
@@ -246,6 +282,10 @@ class LoadedClipRuntime : public ClipRuntime {
                             FeatureReuse *reuse) override {
     return worker_.run([&] {
       if (load_error_) std::rethrow_exception(load_error_);
+      // auto settles as the second analysis begins: the first one's results
+      // (and the texts they are scored against) do not wait for it.
+      if (analyses_ > 0) settle();
+      ++analyses_;
       adapt_threads();
       watch_fixed_threads();
       clip::GlobalLocalEncoder encoder(model_, masked_layers, preprocess_);
@@ -368,6 +408,11 @@ class LoadedClipRuntime : public ClipRuntime {
       // (bench_contention: 9.4 s instead of 1 s). The model is this
       // runtime's alone and runs only on the worker.
       if (budget_) model_->set_before_block([this] { adapt_threads(); });
+      precision_now_ = precision_.precision;
+      {
+        std::lock_guard<std::mutex> lock(settle_mutex_);
+        engine_ = engine_text();
+      }
       report_ = "read and checked " + ms_text(read_ms_) + ", built " + ms_text(built_ms) +
                 ", precision " + clip::precision_name(precision_.precision) + " " + how + " " +
                 ms_text(precision_ms) + " (packing included); ready " +
@@ -382,6 +427,49 @@ class LoadedClipRuntime : public ClipRuntime {
       ready_ = true;
     }
     ready_changed_.notify_all();
+  }
+
+  // On the worker: auto's switch to the remembered choice, or its timing of
+  // the candidates (remembered then), before the second analysis
+  // (auto_precision_start.h). Does nothing once settled or after a failed load.
+  void settle() {
+    if (settled_.load() || load_error_ || abandoned_) return;
+    const auto start = std::chrono::steady_clock::now();
+    const clip::Precision from = precision_now_.load();
+    std::string measured, how = settle_how_;
+    const clip::Precision to =
+        apply_precision(*model_, options_, fp32_.engine, settle_to_, settle_measure_, &measured);
+    if (settle_measure_) {
+      how += measured + ")";
+      std::string warning;
+      if (memory_ && memory_->remember(key_, {to, measured}, &warning))
+        how += ", remembered in " + memory_->file();
+      else if (memory_)
+        how += ", not remembered: " + warning;
+    }
+    threads_now_ = budget_ ? budget_->cores() : options_.threads;
+    precision_now_ = to;
+    precision_.precision = to;  // worker thread only (thread policies)
+    {
+      // Texts encoded before are encoded again in the settled precision.
+      std::lock_guard<std::mutex> lock(cache_mutex_);
+      cache_.clear();
+    }
+    std::lock_guard<std::mutex> lock(settle_mutex_);
+    engine_ = engine_text();
+    settle_report_ = std::string("precision ") + clip::precision_name(to) + " " + how +
+                     " after the first analysis in " + clip::precision_name(from) + ", " +
+                     ms_text(ms_since(start)) + " (packing included)";
+    settled_ = true;
+  }
+
+  std::string engine_text() const {
+    return device_.is_cuda()                               ? std::string("matmuls on CUDA")
+           : model_->precision() == clip::Precision::kFp32 ? fp32_.reason
+           : model_->precision() == clip::Precision::kInt8
+               ? "int8 linears on LibTorch's " + clip::int8_engine_name() + " quantized engine"
+               : std::string(clip::precision_name(model_->precision())) +
+                     " linears on LibTorch's addmm (oneDNN where the CPU has AVX-512)";
   }
 
   // Tests only: with $REFSEG_TEST_HOLD_LOAD set, a load waits here until
@@ -431,6 +519,17 @@ class LoadedClipRuntime : public ClipRuntime {
   std::exception_ptr load_error_;  // set once by load(), before ready_
   std::string report_;             // load()'s, before ready_
   clip::PrecisionChoice precision_;
+  RuntimeOptions options_;
+  std::atomic<clip::Precision> precision_now_{clip::Precision::kFp32};  // what runs now
+  // auto's settling after the first analysis (auto_precision_start.h).
+  std::atomic<bool> settled_{true};
+  std::atomic<bool> settle_claimed_{false};
+  int64_t analyses_ = 0;  // worker thread only
+  clip::Precision settle_to_ = clip::Precision::kFp32;
+  bool settle_measure_ = false;
+  std::string settle_how_;
+  std::mutex settle_mutex_;
+  std::string engine_, settle_report_;  // under settle_mutex_
   clip::Fp32MatmulChoice fp32_{clip::Fp32Matmul::kBlas, "fp32 matmuls on CUDA"};
   std::atomic<bool> note_claimed_{false};
   std::optional<scheduling::CoreBudget> budget_;                // worker thread only

@@ -89,8 +89,17 @@ class ClipRuntime {
   virtual int embed_dim() const = 0;
   virtual int input_resolution() const = 0;
   virtual int layers() const = 0;  // image tower blocks (masked-layers range)
-  // Never kAuto. Waits until ready.
+  // What the towers compute in now; never kAuto. Waits until ready. A live
+  // (background) load with precision=auto may start in another mode and
+  // settle after the first analysis (auto_precision_start.h).
   virtual clip::Precision precision() = 0;
+  // How auto settled ("precision int8 remembered in FILE after the first
+  // analysis in bf16, 480 ms"), settling now if no analysis has run yet.
+  // Waits until ready and for the worker.
+  virtual std::string settle_report() = 0;
+  // The same once auto has settled, for the first caller only, else empty
+  // (never waits): what the encoder posts as refseg-precision-settled.
+  virtual std::string claim_settle_report() = 0;
   // Which library runs the matmuls, and why (clip/fp32_matmul.h): for the
   // log. Waits until ready.
   virtual std::string matmul_engine() = 0;

@@ -127,6 +127,68 @@ GST_START_TEST(test_a_pipeline_stopped_during_the_load_stops) {
 }
 GST_END_TEST;
 
+// precision=auto in a live pipeline starts in a mode that is quick to
+// prepare and settles (measures, or takes the remembered int8) as the second
+// analysis begins: the first results do not wait for it, and the encoder
+// says on the bus what it settled on.
+GST_START_TEST(test_auto_settles_after_the_first_results) {
+  // Nothing remembered (the tests' own cache, $XDG_CACHE_HOME): auto measures.
+  gchar *choices =
+      g_build_filename(g_get_user_cache_dir(), "gst-refseg", "precision-choices.json", nullptr);
+  g_unlink(choices);
+  g_free(choices);
+  const std::string description =
+      "refsegworldsrc is-live=true seed=4 ! video/x-raw,width=160,height=120,framerate=30/1 ! "
+      "refsegbin mode=latest precision=auto text=\"the red circle\" model=" +
+      test_model() + " ! fakesink name=sink sync=false";
+  GstElement *pipeline = gst_parse_launch(description.c_str(), nullptr);
+  fail_unless(pipeline != nullptr);
+  Seen seen;
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  GstPad *pad = gst_element_get_static_pad(sink, "sink");
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, at_sink, &seen, nullptr);
+  gst_object_unref(pad);
+  gst_object_unref(sink);
+  GstBus *bus = gst_element_get_bus(pipeline);
+  fail_if(gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  std::string load, how, precision;
+  int results_when_settled = -1;
+  const gint64 give_up = g_get_monotonic_time() + 60 * G_TIME_SPAN_SECOND;
+  while (results_when_settled < 0) {
+    fail_unless(g_get_monotonic_time() < give_up, "auto did not settle in a minute");
+    GstMessage *msg = gst_bus_timed_pop(bus, 100 * GST_MSECOND);
+    if (!msg) continue;
+    fail_if(GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR, "pipeline error");
+    const GstStructure *st = gst_message_get_structure(msg);
+    if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ELEMENT && st) {
+      if (gst_structure_has_name(st, "refseg-model-ready"))
+        load = gst_structure_get_string(st, "load");
+      if (gst_structure_has_name(st, "refseg-precision-settled")) {
+        how = gst_structure_get_string(st, "how");
+        precision = gst_structure_get_string(st, "precision");
+        results_when_settled = seen.with_results;
+      }
+    }
+    gst_message_unref(msg);
+    // A CPU without fast bf16 or int8: auto is fp32 at once, nothing to settle.
+    if (!load.empty() && load.find("auto settles") == std::string::npos) break;
+  }
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(bus);
+  gst_object_unref(pipeline);
+  if (results_when_settled < 0) {
+    std::printf("auto chose at load, nothing settles on this CPU: %s\n", load.c_str());
+    return;
+  }
+  std::printf("auto settled on %s with %d frames with results out: %s\n", precision.c_str(),
+              results_when_settled, how.c_str());
+  fail_unless(results_when_settled > 0, "auto settled before any frame had results");
+  fail_unless(how.find("after the first analysis") != std::string::npos, "%s", how.c_str());
+  fail_unless(precision == "fp32" || precision == "bf16" || precision == "int8", "%s",
+              precision.c_str());
+}
+GST_END_TEST;
+
 static Suite *first_frame_suite() {
   Suite *s = suite_create("first_frame");
   TCase *tc = tcase_create("general");
@@ -134,6 +196,7 @@ static Suite *first_frame_suite() {
   suite_add_tcase(s, tc);
   tcase_add_test(tc, test_live_frames_leave_before_the_model_is_ready);
   tcase_add_test(tc, test_a_pipeline_stopped_during_the_load_stops);
+  tcase_add_test(tc, test_auto_settles_after_the_first_results);
   return s;
 }
 

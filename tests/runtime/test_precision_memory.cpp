@@ -15,6 +15,7 @@
 #include "clip/openai_weights.h"
 #include "clip/precision.h"
 #include "common/model_error.h"
+#include "runtime/auto_precision_start.h"
 #include "runtime/clip_runtime.h"
 #include "runtime/precision_memory.h"
 
@@ -198,6 +199,77 @@ TEST(PrecisionMemory, TheRuntimeRemembersAndTakesAutosChoice) {
   auto runtime = refseg::acquire_clip_runtime(test_clip(), options);
   EXPECT_EQ(runtime->precision(), other);
   EXPECT_NE(runtime->load_report().find("remembered"), std::string::npos) << runtime->load_report();
+}
+
+// A live load starts in bf16 where the CPU has it (fp32 elsewhere) unless
+// a choice as cheap to prepare is remembered; int8 and measuring wait for
+// the first analysis.
+TEST(AutoPrecisionStart, StartsCheapAndSettlesAfterTheFirstAnalysis) {
+  refseg::clip::CpuFeatures bf16_cpu, plain_cpu;
+  bf16_cpu.avx2 = bf16_cpu.avx512 = bf16_cpu.avx512_bf16 = true;
+  plain_cpu.avx2 = true;
+  const auto unknown = refseg::plan_auto_precision_start(std::nullopt, bf16_cpu);
+  EXPECT_EQ(unknown.first, Precision::kBf16);
+  EXPECT_TRUE(unknown.measure_then);
+  EXPECT_TRUE(unknown.settles());
+  EXPECT_EQ(refseg::plan_auto_precision_start(std::nullopt, plain_cpu).first, Precision::kFp32);
+  const auto int8 = refseg::plan_auto_precision_start(Precision::kInt8, bf16_cpu);
+  EXPECT_EQ(int8.first, Precision::kBf16);
+  ASSERT_TRUE(int8.then.has_value());
+  EXPECT_EQ(*int8.then, Precision::kInt8);
+  EXPECT_FALSE(int8.measure_then);
+  for (const Precision cheap : {Precision::kBf16, Precision::kFp32}) {
+    const auto start = refseg::plan_auto_precision_start(cheap, bf16_cpu);
+    EXPECT_EQ(start.first, cheap);
+    EXPECT_FALSE(start.settles());
+  }
+}
+
+// In the background (live) auto is ready in its starting precision, then
+// settles (measures and remembers, or takes the remembered int8) and encodes
+// what a load asked for that precision encodes.
+TEST(BackgroundLoad, AutoStartsCheapThenSettlesToWhatItMeasuresOrRemembers) {
+  const refseg::clip::CpuFeatures cpu = refseg::clip::detect_cpu_features();
+  if (!cpu.fast_bf16() && !cpu.fast_int8())
+    GTEST_SKIP() << "auto measures only on a CPU with fast bf16 or int8 ("
+                 << refseg::clip::describe(cpu) << ")";
+  const Precision first = cpu.fast_bf16() ? Precision::kBf16 : Precision::kFp32;
+  TempDir dir("settle");
+  refseg::RuntimeOptions options;
+  options.precision = Precision::kAuto;
+  options.precision_cache_dir = dir.path.string();
+  options.background = true;
+  const PrecisionMemory memory(dir.path.string());
+  const PrecisionKey key{test_clip(), refseg::model_fingerprint(test_clip()), "cpu",
+                         refseg::current_cpu(), refseg::current_libraries()};
+  {
+    auto runtime = refseg::acquire_clip_runtime(test_clip(), options);
+    EXPECT_EQ(runtime->precision(), first);
+    EXPECT_NE(runtime->load_report().find("auto settles after the first analysis (measuring)"),
+              std::string::npos)
+        << runtime->load_report();
+    EXPECT_FALSE(memory.recall(key).has_value());
+    const std::string settled = runtime->settle_report();
+    EXPECT_NE(settled.find("measured"), std::string::npos) << settled;
+    ASSERT_TRUE(memory.recall(key).has_value()) << read(memory.file());
+    EXPECT_EQ(memory.recall(key)->precision, runtime->precision());
+    EXPECT_EQ(runtime->claim_settle_report(), settled);
+    EXPECT_EQ(runtime->claim_settle_report(), "");  // once
+  }
+  if (!cpu.fast_int8()) return;
+  ASSERT_TRUE(memory.remember(key, {Precision::kInt8, "planted by the test"}));
+  auto runtime = refseg::acquire_clip_runtime(test_clip(), options);
+  EXPECT_EQ(runtime->precision(), first);
+  const std::string settled = runtime->settle_report();
+  EXPECT_NE(settled.find("precision int8 remembered"), std::string::npos) << settled;
+  EXPECT_EQ(runtime->precision(), Precision::kInt8);
+  refseg::RuntimeOptions int8_options;
+  int8_options.precision = Precision::kInt8;
+  auto int8_runtime = refseg::acquire_clip_runtime(test_clip(), int8_options);
+  const std::vector<float> a = runtime->encode_text("a red square"),
+                           b = int8_runtime->encode_text("a red square");
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-5) << i;
 }
 
 TEST(BackgroundLoad, ReadyAfterwardsAndFeaturesEqualAForegroundLoad) {
