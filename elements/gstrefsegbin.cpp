@@ -329,6 +329,29 @@ static GstPadProbeReturn take_turn(GstPad *, GstPadProbeInfo *info, gpointer dat
   return GST_PAD_PROBE_OK;
 }
 
+// Latest mode: while the model loads, the frame with its proposals waits
+// here, before the encoder, and the leaky analysis queue keeps taking newer
+// frames; once the model is ready a waiting frame that a newer one has
+// replaced is dropped, so the first analysis is of the newest frame (its
+// results are carried through every frame since, as each analysis' are).
+// The first proposals ran meanwhile (OpenCV's first call is the slowest).
+static GstPadProbeReturn wait_for_the_model(GstPad *pad, GstPadProbeInfo *, gpointer data) {
+  GstRefSegBin *self = GST_REFSEG_BIN(data);
+  GST_OBJECT_LOCK(self);
+  const bool latest = refseg::scheduling::resolve(self->mode, self->live) ==
+                      refseg::scheduling::AnalysisMode::Latest;
+  GST_OBJECT_UNLOCK(self);
+  GstRefSegEncoder *encoder = GST_REFSEG_ENCODER(self->children[ENCODER]);
+  if (!latest || gst_refseg_encoder_model_is_ready(encoder)) return GST_PAD_PROBE_OK;
+  while (!gst_refseg_encoder_model_is_ready(encoder)) {
+    if (GST_PAD_IS_FLUSHING(pad)) return GST_PAD_PROBE_DROP;  // a flush, or stopping
+    g_usleep(10 * 1000);
+  }
+  guint queued = 0;
+  g_object_get(self->analysis_queue, "current-level-buffers", &queued, nullptr);
+  return queued > 0 ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+}
+
 // The analysed frame (or the end of the stream) leaves the selector: the
 // turn goes to the next stream.
 static GstPadProbeReturn give_turn_back(GstPad *, GstPadProbeInfo *info, gpointer data) {
@@ -453,6 +476,9 @@ static void gst_refseg_bin_init(GstRefSegBin *self) {
       static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
                                    GST_PAD_PROBE_TYPE_EVENT_FLUSH),
       take_turn, self, nullptr);
+  gst_object_unref(turn_pad);
+  turn_pad = gst_element_get_static_pad(self->children[ENCODER], "sink");
+  gst_pad_add_probe(turn_pad, GST_PAD_PROBE_TYPE_BUFFER, wait_for_the_model, self, nullptr);
   gst_object_unref(turn_pad);
   turn_pad = gst_element_get_static_pad(self->children[SELECTOR], "src");
   gst_pad_add_probe(

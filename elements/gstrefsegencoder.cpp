@@ -91,7 +91,11 @@ static gboolean gst_refseg_encoder_start(GstBaseTransform *trans) {
   GST_OBJECT_UNLOCK(self);
   // The model builds on its worker thread: the first frame with proposals
   // waits for it (ready_for_frames).
-  *self->runtime = refseg::gst::acquire_model(GST_ELEMENT(self), settings, GST_CAT_DEFAULT);
+  std::shared_ptr<refseg::ClipRuntime> runtime =
+      refseg::gst::acquire_model(GST_ELEMENT(self), settings, GST_CAT_DEFAULT);
+  GST_OBJECT_LOCK(self);  // gst_refseg_encoder_model_is_ready() reads it on other threads
+  *self->runtime = runtime;
+  GST_OBJECT_UNLOCK(self);
   self->model_ready = false;
   self->time->clear();
   self->reuse->forget();
@@ -99,8 +103,20 @@ static gboolean gst_refseg_encoder_start(GstBaseTransform *trans) {
 }
 
 static gboolean gst_refseg_encoder_stop(GstBaseTransform *trans) {
-  GST_REFSEG_ENCODER(trans)->runtime->reset();
+  GstRefSegEncoder *self = GST_REFSEG_ENCODER(trans);
+  std::shared_ptr<refseg::ClipRuntime> runtime;
+  GST_OBJECT_LOCK(self);
+  runtime = std::move(*self->runtime);
+  self->runtime->reset();
+  GST_OBJECT_UNLOCK(self);
   return TRUE;
+}
+
+gboolean gst_refseg_encoder_model_is_ready(GstRefSegEncoder *self) {
+  GST_OBJECT_LOCK(self);
+  const std::shared_ptr<refseg::ClipRuntime> runtime = *self->runtime;
+  GST_OBJECT_UNLOCK(self);
+  return runtime && runtime->ready();
 }
 
 // Waits for the model the first time a frame needs it (in the live mode of

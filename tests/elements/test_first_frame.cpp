@@ -22,13 +22,19 @@ static std::string test_model() {
 
 struct Seen {
   std::atomic<int> frames{0}, with_results{0};
+  std::atomic<guint64> last_pts{GST_CLOCK_TIME_NONE};
+  // analysed-pts of the first frame with results: which frame was analysed first
+  std::atomic<guint64> first_analysed{GST_CLOCK_TIME_NONE};
 };
 
 static GstPadProbeReturn at_sink(GstPad *, GstPadProbeInfo *info, gpointer data) {
   auto *seen = static_cast<Seen *>(data);
   GstCustomMeta *meta = gst_buffer_get_refseg_meta(GST_PAD_PROBE_INFO_BUFFER(info));
   seen->frames++;
-  if (meta && gst_refseg_meta_get_n_selections(meta) > 0) seen->with_results++;
+  seen->last_pts = GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info));
+  if (meta && gst_refseg_meta_get_n_selections(meta) > 0) {
+    if (seen->with_results++ == 0) seen->first_analysed = gst_refseg_meta_get_analysed_pts(meta);
+  }
   return GST_PAD_PROBE_OK;
 }
 
@@ -83,9 +89,18 @@ GST_START_TEST(test_live_frames_leave_before_the_model_is_ready) {
   fail_unless(seen.with_results == 0, "%d frames had results before the model was built",
               seen.with_results.load());
 
-  // Released, the model is built, says so, and results follow.
+  // Released, the model is built, says so, and results follow: of a frame
+  // at least as new as the last shown while it loaded, not of the first
+  // frame, which
+  // would have to be carried through every frame since.
+  const guint64 shown_while_loading = seen.last_pts;
   fail_unless(g_file_set_contents(release.c_str(), "", 0, nullptr));
   pump_until(bus, &ready, [&] { return ready && seen.with_results > 0; });
+  fail_unless(seen.first_analysed.load() != GST_CLOCK_TIME_NONE);
+  fail_unless(seen.first_analysed >= shown_while_loading,
+              "the first analysis was of %" GST_TIME_FORMAT ", older than %" GST_TIME_FORMAT
+              " shown while the model loaded",
+              GST_TIME_ARGS(seen.first_analysed.load()), GST_TIME_ARGS(shown_while_loading));
 
   gst_element_set_state(pipeline, GST_STATE_NULL);
   gst_object_unref(bus);
