@@ -57,6 +57,7 @@ static const ForwardedProperty kForwarded[] = {
     // and the SAM settings of refsegproposals.
     {"proposal-model", "model", {true, false, false, false}},
     {"refine", "refine", {true, false, false, false}},
+    {"refine-model", "refine-model", {true, false, false, false}},
     {"points-per-side", "points-per-side", {true, false, false, false}},
 };
 constexpr guint kNumForwarded = G_N_ELEMENTS(kForwarded);

@@ -14,6 +14,7 @@
 #include "refseg_elements.h"
 #include "refseg_frame.h"
 #include "refseg_model_settings.h"
+#include "sam/sam_model.h"
 
 GST_DEBUG_CATEGORY_STATIC(refseg_proposals_debug);
 #define GST_CAT_DEFAULT refseg_proposals_debug
@@ -40,6 +41,7 @@ enum {
   PROP_MAX_POINTS,
   PROP_PRECISION,
   PROP_THREADS,
+  PROP_REFINE_MODEL,
 };
 
 // GstRefSegSamPrompts: where a SAM model's prompts come from.
@@ -76,7 +78,8 @@ static refseg::sam::AutomaticMaskOptions default_sam_options() {
 struct ProposalSettings {
   refseg::ProposalFilter filter;
   refseg::GroupingOptions grouping;
-  std::string model;                                              // empty: the grouping generator
+  std::string model;         // empty: the grouping generator
+  std::string refine_model;  // a SAM checkpoint refining another generator's proposals
   refseg::sam::AutomaticMaskOptions sam = default_sam_options();  // SAM models
   bool iou_threshold_set = false;            // else 0.7 with a SAM model or the quality setting
   bool refine = true;                        // SAM models: refine each proposal with its box
@@ -94,6 +97,8 @@ struct _GstRefSegProposals {
   ProposalSettings *settings;  // guarded by the object lock
   // Made at READY->PAUSED, dropped at PAUSED->READY; used by the streaming thread only.
   std::unique_ptr<refseg::ProposalGenerator> *generator;
+  // refine-model's SAM model when the generator is not a SAM model (same lifetime).
+  std::unique_ptr<refseg::sam::SamModel> *refiner;
   // Which frames are analysed (interval, demand, QoS) and how long it takes;
   // thread-safe on their own.
   refseg::scheduling::FrameSchedule *schedule;
@@ -184,6 +189,15 @@ static void gst_refseg_proposals_set_property(GObject *object, guint id, const G
       s.model = path ? path : "";
       break;
     }
+    case PROP_REFINE_MODEL: {
+      if (GST_STATE(self) > GST_STATE_READY || GST_STATE_PENDING(self) > GST_STATE_READY) {
+        GST_WARNING_OBJECT(self, "refine-model can only be changed in the NULL or READY state");
+        break;
+      }
+      const gchar *path = g_value_get_string(value);
+      s.refine_model = path ? path : "";
+      break;
+    }
     case PROP_INFERENCE_INTERVAL:
       self->schedule->set_interval(static_cast<int>(g_value_get_uint(value)));
       break;
@@ -259,6 +273,9 @@ static void gst_refseg_proposals_get_property(GObject *object, guint id, GValue 
     case PROP_MODEL:
       g_value_set_string(value, s.model.c_str());
       break;
+    case PROP_REFINE_MODEL:
+      g_value_set_string(value, s.refine_model.c_str());
+      break;
     case PROP_INFERENCE_INTERVAL:
       g_value_set_uint(value, static_cast<guint>(self->schedule->interval()));
       break;
@@ -316,9 +333,24 @@ static gboolean gst_refseg_proposals_open(GstRefSegProposals *self) {
       else
         GST_INFO_OBJECT(self, "proposal model %s (TorchScript)", path.c_str());
     }
+    self->refiner->reset();
+    const bool sam_generator =
+        dynamic_cast<refseg::SamProposalGenerator *>(self->generator->get()) != nullptr;
+    if (!settings.refine_model.empty() && !sam_generator) {
+      const std::string path = refseg::locate_proposal_model(settings.refine_model);
+      if (refseg::proposal_model_kind(path) != refseg::ProposalModelKind::SamStateDict)
+        throw refseg::ModelError(path +
+                                 ": refine-model must be a Segment Anything checkpoint as "
+                                 "released (sam_vit_b_01ec64.pth, mobile_sam.pt, ...)");
+      *self->refiner = std::make_unique<refseg::sam::SamModel>(path);
+      (*self->refiner)->set_precision(refseg::resolve_sam_precision(settings.precision));
+      GST_INFO_OBJECT(self, "proposals refined by %s (Segment Anything, %s)", path.c_str(),
+                      refseg::clip::precision_name((*self->refiner)->precision()));
+    }
   } catch (const std::exception &e) {  // refseg::ModelError, or anything LibTorch lets through
     GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("Could not load proposal model: %s", e.what()),
-                      ("model property: '%s'", settings.model.c_str()));
+                      ("model property: '%s', refine-model: '%s'", settings.model.c_str(),
+                       settings.refine_model.c_str()));
     return FALSE;
   }
   return TRUE;
@@ -336,6 +368,7 @@ static GstStateChangeReturn gst_refseg_proposals_change_state(GstElement *elemen
       GST_ELEMENT_CLASS(gst_refseg_proposals_parent_class)->change_state(element, transition);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     self->generator->reset();
+    self->refiner->reset();
     self->reuse->forget();
   }
   return ret;
@@ -370,14 +403,16 @@ static GstFlowReturn gst_refseg_proposals_transform_frame_ip(GstVideoFilter *fil
   GST_OBJECT_UNLOCK(self);
   auto *sam = dynamic_cast<refseg::SamProposalGenerator *>(generator);
   generator->set_filter(effective_filter(settings, sam != nullptr));
+  refseg::sam::SamModel *refiner = self->refiner->get();
   if (sam) {
     sam->set_options(settings.sam);
     if (sam->prompts() != settings.prompts) sam->set_prompts(settings.prompts);
-    // LibTorch's threads are per thread: set on the one that runs the model.
-    if (settings.threads > 0)
-      refseg::clip::configure_inference_threads(
-          settings.threads, refseg::clip::thread_policy_for(sam->precision()));
   }
+  // LibTorch's threads are per thread: set on the one that runs the model.
+  if ((sam || refiner) && settings.threads > 0)
+    refseg::clip::configure_inference_threads(
+        settings.threads,
+        refseg::clip::thread_policy_for(sam ? sam->precision() : refiner->precision()));
   if (auto *grouping = dynamic_cast<refseg::GroupingProposalGenerator *>(generator))
     grouping->set_options(settings.grouping);
 
@@ -393,14 +428,13 @@ static GstFlowReturn gst_refseg_proposals_transform_frame_ip(GstVideoFilter *fil
       reused = true;
     } else {
       proposals = generator->propose(image.view());
-      // Box refinement: each kept proposal decoded again with its own box
-      // as SAM's box prompt, against the embedding propose() just made (one
-      // single-prompt decoder pass per proposal; an empty result keeps it).
-      if (sam && settings.refine) {
-        auto refined = sam->refine(proposals);  // all boxes in one decoder batch
-        for (size_t i = 0; i < proposals.size(); ++i)
-          if (refined[i]) proposals[i] = std::move(*refined[i]);
-      }
+      // Box refinement (models/proposals/sam_proposal_generator.h): against
+      // the embedding a SAM model's propose() just made, or with
+      // refine-model's SAM model after encoding the frame.
+      if (settings.refine && sam)
+        proposals = refseg::refine_proposals(sam->model(), std::move(proposals));
+      else if (settings.refine && refiner)
+        proposals = refseg::refine_proposals_on(*refiner, image.view(), std::move(proposals));
       if (settings.reuse) {
         self->reuse->remember(image.view(), proposals);
         self->reuse_generation = settings.generation;
@@ -474,6 +508,7 @@ static gboolean gst_refseg_proposals_query(GstBaseTransform *trans, GstPadDirect
 static void gst_refseg_proposals_finalize(GObject *object) {
   GstRefSegProposals *self = GST_REFSEG_PROPOSALS(object);
   delete self->generator;
+  delete self->refiner;
   delete self->settings;
   delete self->schedule;
   delete self->time;
@@ -597,10 +632,22 @@ static void gst_refseg_proposals_class_init(GstRefSegProposalsClass *klass) {
       gobject_class, PROP_REFINE,
       g_param_spec_boolean(
           "refine", "Box refinement",
-          "SAM models: decode every kept proposal again with its bounding box as SAM's box "
-          "prompt against the same frame embedding (one decoder pass per proposal), as "
-          "Grounded-SAM does; no effect without a SAM model",
+          "Decode every kept proposal again with its bounding box as SAM's box prompt (one "
+          "decoder pass per proposal), as Grounded-SAM does: with a SAM model against the "
+          "frame embedding it made, with refine-model for other proposals; no effect without "
+          "either",
           TRUE, live));
+  g_object_class_install_property(
+      gobject_class, PROP_REFINE_MODEL,
+      g_param_spec_string("refine-model", "Refinement model",
+                          "A Segment Anything checkpoint (a name in the models directories, "
+                          "e.g. MobileSAM, or a path) that refines the proposals of the "
+                          "weightless generator or a TorchScript model by their boxes (one "
+                          "image encoding per analysed frame); not used with a SAM model, "
+                          "which refines its own; empty: none",
+                          "",
+                          static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                   GST_PARAM_MUTABLE_READY)));
   g_object_class_install_property(
       gobject_class, PROP_PROMPTS,
       g_param_spec_enum("prompts", "Prompt source",
@@ -649,6 +696,7 @@ static void gst_refseg_proposals_class_init(GstRefSegProposalsClass *klass) {
 static void gst_refseg_proposals_init(GstRefSegProposals *self) {
   self->settings = new ProposalSettings();
   self->generator = new std::unique_ptr<refseg::ProposalGenerator>();
+  self->refiner = new std::unique_ptr<refseg::sam::SamModel>();
   self->schedule = new refseg::scheduling::FrameSchedule();
   self->time = new refseg::scheduling::ProcessingTime();
   self->reuse = new refseg::ProposalReuse();

@@ -109,6 +109,21 @@ std::vector<std::optional<RegionMask>> SamProposalGenerator::refine(
   return sam::refine_with_boxes(*model_, proposals);
 }
 
+std::vector<RegionMask> refine_proposals(const sam::SamModel &model,
+                                         std::vector<RegionMask> proposals) {
+  std::vector<std::optional<RegionMask>> refined = sam::refine_with_boxes(model, proposals);
+  for (size_t i = 0; i < proposals.size(); ++i)
+    if (refined[i]) proposals[i] = std::move(*refined[i]);
+  return proposals;
+}
+
+std::vector<RegionMask> refine_proposals_on(sam::SamModel &model, const ImageView &frame,
+                                            std::vector<RegionMask> proposals) {
+  if (proposals.empty()) return proposals;
+  model.set_image(frame);
+  return refine_proposals(model, std::move(proposals));
+}
+
 void SamProposalGenerator::set_precision(clip::Precision p) {
   model_->set_precision(p);
 }

@@ -50,6 +50,19 @@ clip::Precision resolve_sam_precision(clip::Precision requested);
 // empty mask.
 std::optional<std::array<double, 2>> prompt_point(const RegionMask &mask);
 
+// Box refinement, as Grounded-SAM does it: each proposal decoded again with
+// its own box (first/last pixel columns and rows) as SAM's box prompt, in
+// one decoder batch against the frame `model` encoded last; the refined mask
+// takes the proposal's place with SAM's predicted IoU as its score, and a
+// proposal whose refined mask is empty stays as it was. Throws ModelError
+// when no frame is encoded.
+std::vector<RegionMask> refine_proposals(const sam::SamModel &model,
+                                         std::vector<RegionMask> proposals);
+// The same for another generator's proposals (the weightless grouping, a
+// TorchScript model): `frame` is encoded first (one image encoding).
+std::vector<RegionMask> refine_proposals_on(sam::SamModel &model, const ImageView &frame,
+                                            std::vector<RegionMask> proposals);
+
 class SamProposalGenerator : public ProposalGenerator {
  public:
   // Throws ModelError naming the file and what is wrong (sam_checkpoint.h).

@@ -8,13 +8,14 @@
 
 namespace refseg_test {
 
-// The error posted when an element with this model goes to PAUSED ("" if it starts).
-inline std::string proposals_start_error(const std::string &model) {
+// The error posted when an element with this model (or this value of
+// `property`) goes to PAUSED ("" if it starts).
+inline std::string proposals_start_error(const std::string &model, const char *property = "model") {
   GstElement *e = gst_element_factory_make("refsegproposals", nullptr);
   fail_unless(e != nullptr);
   GstBus *bus = gst_bus_new();
   gst_element_set_bus(e, bus);
-  g_object_set(e, "model", model.c_str(), nullptr);
+  g_object_set(e, property, model.c_str(), nullptr);
   const GstStateChangeReturn ret = gst_element_set_state(e, GST_STATE_PAUSED);
   std::string text;
   GstMessage *msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);

@@ -16,6 +16,7 @@
 
 #include "../proposals/synthetic_scene.h"
 #include "proposals/sam_proposal_generator.h"
+#include "sam/sam_model.h"
 
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
@@ -198,6 +199,55 @@ GST_START_TEST(test_refine_decodes_each_proposal_with_its_box) {
 }
 GST_END_TEST;
 
+// refine-model: the weightless generator's proposals refined by a SAM
+// model, exactly as the models library refines them on that frame; a file
+// that is not a SAM checkpoint fails the state change naming it.
+GST_START_TEST(test_refine_model_refines_weightless_proposals) {
+  const std::string path = fixture("mobile_sam_small.pt");
+  const std::string grouping = "refsegproposals min-area=0 max-area=1 precision=fp32";
+  GstHarness *h = gst_harness_new_parse(grouping.c_str());
+  const auto plain = run_frame(h);
+  gst_harness_teardown(h);
+  fail_unless(!plain.empty(), "no weightless proposals");
+  h = gst_harness_new_parse((grouping + " refine-model=\"" + path + "\"").c_str());
+  const auto refined = run_frame(h);
+  gst_harness_teardown(h);
+  h = gst_harness_new_parse((grouping + " refine=false refine-model=\"" + path + "\"").c_str());
+  const auto unrefined = run_frame(h);
+  gst_harness_teardown(h);
+
+  std::vector<refseg::RegionMask> masks;
+  for (const Proposal &p : plain) {
+    refseg::RegionMask m;
+    m.box = {p.box.x, p.box.y, p.box.width, p.box.height};
+    m.pixels = p.mask;
+    m.score = p.score;
+    masks.push_back(std::move(m));
+  }
+  expect_same(unrefined, masks);
+  const cv::Mat &rgb = scene().rgb;
+  refseg::ImageView view;
+  view.data = rgb.data;
+  view.width = kWidth;
+  view.height = kHeight;
+  view.stride = kWidth * 3;
+  refseg::sam::SamModel model(path);
+  expect_same(refined, refseg::refine_proposals_on(model, view, masks));
+  bool changed = false;
+  for (size_t i = 0; !changed && i < plain.size(); ++i)
+    changed = plain[i].score != refined[i].score || plain[i].mask != refined[i].mask;
+  fail_unless(changed, "refine-model gave the unrefined proposals");
+
+  const std::string clip = std::string(g_getenv("REFSEG_SOURCE_DIR")) +
+                           "/models/pretrained/refseg-tiny.pt";  // TorchScript, not SAM
+  std::string msg = refseg_test::proposals_start_error(clip, "refine-model");
+  fail_unless(msg.find("refseg-tiny.pt") != std::string::npos, "%s", msg.c_str());
+  fail_unless(msg.find("Segment Anything checkpoint") != std::string::npos, "%s", msg.c_str());
+  msg = refseg_test::proposals_start_error("/nonexistent/mobile_sam.pt", "refine-model");
+  fail_unless(msg.find("/nonexistent/mobile_sam.pt") != std::string::npos, "%s", msg.c_str());
+}
+GST_END_TEST;
+
 GST_START_TEST(test_names_resolve_in_models_directories) {
   const auto dir = temp_dir();
   std::filesystem::copy_file(fixture("mobile_sam_small.pt"), dir / "mobile_sam.pt",
@@ -231,14 +281,14 @@ GST_START_TEST(test_truncated_and_other_files_fail_the_state_change) {
 }
 GST_END_TEST;
 
-// refsegbin forwards proposal-model (as proposals-model), refine and
-// points-per-side to its refsegproposals.
+// refsegbin forwards proposal-model (as proposals-model), refine,
+// refine-model and points-per-side to its refsegproposals.
 GST_START_TEST(test_bin_forwards_sam_settings) {
   GstElement *bin = gst_element_factory_make("refsegbin", nullptr);
   fail_unless(bin != nullptr);
   const std::string path = fixture("mobile_sam_small.pt");
   g_object_set(bin, "proposal-model", path.c_str(), "refine", FALSE, "points-per-side", 8u,
-               nullptr);
+               "refine-model", "MobileSAM", nullptr);
   GstElement *child = nullptr;
   GstIterator *it = gst_bin_iterate_recurse(GST_BIN(bin));
   GValue item = G_VALUE_INIT;
@@ -260,6 +310,10 @@ GST_START_TEST(test_bin_forwards_sam_settings) {
   fail_unless(via_bin != nullptr && path == via_bin);
   fail_unless(!refine);
   fail_unless_equals_int(side, 8);
+  gchar *refine_model = nullptr;
+  g_object_get(child, "refine-model", &refine_model, nullptr);
+  fail_unless(refine_model != nullptr && std::string(refine_model) == "MobileSAM");
+  g_free(refine_model);
   g_free(model);
   g_free(via_bin);
   gst_object_unref(child);
@@ -276,6 +330,7 @@ static Suite *refseg_sam_proposals_suite(void) {
   tcase_add_test(tc, test_sam_checkpoints_load_and_give_masks);
   tcase_add_test(tc, test_region_prompts);
   tcase_add_test(tc, test_refine_decodes_each_proposal_with_its_box);
+  tcase_add_test(tc, test_refine_model_refines_weightless_proposals);
   tcase_add_test(tc, test_names_resolve_in_models_directories);
   tcase_add_test(tc, test_truncated_and_other_files_fail_the_state_change);
   tcase_add_test(tc, test_bin_forwards_sam_settings);

@@ -113,6 +113,37 @@ TEST(SamProposals, RefineDecodesTheBoxOnTheProposedFrame) {
   }
 }
 
+// Another generator's proposals refined by a SAM model: the frame is
+// encoded, each box decoded (one batch), the refined mask takes the
+// proposal's place with SAM's predicted IoU, and a proposal with no box (or
+// an empty refined mask) stays as it was.
+TEST(SamProposals, OtherProposalsAreRefinedOnTheirFrame) {
+  const clip::reference_fixture::SyntheticFrame frame(640, 480);
+  sam::SamModel model(sam::fixture::path("mobile_sam_small.pt"));
+  EXPECT_THROW(refine_proposals(model, {rect(50, 60, 251, 221)}), ModelError);  // no frame yet
+  RegionMask no_box;
+  no_box.score = 0.25f;
+  const std::vector<RegionMask> proposals = {rect(50, 60, 251, 221), no_box,
+                                             rect(300, 200, 80, 60)};
+  const auto refined = refine_proposals_on(model, frame.view(), proposals);
+  ASSERT_EQ(refined.size(), proposals.size());
+  sam::SamModel direct_model(sam::fixture::path("mobile_sam_small.pt"));
+  direct_model.set_image(frame.view());
+  for (const size_t i : {size_t{0}, size_t{2}}) {
+    const auto direct = sam::refine_with_box(direct_model, proposals[i]);
+    const RegionMask &want = direct ? *direct : proposals[i];
+    EXPECT_EQ(refined[i].box.x, want.box.x) << i;
+    EXPECT_EQ(refined[i].box.width, want.box.width) << i;
+    EXPECT_EQ(refined[i].pixels, want.pixels) << i;
+    EXPECT_EQ(refined[i].score, want.score) << i;
+  }
+  EXPECT_TRUE(refined[0].pixels != proposals[0].pixels || refined[2].pixels != proposals[2].pixels)
+      << "refinement changed nothing";
+  EXPECT_TRUE(refined[1].box.empty());
+  EXPECT_EQ(refined[1].score, 0.25f);
+  EXPECT_TRUE(refine_proposals_on(model, frame.view(), {}).empty());
+}
+
 TEST(SamProposals, RefusedFileNamesIt) {
   try {
     SamProposalGenerator gen("/nonexistent/mobile_sam.pt");
