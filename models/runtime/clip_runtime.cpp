@@ -451,7 +451,8 @@ class LoadedClipRuntime : public ClipRuntime {
     precision_now_ = to;
     precision_.precision = to;  // worker thread only (thread policies)
     {
-      // Texts encoded before are encoded again in the settled precision.
+      // Cached texts go: the next request for one encodes it in the settled
+      // precision.
       std::lock_guard<std::mutex> lock(cache_mutex_);
       cache_.clear();
     }
