@@ -163,17 +163,12 @@ int main(int argc, char **argv) {
   if (argc > 1)
     refseg::tools::usage_error(kTool, std::string("unexpected argument '") + argv[1] + "'");
   gst_init(&argc, &argv);
-  auto or_default = [](gchar *given, const char *fallback) {
-    const std::string value = given ? given : fallback;
-    g_free(given);
-    return value;
-  };
-  const std::string model = or_default(model_text, "refseg-tiny");
-  const std::string mode = or_default(mode_text, "latest");
-  const std::string text = or_default(text_text, "the red circle");
-  const std::string precision = or_default(precision_text, "fp32");
-  const std::string reuse = or_default(reuse_text, "false");
-  const std::string proposal_model = or_default(proposal_model_text, "");
+  const std::string model = refseg::tools::take_string_or(model_text, "refseg-tiny");
+  const std::string mode = refseg::tools::take_string_or(mode_text, "latest");
+  const std::string text = refseg::tools::take_string_or(text_text, "the red circle");
+  const std::string precision = refseg::tools::take_string_or(precision_text, "fp32");
+  const std::string reuse = refseg::tools::take_string_or(reuse_text, "false");
+  const std::string proposal_model = refseg::tools::take_string_or(proposal_model_text, "");
   std::string proposals_properties;
   for (const std::string &set : refseg::tools::take_strings(proposals_set)) {
     const size_t eq = set.find('=');

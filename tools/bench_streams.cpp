@@ -230,14 +230,9 @@ int main(int argc, char **argv) {
   if (argc > 1)
     refseg::tools::usage_error(kTool, std::string("unexpected argument '") + argv[1] + "'");
   gst_init(&argc, &argv);
-  auto or_default = [](gchar *given, const char *fallback) {
-    const std::string value = given ? given : fallback;
-    g_free(given);
-    return value;
-  };
-  const std::string model = or_default(model_text, "refseg-tiny");
-  const std::string text = or_default(text_text, "the red circle");
-  const std::string extra = or_default(bin_options_text, "");
+  const std::string model = refseg::tools::take_string_or(model_text, "refseg-tiny");
+  const std::string text = refseg::tools::take_string_or(text_text, "the red circle");
+  const std::string extra = refseg::tools::take_string_or(bin_options_text, "");
   using refseg::tools::int_in_range;
   seconds = int_in_range(kTool, "--seconds", seconds, 1, 100000);
   width = int_in_range(kTool, "--width", width, 16, 100000);
@@ -245,7 +240,8 @@ int main(int argc, char **argv) {
   fps = int_in_range(kTool, "--fps", fps, 1, 1000);
   threads_n = int_in_range(kTool, "--threads", threads_n, 0, 1024);
   std::vector<int> counts;
-  for (const std::string &item : refseg::tools::list_items(or_default(streams_text, "1,2,4,8"))) {
+  for (const std::string &item :
+       refseg::tools::list_items(refseg::tools::take_string_or(streams_text, "1,2,4,8"))) {
     char *end = nullptr;
     const long v = std::strtol(item.c_str(), &end, 10);
     if (item.empty() || *end || v < 1 || v > 64)

@@ -241,6 +241,11 @@ inline std::string take_string(gchar *s) {
   return out;
 }
 
+// A GOption string as a string, `fallback` when it was not given; frees it.
+inline std::string take_string_or(gchar *s, const char *fallback) {
+  return s ? take_string(s) : std::string(fallback);
+}
+
 // A GOption string array (null-terminated, may be null) as strings; frees it.
 inline std::vector<std::string> take_strings(gchar **strv) {
   std::vector<std::string> out;

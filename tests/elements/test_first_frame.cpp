@@ -61,24 +61,44 @@ static void pump_until(GstBus *bus, bool *ready, Done done) {
   }
 }
 
+// A live world source through refsegbin (with `bin_properties`) into a
+// fakesink whose frames are counted in `seen`; set to NULL and freed when
+// it goes out of scope.
+struct LivePipeline {
+  GstElement *pipeline = nullptr;
+  GstBus *bus = nullptr;
+  LivePipeline(const std::string &bin_properties, Seen *seen) {
+    const std::string description =
+        "refsegworldsrc is-live=true seed=4 ! video/x-raw,width=160,height=120,framerate=30/1 ! "
+        "refsegbin mode=latest text=\"the red circle\" " +
+        bin_properties + " model=" + test_model() + " ! fakesink name=sink sync=false";
+    pipeline = gst_parse_launch(description.c_str(), nullptr);
+    fail_unless(pipeline != nullptr);
+    GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+    GstPad *pad = gst_element_get_static_pad(sink, "sink");
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, at_sink, seen, nullptr);
+    gst_object_unref(pad);
+    gst_object_unref(sink);
+    bus = gst_element_get_bus(pipeline);
+  }
+  ~LivePipeline() {
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(bus);
+    gst_object_unref(pipeline);
+  }
+  LivePipeline(const LivePipeline &) = delete;
+  LivePipeline &operator=(const LivePipeline &) = delete;
+};
+
 GST_START_TEST(test_live_frames_leave_before_the_model_is_ready) {
   const std::string release =
       std::string(g_get_tmp_dir()) + "/refseg-release-load-" + std::to_string(::getpid());
   g_unlink(release.c_str());
   g_setenv("REFSEG_TEST_HOLD_LOAD", release.c_str(), TRUE);
-  const std::string description =
-      "refsegworldsrc is-live=true seed=4 ! video/x-raw,width=160,height=120,framerate=30/1 ! "
-      "refsegbin mode=latest text=\"the red circle\" model=" +
-      test_model() + " ! fakesink name=sink sync=false";
-  GstElement *pipeline = gst_parse_launch(description.c_str(), nullptr);
-  fail_unless(pipeline != nullptr);
   Seen seen;
-  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
-  GstPad *pad = gst_element_get_static_pad(sink, "sink");
-  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, at_sink, &seen, nullptr);
-  gst_object_unref(pad);
-  gst_object_unref(sink);
-  GstBus *bus = gst_element_get_bus(pipeline);
+  LivePipeline live("", &seen);
+  GstElement *pipeline = live.pipeline;
+  GstBus *bus = live.bus;
 
   // The state change returns with the load held: start() does not build
   // the model.
@@ -101,10 +121,7 @@ GST_START_TEST(test_live_frames_leave_before_the_model_is_ready) {
               "the first analysis was of %" GST_TIME_FORMAT ", older than %" GST_TIME_FORMAT
               " shown while the model loaded",
               GST_TIME_ARGS(seen.first_analysed.load()), GST_TIME_ARGS(shown_while_loading));
-
   gst_element_set_state(pipeline, GST_STATE_NULL);
-  gst_object_unref(bus);
-  gst_object_unref(pipeline);
   g_unlink(release.c_str());
   g_unsetenv("REFSEG_TEST_HOLD_LOAD");
 }
@@ -117,27 +134,16 @@ GST_START_TEST(test_a_pipeline_stopped_during_the_load_stops) {
       std::string(g_get_tmp_dir()) + "/refseg-never-released-" + std::to_string(::getpid());
   g_unlink(release.c_str());
   g_setenv("REFSEG_TEST_HOLD_LOAD", release.c_str(), TRUE);
-  const std::string description =
-      "refsegworldsrc is-live=true seed=4 ! video/x-raw,width=160,height=120,framerate=30/1 ! "
-      "refsegbin mode=latest text=\"the red circle\" model=" +
-      test_model() + " ! fakesink name=sink sync=false";
-  GstElement *pipeline = gst_parse_launch(description.c_str(), nullptr);
-  fail_unless(pipeline != nullptr);
   Seen seen;
-  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
-  GstPad *pad = gst_element_get_static_pad(sink, "sink");
-  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, at_sink, &seen, nullptr);
-  gst_object_unref(pad);
-  gst_object_unref(sink);
-  GstBus *bus = gst_element_get_bus(pipeline);
+  LivePipeline live("", &seen);
+  GstElement *pipeline = live.pipeline;
+  GstBus *bus = live.bus;
   fail_if(gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
   bool ready = false;
   pump_until(bus, &ready, [&] { return seen.frames >= 5; });
   fail_if(ready);
   fail_unless(gst_element_set_state(pipeline, GST_STATE_NULL) == GST_STATE_CHANGE_SUCCESS);
   fail_unless(seen.with_results == 0);
-  gst_object_unref(bus);
-  gst_object_unref(pipeline);
   g_unsetenv("REFSEG_TEST_HOLD_LOAD");
 }
 GST_END_TEST;
@@ -152,19 +158,10 @@ GST_START_TEST(test_auto_settles_after_the_first_results) {
       g_build_filename(g_get_user_cache_dir(), "gst-refseg", "precision-choices.json", nullptr);
   g_unlink(choices);
   g_free(choices);
-  const std::string description =
-      "refsegworldsrc is-live=true seed=4 ! video/x-raw,width=160,height=120,framerate=30/1 ! "
-      "refsegbin mode=latest precision=auto text=\"the red circle\" model=" +
-      test_model() + " ! fakesink name=sink sync=false";
-  GstElement *pipeline = gst_parse_launch(description.c_str(), nullptr);
-  fail_unless(pipeline != nullptr);
   Seen seen;
-  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
-  GstPad *pad = gst_element_get_static_pad(sink, "sink");
-  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, at_sink, &seen, nullptr);
-  gst_object_unref(pad);
-  gst_object_unref(sink);
-  GstBus *bus = gst_element_get_bus(pipeline);
+  LivePipeline live("precision=auto", &seen);
+  GstElement *pipeline = live.pipeline;
+  GstBus *bus = live.bus;
   fail_if(gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
   std::string load, how, precision;
   int results_when_settled = -1;
@@ -189,8 +186,6 @@ GST_START_TEST(test_auto_settles_after_the_first_results) {
     if (!load.empty() && load.find("auto settles") == std::string::npos) break;
   }
   gst_element_set_state(pipeline, GST_STATE_NULL);
-  gst_object_unref(bus);
-  gst_object_unref(pipeline);
   if (results_when_settled < 0) {
     std::printf("auto chose at load, nothing settles on this CPU: %s\n", load.c_str());
     return;
