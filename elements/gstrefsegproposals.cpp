@@ -178,24 +178,17 @@ static void gst_refseg_proposals_set_property(GObject *object, guint id, const G
     case PROP_PROCESSING_SIZE:
       s.grouping.processing_size = static_cast<int>(g_value_get_uint(value));
       break;
-    case PROP_MODEL: {
-      // The generator is built at READY->PAUSED: a change later would
+    case PROP_MODEL:
+    case PROP_REFINE_MODEL: {
+      // The models are loaded at READY->PAUSED: a change later would
       // silently not apply, so it is refused.
       if (GST_STATE(self) > GST_STATE_READY || GST_STATE_PENDING(self) > GST_STATE_READY) {
-        GST_WARNING_OBJECT(self, "model can only be changed in the NULL or READY state");
+        GST_WARNING_OBJECT(self, "%s can only be changed in the NULL or READY state",
+                           g_param_spec_get_name(pspec));
         break;
       }
       const gchar *path = g_value_get_string(value);
-      s.model = path ? path : "";
-      break;
-    }
-    case PROP_REFINE_MODEL: {
-      if (GST_STATE(self) > GST_STATE_READY || GST_STATE_PENDING(self) > GST_STATE_READY) {
-        GST_WARNING_OBJECT(self, "refine-model can only be changed in the NULL or READY state");
-        break;
-      }
-      const gchar *path = g_value_get_string(value);
-      s.refine_model = path ? path : "";
+      (id == PROP_MODEL ? s.model : s.refine_model) = path ? path : "";
       break;
     }
     case PROP_INFERENCE_INTERVAL:

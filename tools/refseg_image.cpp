@@ -325,8 +325,7 @@ int main(int argc, char **argv) {
       auto generator = refseg::make_model_proposal_generator(path, options, filter);
       proposals = generator->propose(view);
       if (auto *s = dynamic_cast<refseg::SamProposalGenerator *>(generator.get()); s && o.refine)
-        for (refseg::RegionMask &p : proposals)
-          if (auto refined = s->refine(p)) p = std::move(*refined);
+        proposals = refseg::refine_proposals(s->model(), std::move(proposals));  // as the element
     } catch (const std::exception &e) {
       fail(std::string("proposal model: ") + e.what());
     }

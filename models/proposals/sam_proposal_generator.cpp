@@ -104,10 +104,6 @@ std::optional<RegionMask> SamProposalGenerator::refine(const RegionMask &proposa
   return sam::refine_with_box(*model_, proposal);
 }
 
-std::vector<std::optional<RegionMask>> SamProposalGenerator::refine(
-    const std::vector<RegionMask> &proposals) const {
-  return sam::refine_with_boxes(*model_, proposals);
-}
 
 std::vector<RegionMask> refine_proposals(const sam::SamModel &model,
                                          std::vector<RegionMask> proposals) {

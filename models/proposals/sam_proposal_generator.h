@@ -86,8 +86,6 @@ class SamProposalGenerator : public ProposalGenerator {
 
   // Box refinement against the last propose()'s frame (sam::refine_with_box).
   std::optional<RegionMask> refine(const RegionMask &proposal) const;
-  // All of them in one decoder batch (sam::refine_with_boxes).
-  std::vector<std::optional<RegionMask>> refine(const std::vector<RegionMask> &proposals) const;
 
   // The model's precision (sam::SamModel::set_precision).
   void set_precision(clip::Precision precision);

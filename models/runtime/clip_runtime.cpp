@@ -449,7 +449,6 @@ class LoadedClipRuntime : public ClipRuntime {
     }
     threads_now_ = budget_ ? budget_->cores() : options_.threads;
     precision_now_ = to;
-    precision_.precision = to;  // worker thread only (thread policies)
     {
       // Cached texts go: the next request for one encodes it in the settled
       // precision.
@@ -491,7 +490,7 @@ class LoadedClipRuntime : public ClipRuntime {
     const int threads = budget_->threads();
     if (threads == threads_now_) return;
     clip::configure_inference_threads(
-        threads, clip::thread_policy_for(precision_.precision, model_->fp32_matmul()));
+        threads, clip::thread_policy_for(precision_now_.load(), model_->fp32_matmul()));
     threads_now_ = threads;
   }
 

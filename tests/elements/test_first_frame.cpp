@@ -90,11 +90,26 @@ struct LivePipeline {
   LivePipeline &operator=(const LivePipeline &) = delete;
 };
 
+// Holds every model load (REFSEG_TEST_HOLD_LOAD) until release(), or for
+// as long as it lives.
+struct HeldLoad {
+  std::string file;
+  explicit HeldLoad(const char *name)
+      : file(std::string(g_get_tmp_dir()) + "/" + name + "-" + std::to_string(::getpid())) {
+    g_unlink(file.c_str());
+    g_setenv("REFSEG_TEST_HOLD_LOAD", file.c_str(), TRUE);
+  }
+  void release() const { fail_unless(g_file_set_contents(file.c_str(), "", 0, nullptr)); }
+  ~HeldLoad() {
+    g_unlink(file.c_str());
+    g_unsetenv("REFSEG_TEST_HOLD_LOAD");
+  }
+  HeldLoad(const HeldLoad &) = delete;
+  HeldLoad &operator=(const HeldLoad &) = delete;
+};
+
 GST_START_TEST(test_live_frames_leave_before_the_model_is_ready) {
-  const std::string release =
-      std::string(g_get_tmp_dir()) + "/refseg-release-load-" + std::to_string(::getpid());
-  g_unlink(release.c_str());
-  g_setenv("REFSEG_TEST_HOLD_LOAD", release.c_str(), TRUE);
+  const HeldLoad held("refseg-release-load");
   Seen seen;
   LivePipeline live("", &seen);
   GstElement *pipeline = live.pipeline;
@@ -114,7 +129,7 @@ GST_START_TEST(test_live_frames_leave_before_the_model_is_ready) {
   // frame, which
   // would have to be carried through every frame since.
   const guint64 shown_while_loading = seen.last_pts;
-  fail_unless(g_file_set_contents(release.c_str(), "", 0, nullptr));
+  held.release();
   pump_until(bus, &ready, [&] { return ready && seen.with_results > 0; });
   fail_unless(seen.first_analysed.load() != GST_CLOCK_TIME_NONE);
   fail_unless(seen.first_analysed >= shown_while_loading,
@@ -122,18 +137,13 @@ GST_START_TEST(test_live_frames_leave_before_the_model_is_ready) {
               " shown while the model loaded",
               GST_TIME_ARGS(seen.first_analysed.load()), GST_TIME_ARGS(shown_while_loading));
   gst_element_set_state(pipeline, GST_STATE_NULL);
-  g_unlink(release.c_str());
-  g_unsetenv("REFSEG_TEST_HOLD_LOAD");
 }
 GST_END_TEST;
 
 // Stopped while its load is held, the pipeline goes back to NULL: the
 // load gives up at its next step instead of building a model nobody uses.
 GST_START_TEST(test_a_pipeline_stopped_during_the_load_stops) {
-  const std::string release =
-      std::string(g_get_tmp_dir()) + "/refseg-never-released-" + std::to_string(::getpid());
-  g_unlink(release.c_str());
-  g_setenv("REFSEG_TEST_HOLD_LOAD", release.c_str(), TRUE);
+  const HeldLoad held("refseg-never-released");
   Seen seen;
   LivePipeline live("", &seen);
   GstElement *pipeline = live.pipeline;
@@ -144,7 +154,6 @@ GST_START_TEST(test_a_pipeline_stopped_during_the_load_stops) {
   fail_if(ready);
   fail_unless(gst_element_set_state(pipeline, GST_STATE_NULL) == GST_STATE_CHANGE_SUCCESS);
   fail_unless(seen.with_results == 0);
-  g_unsetenv("REFSEG_TEST_HOLD_LOAD");
 }
 GST_END_TEST;
 

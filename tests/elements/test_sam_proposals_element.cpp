@@ -48,6 +48,16 @@ const refseg_test::Scene &scene() {
   return s;
 }
 
+// The same frame as the models library reads it.
+refseg::ImageView scene_view() {
+  refseg::ImageView view;
+  view.data = scene().rgb.data;
+  view.width = kWidth;
+  view.height = kHeight;
+  view.stride = kWidth * 3;
+  return view;
+}
+
 struct Proposal {
   GstRefSegBox box;
   float score;
@@ -109,12 +119,7 @@ std::vector<refseg::RegionMask> library_proposals(const std::string &path, bool 
   f.max_area = 1;
   refseg::SamProposalGenerator g(path, o, f);
   if (region_points > 0) g.set_prompts(refseg::SamPrompts::Regions);
-  const cv::Mat &rgb = scene().rgb;
-  refseg::ImageView view;
-  view.data = rgb.data;
-  view.width = kWidth;
-  view.height = kHeight;
-  view.stride = kWidth * 3;
+  const refseg::ImageView view = scene_view();
   auto masks = g.propose(view);
   if (refine)
     for (auto &m : masks)
@@ -225,12 +230,7 @@ GST_START_TEST(test_refine_model_refines_weightless_proposals) {
     masks.push_back(std::move(m));
   }
   expect_same(unrefined, masks);
-  const cv::Mat &rgb = scene().rgb;
-  refseg::ImageView view;
-  view.data = rgb.data;
-  view.width = kWidth;
-  view.height = kHeight;
-  view.stride = kWidth * 3;
+  const refseg::ImageView view = scene_view();
   refseg::sam::SamModel model(path);
   expect_same(refined, refseg::refine_proposals_on(model, view, masks));
   bool changed = false;
