@@ -101,9 +101,19 @@ std::string machine_summary() {
          load;
 }
 
+std::string allocator_settings() {
+  std::string settings;
+  for (const char *name : {"GLIBC_TUNABLES", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_",
+                           "MALLOC_TOP_PAD_", "LD_PRELOAD"})
+    if (const char *value = std::getenv(name))
+      settings += (settings.empty() ? "" : " ") + std::string(name) + "=" + value;
+  return settings.empty() ? "glibc malloc, defaults" : settings;
+}
+
 void print_environment(std::FILE *out) {
   std::fprintf(out, "machine: %s\n", machine_summary().c_str());
   std::fprintf(out, "BLAS loaded: %s\n", loaded_blas().c_str());
+  std::fprintf(out, "allocator: %s\n", allocator_settings().c_str());
 }
 
 }  // namespace refseg::bench
