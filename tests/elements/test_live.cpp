@@ -216,8 +216,18 @@ GST_START_TEST(test_latest_mode_frames_never_wait_for_the_analysis) {
   fail_unless(delay < analysis / 2, "frames waited %.1f ms (median) for a %.1f ms analysis", delay,
               analysis);
   // Truthful latency: the source's frame and the tracker, not the analysis.
+  // The tracker reports the longest of its recent steps; on a loaded machine
+  // (the other tests run beside this one) a step can take longer than half
+  // an analysis, and then the frames' own longest delay, which includes
+  // that step, bounds the answer instead. The first second (start-up) is
+  // left out: the query comes after half the frames.
   fail_unless(GST_CLOCK_TIME_IS_VALID(latency));
-  fail_unless(latency / 1e6 < 33.4 + analysis / 2, "latency %.1f ms in latest mode", latency / 1e6);
+  fail_unless(t.frame_delay_ms.size() > 30);
+  const double longest_delay =
+      *std::max_element(t.frame_delay_ms.begin() + 30, t.frame_delay_ms.end());
+  fail_unless(latency / 1e6 < 33.4 + std::max(analysis / 2, longest_delay + 1),
+              "latency %.1f ms in latest mode (analysis %.1f ms, longest frame delay %.1f ms)",
+              latency / 1e6, analysis, longest_delay);
 }
 GST_END_TEST;
 
