@@ -18,19 +18,19 @@ std::string shape_of(const at::Tensor &t) {
 
 }  // namespace
 
-ClipModel::ClipModel(const ClipConfig &c) : config_(c) {
+ClipModel::ClipModel(const ClipConfig &c, Initialisation init) : config_(c) {
   if (c.vision_is_vit) {
     vit = register_module("visual",
                           VisionTransformer(c.image_resolution, c.vision_patch_size, c.vision_width,
-                                            c.vision_layers, c.vision_heads(), c.embed_dim));
+                                            c.vision_layers, c.vision_heads(), c.embed_dim, init));
   } else {
     resnet =
         register_module("visual", ModifiedResNet(c.resnet_layers, c.embed_dim, c.vision_heads(),
                                                  c.image_resolution, c.vision_width));
   }
-  transformer =
-      register_module("transformer", Transformer(c.text_width, c.text_layers, c.text_heads()));
-  if (WeightsToBeLoaded::active()) {
+  transformer = register_module("transformer",
+                                Transformer(c.text_width, c.text_layers, c.text_heads(), init));
+  if (init == Initialisation::kToBeLoaded) {
     // No values to draw (a 0 x 0 table), given its real shape.
     token_embedding =
         register_module("token_embedding", torch::nn::Embedding(torch::nn::EmbeddingOptions(0, 0)));
@@ -40,11 +40,12 @@ ClipModel::ClipModel(const ClipConfig &c) : config_(c) {
     token_embedding =
         register_module("token_embedding", torch::nn::Embedding(c.vocab_size, c.text_width));
   }
-  positional_embedding = register_parameter("positional_embedding",
-                                            initial_randn({c.context_length, c.text_width}, 0.01));
+  positional_embedding = register_parameter(
+      "positional_embedding", initial_randn({c.context_length, c.text_width}, 0.01, init));
   ln_final = register_module("ln_final", LayerNorm(c.text_width));
   text_projection = register_parameter(
-      "text_projection", initial_randn({c.text_width, c.embed_dim}, std::pow(c.text_width, -0.5)));
+      "text_projection",
+      initial_randn({c.text_width, c.embed_dim}, std::pow(c.text_width, -0.5), init));
   logit_scale = register_parameter("logit_scale", at::full({}, std::log(1 / 0.07)));
   eval();  // BatchNorm uses its running statistics
 }

@@ -18,8 +18,10 @@ namespace refseg::clip {
 
 class ClipModel : public torch::nn::Module {
  public:
-  // Random weights of the given architecture (benchmarks, training from scratch).
-  explicit ClipModel(const ClipConfig &config);
+  // The given architecture with random weights (benchmarks, training from
+  // scratch), or (kToBeLoaded) with the towers' large parameters left
+  // uninitialised for clip_from_tensors to assign.
+  explicit ClipModel(const ClipConfig &config, Initialisation init = Initialisation::kRandom);
 
   const ClipConfig &config() const { return config_; }
   // Where the weights live; ClipModel::to(device) (from torch::nn::Module) moves them.

@@ -133,11 +133,8 @@ NamedTensors read_torchscript_tensors(const std::string &path) {
 std::shared_ptr<ClipModel> clip_from_tensors(const NamedTensors &tensors,
                                              const std::string &source) {
   const ClipConfig config = infer_clip_config(tensors, source);
-  std::shared_ptr<ClipModel> model;
-  {
-    WeightsToBeLoaded loading;  // every tensor is assigned below, or this throws
-    model = std::make_shared<ClipModel>(config);
-  }
+  // Every tensor is assigned below, or this throws.
+  auto model = std::make_shared<ClipModel>(config, Initialisation::kToBeLoaded);
   torch::NoGradGuard no_grad;
   auto assign = [&](const std::string &name, at::Tensor &dst) {
     auto it = tensors.find(name);

@@ -35,26 +35,12 @@ at::Tensor attend(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v,
   return out.view({B, heads, Lq, hd}).transpose(1, 2).reshape({B, Lq, D});
 }
 
-namespace {
-thread_local bool weights_to_be_loaded = false;
-}  // namespace
-
-WeightsToBeLoaded::WeightsToBeLoaded() : previous_(weights_to_be_loaded) {
-  weights_to_be_loaded = true;
-}
-WeightsToBeLoaded::~WeightsToBeLoaded() {
-  weights_to_be_loaded = previous_;
-}
-bool WeightsToBeLoaded::active() {
-  return weights_to_be_loaded;
+at::Tensor initial_randn(at::IntArrayRef shape, double scale, Initialisation init) {
+  return init == Initialisation::kToBeLoaded ? at::empty(shape) : at::randn(shape) * scale;
 }
 
-at::Tensor initial_randn(at::IntArrayRef shape, double scale) {
-  return weights_to_be_loaded ? at::empty(shape) : at::randn(shape) * scale;
-}
-
-torch::nn::Linear initial_linear(int64_t in, int64_t out) {
-  if (!weights_to_be_loaded) return torch::nn::Linear(in, out);
+torch::nn::Linear initial_linear(int64_t in, int64_t out, Initialisation init) {
+  if (init == Initialisation::kRandom) return torch::nn::Linear(in, out);
   // A linear with no values to draw, given its real shapes (its options
   // keep 1 x 0; nothing reads them).
   torch::nn::Linear l(torch::nn::LinearOptions(1, 0));
@@ -76,11 +62,12 @@ at::Tensor LayerNormImpl::forward(const at::Tensor &x) {
       .to(x.scalar_type());
 }
 
-SelfAttentionImpl::SelfAttentionImpl(int64_t width, int64_t heads) : heads(heads) {
-  in_proj_weight = register_parameter("in_proj_weight",
-                                      initial_randn({3 * width, width}, std::pow(width, -0.5)));
+SelfAttentionImpl::SelfAttentionImpl(int64_t width, int64_t heads, Initialisation init)
+    : heads(heads) {
+  in_proj_weight = register_parameter(
+      "in_proj_weight", initial_randn({3 * width, width}, std::pow(width, -0.5), init));
   in_proj_bias = register_parameter("in_proj_bias", at::zeros({3 * width}));
-  out_proj = register_module("out_proj", initial_linear(width, width));
+  out_proj = register_module("out_proj", initial_linear(width, width, init));
 }
 
 at::Tensor SelfAttentionImpl::forward(const at::Tensor &x, const at::Tensor &mask) {
@@ -99,9 +86,9 @@ void SelfAttentionImpl::pack(Precision precision, Fp32Matmul fp32) {
   out_proj_packed_.emplace(out_proj->weight, out_proj->bias, precision);
 }
 
-MlpImpl::MlpImpl(int64_t width) {
-  c_fc = register_module("c_fc", initial_linear(width, 4 * width));
-  c_proj = register_module("c_proj", initial_linear(4 * width, width));
+MlpImpl::MlpImpl(int64_t width, Initialisation init) {
+  c_fc = register_module("c_fc", initial_linear(width, 4 * width, init));
+  c_proj = register_module("c_proj", initial_linear(4 * width, width, init));
 }
 
 void MlpImpl::pack(Precision precision, Fp32Matmul fp32) {
@@ -124,10 +111,11 @@ at::Tensor MlpImpl::forward(const at::Tensor &x) {
   return c_proj_packed_ ? c_proj_packed_->forward(h) : linear(h, c_proj);
 }
 
-ResidualAttentionBlockImpl::ResidualAttentionBlockImpl(int64_t width, int64_t heads) {
-  attn = register_module("attn", SelfAttention(width, heads));
+ResidualAttentionBlockImpl::ResidualAttentionBlockImpl(int64_t width, int64_t heads,
+                                                       Initialisation init) {
+  attn = register_module("attn", SelfAttention(width, heads, init));
   ln_1 = register_module("ln_1", LayerNorm(width));
-  mlp = register_module("mlp", Mlp(width));
+  mlp = register_module("mlp", Mlp(width, init));
   ln_2 = register_module("ln_2", LayerNorm(width));
 }
 
@@ -137,9 +125,11 @@ at::Tensor ResidualAttentionBlockImpl::forward(const at::Tensor &x, const at::Te
   return y.requires_grad() ? y + m : y.add_(m);
 }
 
-TransformerImpl::TransformerImpl(int64_t width, int64_t layers, int64_t heads) {
+TransformerImpl::TransformerImpl(int64_t width, int64_t layers, int64_t heads,
+                                 Initialisation init) {
   resblocks = register_module("resblocks", torch::nn::ModuleList());
-  for (int64_t i = 0; i < layers; ++i) resblocks->push_back(ResidualAttentionBlock(width, heads));
+  for (int64_t i = 0; i < layers; ++i)
+    resblocks->push_back(ResidualAttentionBlock(width, heads, init));
 }
 
 ResidualAttentionBlock TransformerImpl::block(int64_t i) const {

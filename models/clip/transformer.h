@@ -25,26 +25,17 @@ inline at::Tensor linear(const at::Tensor &x, const torch::nn::Linear &l) {
   return linear(x, l->weight, l->bias);
 }
 
-// While one lives on this thread, the towers' constructors leave their
-// large parameters uninitialised: their values are about to be loaded
-// (clip_from_tensors), and drawing ~150M random numbers first costs half a
-// second of a ViT-B/32's load. Without one (training) they are drawn.
-class WeightsToBeLoaded {
- public:
-  WeightsToBeLoaded();
-  ~WeightsToBeLoaded();
-  WeightsToBeLoaded(const WeightsToBeLoaded &) = delete;
-  WeightsToBeLoaded &operator=(const WeightsToBeLoaded &) = delete;
-  static bool active();
+// What the towers' constructors put in their large parameters: random
+// values (training from scratch, benchmarks), or nothing when the values are
+// about to be loaded (clip_from_tensors): drawing ~150M random numbers
+// first costs half a second of a ViT-B/32's load.
+enum class Initialisation { kRandom, kToBeLoaded };
 
- private:
-  bool previous_;
-};
-// randn(shape) * scale, or (WeightsToBeLoaded) uninitialised memory of that shape.
-at::Tensor initial_randn(at::IntArrayRef shape, double scale);
+// randn(shape) * scale, or (kToBeLoaded) uninitialised memory of that shape.
+at::Tensor initial_randn(at::IntArrayRef shape, double scale, Initialisation init);
 // torch::nn::Linear(in, out) with its random initialisation, or
-// (WeightsToBeLoaded) with uninitialised weight [out, in] and bias [out].
-torch::nn::Linear initial_linear(int64_t in, int64_t out);
+// (kToBeLoaded) with uninitialised weight [out, in] and bias [out].
+torch::nn::Linear initial_linear(int64_t in, int64_t out, Initialisation init);
 
 // Attention of q [B, Lq, D] over k, v [B, Lk, D] split into `heads`;
 // mask: additive [Lq, Lk] or undefined. Returns [B, Lq, D] (before out_proj).
@@ -63,7 +54,7 @@ TORCH_MODULE(LayerNorm);
 // nn.MultiheadAttention's parameters: packed q/k/v projection + out_proj.
 class SelfAttentionImpl : public torch::nn::Module {
  public:
-  SelfAttentionImpl(int64_t width, int64_t heads);
+  SelfAttentionImpl(int64_t width, int64_t heads, Initialisation init = Initialisation::kRandom);
   at::Tensor forward(const at::Tensor &x, const at::Tensor &mask);
   // Both projections in `precision` from now on (packed_linear.h; fp32 on
   // the BLAS drops the packed copies, fp32 on oneDNN packs them).
@@ -79,7 +70,7 @@ TORCH_MODULE(SelfAttention);
 
 class MlpImpl : public torch::nn::Module {
  public:
-  explicit MlpImpl(int64_t width);
+  explicit MlpImpl(int64_t width, Initialisation init = Initialisation::kRandom);
   at::Tensor forward(const at::Tensor &x);  // c_proj(QuickGELU(c_fc(x)))
   void pack(Precision precision, Fp32Matmul fp32 = Fp32Matmul::kBlas);
   torch::nn::Linear c_fc{nullptr}, c_proj{nullptr};
@@ -91,7 +82,8 @@ TORCH_MODULE(Mlp);
 
 class ResidualAttentionBlockImpl : public torch::nn::Module {
  public:
-  ResidualAttentionBlockImpl(int64_t width, int64_t heads);
+  ResidualAttentionBlockImpl(int64_t width, int64_t heads,
+                             Initialisation init = Initialisation::kRandom);
   // x + attn(ln_1(x)), then + mlp(ln_2(.)).
   at::Tensor forward(const at::Tensor &x, const at::Tensor &mask);
   SelfAttention attn{nullptr};
@@ -102,7 +94,8 @@ TORCH_MODULE(ResidualAttentionBlock);
 
 class TransformerImpl : public torch::nn::Module {
  public:
-  TransformerImpl(int64_t width, int64_t layers, int64_t heads);
+  TransformerImpl(int64_t width, int64_t layers, int64_t heads,
+                  Initialisation init = Initialisation::kRandom);
   // Runs blocks [begin, end) (all by default): the global-context encoder
   // runs the shared prefix once and the masked suffix per mask.
   at::Tensor forward(at::Tensor x, const at::Tensor &mask, int64_t begin = 0, int64_t end = -1);

@@ -8,7 +8,7 @@ namespace refseg::clip {
 
 VisionTransformerImpl::VisionTransformerImpl(int64_t input_resolution, int64_t patch_size,
                                              int64_t width, int64_t layers, int64_t heads,
-                                             int64_t output_dim)
+                                             int64_t output_dim, Initialisation init)
     : input_resolution(input_resolution),
       patch_size(patch_size),
       grid(input_resolution / patch_size) {
@@ -16,13 +16,13 @@ VisionTransformerImpl::VisionTransformerImpl(int64_t input_resolution, int64_t p
   conv1 = register_module(
       "conv1", torch::nn::Conv2d(
                    torch::nn::Conv2dOptions(3, width, patch_size).stride(patch_size).bias(false)));
-  class_embedding = register_parameter("class_embedding", initial_randn({width}, scale));
-  positional_embedding =
-      register_parameter("positional_embedding", initial_randn({grid * grid + 1, width}, scale));
+  class_embedding = register_parameter("class_embedding", initial_randn({width}, scale, init));
+  positional_embedding = register_parameter("positional_embedding",
+                                            initial_randn({grid * grid + 1, width}, scale, init));
   ln_pre = register_module("ln_pre", LayerNorm(width));
-  transformer = register_module("transformer", Transformer(width, layers, heads));
+  transformer = register_module("transformer", Transformer(width, layers, heads, init));
   ln_post = register_module("ln_post", LayerNorm(width));
-  proj = register_parameter("proj", initial_randn({width, output_dim}, scale));
+  proj = register_parameter("proj", initial_randn({width, output_dim}, scale, init));
 }
 
 at::Tensor VisionTransformerImpl::embed(const at::Tensor &images) {

@@ -11,7 +11,8 @@ namespace refseg::clip {
 class VisionTransformerImpl : public torch::nn::Module {
  public:
   VisionTransformerImpl(int64_t input_resolution, int64_t patch_size, int64_t width, int64_t layers,
-                        int64_t heads, int64_t output_dim);
+                        int64_t heads, int64_t output_dim,
+                        Initialisation init = Initialisation::kRandom);
 
   // images [B, 3, R, R] normalized -> tokens [B, 1 + G*G, width] after ln_pre
   // (class token first, patches row-major).
