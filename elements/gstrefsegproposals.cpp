@@ -61,7 +61,7 @@ static GType sam_prompts_get_type() {
 }
 
 // SAM models on the CPU: a 16 x 16 grid (256 prompts) instead of the
-// reference's 32 x 32 (docs/models.md).
+// reference's 32 x 32 (docs/proposal-models.md).
 constexpr int kCpuPointsPerSide = 16;
 // ... and the reference's grid as the prompts (prompts=regions is cheaper).
 constexpr refseg::SamPrompts kCpuPrompts = refseg::SamPrompts::Grid;

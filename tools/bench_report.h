@@ -47,7 +47,7 @@ std::string machine_summary();
 // (GLIBC_TUNABLES, glibc's MALLOC_*_ variables, LD_PRELOAD), or "glibc
 // malloc, defaults": SAM's image encoder runs about a quarter faster when
 // glibc keeps its large temporaries instead of mapping fresh pages for each
-// (docs/models.md, "Memory allocator").
+// (docs/proposal-models.md, "Memory allocator").
 std::string allocator_settings();
 
 // Prints the machine summary, the loaded BLAS and the allocator settings,

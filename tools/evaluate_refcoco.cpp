@@ -88,7 +88,7 @@ Options parse(int argc, char **argv) {
        "and re-joined lower-case text; docs/models.md)",
        "P"},
       {"proposal-model", 0, 0, G_OPTION_ARG_FILENAME, &proposal_model,
-       "Proposals: a TorchScript proposal model (docs/models.md; default: the project's "
+       "Proposals: a TorchScript proposal model (docs/proposal-models.md; default: the project's "
        "grouping generator)",
        "F"},
       {"proposal-input-size", 0, 0, G_OPTION_ARG_INT, &input_size,
