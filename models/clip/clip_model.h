@@ -19,8 +19,9 @@ namespace refseg::clip {
 class ClipModel : public torch::nn::Module {
  public:
   // The given architecture with random weights (benchmarks, training from
-  // scratch), or (kToBeLoaded) with the towers' large parameters left
-  // uninitialised for clip_from_tensors to assign.
+  // scratch), or (kToBeLoaded) with the text tower's and a ViT image
+  // tower's large parameters left uninitialised for clip_from_tensors to
+  // assign (a ModifiedResNet image tower still draws its random values).
   explicit ClipModel(const ClipConfig &config, Initialisation init = Initialisation::kRandom);
 
   const ClipConfig &config() const { return config_; }
