@@ -32,12 +32,6 @@ Tensors norm_holder(int64_t width) {
   return t;
 }
 
-// [B, N, H*c] -> [H, B*N, c]
-at::Tensor heads_first(const at::Tensor &x, int64_t heads) {
-  const auto B = x.size(0), N = x.size(1), c = x.size(2) / heads;
-  return x.reshape({B * N, heads, c}).transpose(0, 1);
-}
-
 }  // namespace
 
 MaskDecoderConfig tell_mask_decoder(const SamCheckpoint &ckpt) {
@@ -158,22 +152,69 @@ MaskDecoderImpl::MaskDecoderImpl(const MaskDecoderConfig &c) : config_(c) {
 
 DecoderFrame MaskDecoderImpl::prepare(const at::Tensor &image_embedding, const at::Tensor &dense_pe,
                                       const at::Tensor &dense) const {
-  const int64_t C = config_.dim;
+  const int64_t C = config_.dim, H = config_.heads;
   if (image_embedding.dim() != 4 || image_embedding.size(0) != 1 || image_embedding.size(1) != C)
     throw ModelError("SAM mask decoder: the image embedding must be [1, " + std::to_string(C) +
                      ", h, w]");
   DecoderFrame f;
   f.h = image_embedding.size(2);
   f.w = image_embedding.size(3);
-  f.keys = (image_embedding + dense).flatten(2).permute({0, 2, 1}).contiguous();
-  f.key_pe = dense_pe.flatten(2).permute({0, 2, 1}).contiguous();
-  const auto &first = *layers->ptr<TwoWayBlockImpl>(0);
-  const auto H = config_.heads;
-  auto with_pe = f.keys + f.key_pe;
-  f.first_k = heads_first(linear(with_pe, first.cross_attn_token_to_image->k_proj), H).contiguous();
-  f.first_v = heads_first(linear(f.keys, first.cross_attn_token_to_image->v_proj), H).contiguous();
-  f.first_q = heads_first(linear(with_pe, first.cross_attn_image_to_token->q_proj), H).contiguous();
+  f.keys = (image_embedding + dense).flatten(2).squeeze(0).t().contiguous();  // [HW, C]
+  const at::Tensor pe = dense_pe.flatten(2).squeeze(0).t().contiguous();
+  // The frame part F of the tokens entering layer k is the embedding times
+  // the norm4 weights of the layers before; a head block made in layer i has
+  // been through the norm4 weights of layers i .. k-1 by layer k's norm4.
+  // The frame part's projections are in the compute type: bf16 when the
+  // decoder runs in bf16 (its per-prompt products with them are the bulk of
+  // the transformer's work), else fp32.
+  const auto ct = bf16_ ? at::kBFloat16 : at::kFloat;
+  auto heads_of = [&](const at::Tensor &x, const at::Tensor &weight, const at::Tensor &bias) {
+    return project_heads(x, weight, bias, H).to(ct);
+  };
+  at::Tensor frame = f.keys;
+  std::vector<at::Tensor> norm_weights;
+  const auto n = static_cast<int64_t>(layers->size());
+  for (int64_t k = 0; k < n; ++k) {
+    const auto &blk = *layers->ptr<TwoWayBlockImpl>(k);
+    const auto &t2i = *blk.cross_attn_token_to_image, &i2t = *blk.cross_attn_image_to_token;
+    DecoderFrame::Layer L;
+    L.t2i_key = {heads_of(frame, t2i.k_proj->weight, {}), heads_of(pe, t2i.k_proj->weight, {})};
+    L.t2i_value = heads_of(frame, t2i.v_proj->weight, {});
+    L.i2t_query = {heads_of(frame, i2t.q_proj->weight, {}),
+                   heads_of(pe, i2t.q_proj->weight, i2t.q_proj->bias)};
+    L.norm = frame_norm_terms(frame);
+    for (int64_t i = 0; i <= k; ++i) {
+      at::Tensor g;
+      for (int64_t j = i; j < k; ++j) g = g.defined() ? g * norm_weights[j] : norm_weights[j];
+      const auto &made_in = *layers->ptr<TwoWayBlockImpl>(i)->cross_attn_image_to_token;
+      add_head_terms(L.norm, g, made_in.out_proj->weight, made_in.out_proj->bias, H);
+    }
+    // The constant rows of the norms before: weight and bias of norm j,
+    // through the weights of the norms between.
+    for (int64_t j = 0; j < k; ++j) {
+      const auto &nj = *layers->ptr<TwoWayBlockImpl>(j)->norm4;
+      at::Tensor rows = at::stack({nj.get("weight"), nj.get("bias")}, 0);
+      for (int64_t i = j + 1; i < k; ++i) rows = rows * norm_weights[i];
+      add_constant_terms(L.norm, rows);
+    }
+    for (auto &hv : L.norm.head_values) hv = hv.to(ct);
+    for (auto &cd : L.norm.constant_dots) cd = cd.to(ct);
+    norm_weights.push_back(blk.norm4->get("weight"));
+    frame = frame * norm_weights.back();
+    f.layers.push_back(std::move(L));
+  }
+  const auto &fin = *final_attn_token_to_image;
+  f.final_key = {heads_of(frame, fin.k_proj->weight, {}), heads_of(pe, fin.k_proj->weight, {})};
+  f.final_value = heads_of(frame, fin.v_proj->weight, {});
+  f.upscale = at::mm(frame, upscale_weight());
   return f;
+}
+
+at::Tensor MaskDecoderImpl::upscale_weight() const {
+  // ConvTranspose2d(C, C/4, 2, stride 2) as one matmul from a pixel's
+  // channels to its 2x2 children's (di, dj, channel).
+  const at::Tensor &w0 = up0->get("weight");
+  return w0.permute({0, 2, 3, 1}).reshape({w0.size(0), 4 * w0.size(1)});
 }
 
 namespace {
@@ -182,92 +223,21 @@ double inv_sqrt(int64_t c) {
   return 1.0 / std::sqrt(static_cast<double>(c));
 }
 
-// Per-head values already through out_proj, plus out_proj.bias / H: vo
-// [B, H*T, C] such that out_proj(attn @ v) = attn over (h, t) @ vo (each
-// head's weights sum to 1, so the H bias shares add up to the bias).
-at::Tensor values_through_out_proj(const AttentionImpl &a, const at::Tensor &v) {
-  const auto B = v.size(0), T = v.size(1), H = a.heads, c = a.internal / H;
-  const auto C = a.out_proj->weight.size(0);
-  auto vp = heads_first(linear(v, a.v_proj), H);                    // [H, B*T, c]
-  auto wo = a.out_proj->weight.view({C, H, c}).permute({1, 2, 0});  // [H, c, C]
-  return (at::bmm(vp, wo) + a.out_proj->bias / static_cast<double>(H))
-      .view({H, B, T, C})
-      .permute({1, 0, 2, 3})
-      .reshape({B, H * T, C});
+// [B, T, H*c] -> [B, H, T, c]
+at::Tensor per_head(const at::Tensor &x, int64_t heads) {
+  const auto B = x.size(0), T = x.size(1), c = x.size(2) / heads;
+  return x.view({B, T, heads, c}).transpose(1, 2);
 }
 
-// Token-to-image attention with the keys shared by every prompt: k, v are
-// the projections of the frame [H, HW, c]; q [B, T, C] -> [B, T, C].
-at::Tensor token_to_shared_image(const AttentionImpl &a, const at::Tensor &q, const at::Tensor &k,
-                                 const at::Tensor &v) {
-  const auto B = q.size(0), T = q.size(1), H = a.heads, c = a.internal / H;
-  auto qh = heads_first(linear(q, a.q_proj) * inv_sqrt(c), H);  // [H, B*T, c]
-  auto s = at::bmm(qh, k.transpose(1, 2));                      // [H, B*T, HW]
-  auto o = at::bmm(at::softmax(s, -1), v);                      // [H, B*T, c]
-  return linear(o.transpose(0, 1).reshape({B, T, a.internal}), a.out_proj);
-}
-
-// Token-to-image attention over per-prompt image tokens: xk = keys + pe and
-// xv = keys [B, HW, C], in the image tokens' type; q [B, T, C] -> [B, T, C],
-// fp32. The key projection is folded into the queries (its bias shifts all
-// of a query's scores alike, which softmax ignores), the value projection
-// applied after the sum.
-at::Tensor token_to_image(const AttentionImpl &a, const at::Tensor &q, const at::Tensor &xk,
-                          const at::Tensor &xv) {
-  const auto B = q.size(0), T = q.size(1), H = a.heads, c = a.internal / H, C = xk.size(2);
-  auto qh = heads_first(linear(q, a.q_proj) * inv_sqrt(c), H);  // [H, B*T, c]
-  auto qk = at::bmm(qh, a.k_proj->weight.view({H, c, C}))       // [H, B*T, C]
-                .view({H, B, T, C})
-                .permute({1, 0, 2, 3})
-                .reshape({B, H * T, C})
-                .to(xk.scalar_type());
-  auto s = at::bmm(qk, xk.transpose(1, 2));                 // [B, H*T, HW]
-  auto y = at::bmm(at::softmax(s, -1), xv).to(at::kFloat);  // [B, H*T, C]
-  auto yh = y.view({B, H, T, C}).permute({1, 0, 2, 3}).reshape({H, B * T, C});
-  auto o = at::baddbmm(a.v_proj->bias.view({H, 1, c}), yh,
-                       a.v_proj->weight.view({H, c, C}).transpose(1, 2));  // [H, B*T, c]
-  return linear(o.transpose(0, 1).reshape({B, T, a.internal}), a.out_proj);
-}
-
-// keys + image-to-token attention with the image queries shared by every
-// prompt: qimg [H, HW, c] (projected), keys [1, HW, C] fp32; k, v [B, T, C]
-// -> [B, HW, C] fp32, its products in `dt`. Scores are laid out [.., T, HW]
-// so softmax runs over T with HW as the contiguous inner dimension. Sums are
-// a bmm and an add: LibTorch 1.13's CPU baddbmm with a [B, HW, C] addend
-// runs one addmm per prompt, 2.5x the time of the two.
-at::Tensor keys_plus_shared_image_to_token(const AttentionImpl &a, const at::Tensor &keys,
-                                           const at::Tensor &qimg, const at::Tensor &k,
-                                           const at::Tensor &v, at::ScalarType dt) {
-  const auto B = k.size(0), T = k.size(1), H = a.heads, c = a.internal / H, HW = qimg.size(1);
-  auto kh = heads_first(linear(k, a.k_proj) * inv_sqrt(c), H);  // [H, B*T, c]
-  auto s = at::bmm(kh, qimg.transpose(1, 2)).view({H, B, T, HW});
-  auto p = at::softmax(s, 2).permute({1, 0, 2, 3}).reshape({B, H * T, HW}).to(dt);
-  return at::bmm(p.transpose(1, 2), values_through_out_proj(a, v).to(dt)).to(at::kFloat).add_(keys);
-}
-
-// keys + image-to-token attention over per-prompt image tokens x = keys + pe
-// [B, HW, C], both in the image tokens' type; k, v [B, T, C] -> [B, HW, C]
-// fp32. The query projection is folded into the keys (its bias gives each
-// key a constant score term).
-at::Tensor keys_plus_image_to_token(const AttentionImpl &a, const at::Tensor &keys,
-                                    const at::Tensor &x, const at::Tensor &k, const at::Tensor &v) {
-  const auto B = k.size(0), T = k.size(1), H = a.heads, c = a.internal / H, C = x.size(2),
-             HW = x.size(1);
-  const auto dt = x.scalar_type();
-  auto kp = linear(k, a.k_proj) * inv_sqrt(c);                             // [B, T, I]
-  auto kq = at::bmm(heads_first(kp, H), a.q_proj->weight.view({H, c, C}))  // [H, B*T, C]
-                .view({H, B, T, C})
-                .permute({1, 0, 2, 3})
-                .reshape({B, H * T, C})
-                .to(dt);
-  auto kb = (kp.view({B, T, H, c}) * a.q_proj->bias.view({1, 1, H, c}))
-                .sum(-1)
-                .permute({0, 2, 1})
-                .reshape({B, H * T, 1})
-                .to(dt);
-  auto s = at::bmm(kq, x.transpose(1, 2)).add_(kb);  // [B, H*T, HW]
-  auto p = at::softmax(s.view({B, H, T, HW}), 2).view({B, H * T, HW});
-  return at::bmm(p.transpose(1, 2), values_through_out_proj(a, v).to(dt)).to(at::kFloat).add_(keys);
+// Token-to-image attention of the tokens q [B, T, C] over the prompt's
+// factored image tokens -> [B, T, C].
+at::Tensor token_to_image(const AttentionImpl &a, const at::Tensor &q, const FactoredTokens &img,
+                          const FrameProjection &key, const at::Tensor &value) {
+  const int64_t c = a.internal / a.heads;
+  const at::Tensor qh = per_head(linear(q, a.q_proj) * inv_sqrt(c), a.heads);
+  return linear(factored_token_to_image(qh, img, key, value, a.k_proj->weight, a.v_proj->weight,
+                                        a.v_proj->bias),
+                a.out_proj);
 }
 
 }  // namespace
@@ -295,15 +265,18 @@ at::Tensor MaskDecoderImpl::upscale_masks(const DecodedTokens &t, const at::Tens
 
 DecodedTokens MaskDecoderImpl::decode_tokens(const DecoderFrame &f, const at::Tensor &sparse,
                                              bool multimask) const {
-  // Prompts go through the transformer a few at a time: each holds its own
-  // [HW, C] image tokens, and small pieces stay in the caches and in the
-  // allocator's reused memory instead of fresh pages for every tensor.
+  // Prompts go through the transformer in chunks: each holds its factored
+  // tokens' coefficients ([m, HW], m about 2 H T) and scores ([H T, HW]).
+  // Larger chunks make the tokens' side matmuls less thin; 16 keeps a
+  // chunk's arrays to tens of MB (tools/bench_sam, bf16, per 64 prompts:
+  // chunks of 4, 8, 16 and 64 took 499, 410, 383 and 353-398 ms).
   const int64_t B = sparse.size(0), step = kPromptsPerChunk;
   DecodedTokens out;
   std::vector<at::Tensor> hyper, iou;
   for (int64_t b0 = 0; b0 < B; b0 += step) {
     DecodedTokens c = decode_chunk(f, sparse.narrow(0, b0, std::min(step, B - b0)), multimask);
-    out.keys.push_back(c.keys.front());
+    out.chunks.push_back(c.chunks.front());
+    out.upscale = c.upscale;
     hyper.push_back(c.hyper);
     iou.push_back(c.iou);
     out.h = c.h;
@@ -325,16 +298,13 @@ DecodedTokens MaskDecoderImpl::decode_chunk(const DecoderFrame &f, const at::Ten
   auto out_tokens = at::cat({iou_token->get("weight"), mask_tokens->get("weight")}, 0);
   const at::Tensor tokens = at::cat({out_tokens.unsqueeze(0).expand({B, 1 + M, C}), sparse}, 1);
   const at::Tensor &qpe = tokens;
-  at::Tensor queries = tokens, keys;  // keys undefined while shared (f.keys)
+  at::Tensor queries = tokens;
+  FactoredTokens img;  // the embedding itself until the first image-to-token attention
 
-  // The per-prompt image tokens ([B, HW, C], the bulk of the work) are held
-  // in `dt`; their LayerNorms run in fp32 (LibTorch 1.13's bf16 LayerNorm on
-  // the CPU is 10x slower than its fp32 one), the tokens' side stays fp32.
-  const auto dt = bf16_ ? at::kBFloat16 : at::kFloat;
-  const at::Tensor key_pe = f.key_pe.to(dt);
   const auto n = static_cast<int64_t>(layers->size());
   for (int64_t i = 0; i < n; ++i) {
     const auto &blk = *layers->ptr<TwoWayBlockImpl>(i);
+    const DecoderFrame::Layer &L = f.layers[static_cast<size_t>(i)];
     if (blk.skip_first_layer_pe) {
       queries = blk.self_attn->forward(queries, queries, queries);
     } else {
@@ -342,39 +312,38 @@ DecodedTokens MaskDecoderImpl::decode_chunk(const DecoderFrame &f, const at::Ten
       queries = queries + blk.self_attn->forward(q, q, queries);
     }
     queries = layer_norm(blk.norm1, queries);
-    auto q = queries + qpe;
-    at::Tensor x;  // keys + pe, per prompt
-    if (keys.defined()) x = keys + key_pe;
-    auto a = keys.defined()
-                 ? token_to_image(*blk.cross_attn_token_to_image, q, x, keys)
-                 : token_to_shared_image(*blk.cross_attn_token_to_image, q, f.first_k, f.first_v);
+    auto a =
+        token_to_image(*blk.cross_attn_token_to_image, queries + qpe, img, L.t2i_key, L.t2i_value);
     queries = layer_norm(blk.norm2, queries + a);
     queries =
         layer_norm(blk.norm3, queries + linear(at::relu(linear(queries, blk.lin1)), blk.lin2));
-    q = queries + qpe;
-    keys = layer_norm(
-               blk.norm4,
-               keys.defined()
-                   ? keys_plus_image_to_token(*blk.cross_attn_image_to_token, keys, x, q, queries)
-                   : keys_plus_shared_image_to_token(*blk.cross_attn_image_to_token, f.keys,
-                                                     f.first_q, q, queries, dt))
-               .to(dt);
+    const auto &i2t = *blk.cross_attn_image_to_token;
+    const int64_t c = i2t.internal / i2t.heads;
+    factored_add_image_to_token(
+        img, per_head(linear(queries + qpe, i2t.k_proj) * inv_sqrt(c), i2t.heads),
+        per_head(linear(queries, i2t.v_proj), i2t.heads), L.i2t_query, i2t.q_proj->weight,
+        i2t.out_proj->weight, i2t.out_proj->bias, static_cast<int>(i));
+    factored_layer_norm(img, L.norm, blk.norm4->get("weight"), blk.norm4->get("bias"), 1e-5);
   }
-  {
-    auto q = queries + qpe;
-    queries = layer_norm(norm_final_attn, queries + token_to_image(*final_attn_token_to_image, q,
-                                                                   keys + key_pe, keys));
-  }
+  // Only the IoU and mask tokens' outputs are read: the final attention and
+  // norm are per token, so the prompt tokens are left out of them.
+  const at::Tensor head_tokens = queries.narrow(1, 0, 1 + M);
+  const at::Tensor outputs =
+      layer_norm(norm_final_attn, head_tokens + token_to_image(*final_attn_token_to_image,
+                                                               (queries + qpe).narrow(1, 0, 1 + M),
+                                                               img, f.final_key, f.final_value));
 
   const int64_t first = multimask ? 1 : 0, count = multimask ? M - 1 : 1;
   std::vector<at::Tensor> hyper;
   for (int64_t j = first; j < first + count; ++j)
     hyper.push_back(
-        output_hypernetworks_mlps->ptr<DecoderMlpImpl>(j)->forward(queries.select(1, 1 + j)));
+        output_hypernetworks_mlps->ptr<DecoderMlpImpl>(j)->forward(outputs.select(1, 1 + j)));
   DecodedTokens out;
-  out.keys = {keys};
+  const auto dt = bf16_ ? at::kBFloat16 : at::kFloat;
+  out.chunks = {{img.alpha, img.wt.to(dt), at::matmul(img.rows, upscale_weight()).to(dt)}};
+  out.upscale = f.upscale;
   out.hyper = at::stack(hyper, 1);
-  out.iou = iou_prediction_head->forward(queries.select(1, 0)).narrow(1, first, count).contiguous();
+  out.iou = iou_prediction_head->forward(outputs.select(1, 0)).narrow(1, first, count).contiguous();
   out.h = f.h;
   out.w = f.w;
   return out;
@@ -383,14 +352,14 @@ DecodedTokens MaskDecoderImpl::decode_chunk(const DecoderFrame &f, const at::Ten
 at::Tensor MaskDecoderImpl::upscale(const DecodedTokens &t,
                                     const std::vector<int64_t> &rows) const {
   // Both transposed convolutions have kernel = stride = 2: each is one
-  // matmul from a pixel's channels to its 2x2 children's channels. Pixels
-  // stay rows (channels last) until the masks' final reordering.
+  // matmul from a pixel's channels to its 2x2 children's channels. The
+  // first is applied to the factored tokens (DecodedTokens). Pixels stay
+  // rows (channels last) until the masks' final reordering.
   const int64_t h = t.h, w = t.w, K = t.hyper.size(1), n = static_cast<int64_t>(rows.size());
-  const int64_t C = t.keys.front().size(2);
-  const at::Tensor &w0 = up0->get("weight"), &w3 = up3->get("weight");
-  const int64_t C4 = w0.size(1), C8 = w3.size(1);
+  const at::Tensor &w3 = up3->get("weight");
+  const int64_t C4 = w3.size(0), C8 = w3.size(1);
   const auto dt = bf16_ ? at::kBFloat16 : at::kFloat;
-  auto w0r = w0.permute({0, 2, 3, 1}).reshape({C, 4 * C4}).to(dt);
+  const at::Tensor frame_up = t.upscale.to(dt);
   auto b0r = up0->get("bias").repeat({4}).to(dt);
   auto w3r = w3.permute({0, 2, 3, 1}).reshape({C4, 4 * C8}).to(dt);
   auto b3r = up3->get("bias").repeat({4}).to(dt);
@@ -400,19 +369,27 @@ at::Tensor MaskDecoderImpl::upscale(const DecodedTokens &t,
   const int64_t step = 2;
   for (int64_t b0 = 0; b0 < n; b0 += step) {
     const int64_t nb = std::min(step, n - b0);
-    std::vector<at::Tensor> x, hy;
+    std::vector<at::Tensor> al, ws, rs, hy;
     for (int64_t i = b0; i < b0 + nb; ++i) {
       const int64_t r = rows[i];
-      x.push_back(t.keys[r / t.chunk].select(0, r % t.chunk));
+      const DecodedTokens::Chunk &c = t.chunks[r / t.chunk];
+      al.push_back(c.alpha.select(0, r % t.chunk));
+      ws.push_back(c.w.select(0, r % t.chunk));
+      rs.push_back(c.rows.select(0, r % t.chunk));
       hy.push_back(t.hyper.select(0, r));
     }
-    auto xk = (nb == 1 ? x[0].unsqueeze(0) : at::stack(x, 0)).reshape({nb * h * w, C}).to(dt);
+    auto y = at::bmm(at::stack(ws, 0).transpose(1, 2), at::stack(rs, 0))
+                 .add_(at::stack(al, 0).to(dt).unsqueeze(-1) * frame_up)
+                 .add_(b0r)
+                 .view({nb * h * w * 4, C4})
+                 .to(at::kFloat);
     // LayerNorm in fp32 whatever the precision: LibTorch 1.13's bf16
     // LayerNorm on the CPU is 3x slower than its fp32 one.
-    auto y = at::addmm(b0r, xk, w0r).view({nb * h * w * 4, C4}).to(at::kFloat);
     y = at::gelu(at::layer_norm(y, {C4}, ln_w, ln_b, 1e-6)).to(dt);
     auto z = at::gelu(at::addmm(b3r, y, w3r)).view({nb, h * w * 16, C8});
-    auto m = at::bmm(z.to(at::kFloat), at::stack(hy, 0).transpose(1, 2));  // [nb, 16HW, K]
+    // The masks' product in the upscaling's type: bf16 rounds each logit
+    // once (2^-9 of its size) instead of converting the 16 HW x C/8 planes.
+    auto m = at::bmm(z, at::stack(hy, 0).transpose(1, 2).to(dt)).to(at::kFloat);  // [nb, 16HW, K]
     // rows are (i, j, di, dj, ei, ej): pixel (4i + 2di + ei, 4j + 2dj + ej)
     out.narrow(0, b0, nb).copy_(m.view({nb, h, w, 2, 2, 2, 2, K})
                                     .permute({0, 7, 1, 3, 5, 2, 4, 6})

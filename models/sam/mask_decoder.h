@@ -5,18 +5,13 @@
 // iou_prediction_head.layers.0.weight), so load_parameters() maps them 1:1.
 //
 // Decoding is organised for many prompts against one image embedding (the
-// automatic generator's grid): what does not depend on the prompt (the image
-// embedding plus the dense "no mask" embedding, its positional encoding and
-// the first block's image-side projections) is computed once per frame in
-// prepare(); decode() never repeats the image embedding per prompt. The
-// arithmetic is the reference's, regrouped where a product is linear:
-//  - token-to-image attention over per-prompt keys folds the key projection
-//    into the T queries (scores = (W_k^T q) . x; the key bias shifts every
-//    score of a query by the same amount, which softmax ignores) and applies
-//    the value projection after the weighted sum (the weights sum to 1);
-//  - image-to-token attention folds the query projection into the T keys
-//    and the output projection into the T values.
-// Results equal the reference's to float rounding (tests/sam).
+// automatic generator's grid). Each prompt's image tokens are held in
+// factored form (sam/factored_image_tokens.h): the frame's embedding, which
+// prepare() projects once per frame for every attention, LayerNorm and the
+// first upscaling convolution, plus per-prompt low-rank terms; a prompt's
+// [HW, C] tokens are never formed. The arithmetic is the reference's,
+// regrouped where it is linear; results equal the reference's to float
+// rounding (tests/sam).
 #pragma once
 
 #include <torch/nn/module.h>
@@ -28,6 +23,7 @@
 #include <memory>
 #include <vector>
 
+#include "sam/factored_image_tokens.h"
 #include "sam/prompt_encoder.h"
 
 namespace refseg::sam {
@@ -79,13 +75,21 @@ class DecoderMlpImpl : public torch::nn::Module {
 };
 TORCH_MODULE(DecoderMlp);
 
-// What decode() needs of one frame, prompt-independent.
+// What decode() needs of one frame, prompt-independent: the frame part of
+// the image tokens projected for every attention and LayerNorm it meets.
 struct DecoderFrame {
   int64_t h = 0, w = 0;
-  at::Tensor keys;              // [1, HW, C]: image embedding + dense no-mask embedding
-  at::Tensor key_pe;            // [1, HW, C]: dense positional encoding
-  at::Tensor first_k, first_v;  // first block, token-to-image: [H, HW, c] each
-  at::Tensor first_q;           // first block, image-to-token queries: [H, HW, c]
+  at::Tensor keys;  // [HW, C]: image embedding + dense no-mask embedding
+  struct Layer {
+    FrameProjection t2i_key;    // token-to-image keys (frame, pe)
+    at::Tensor t2i_value;       // token-to-image values [H, HW, c]
+    FrameProjection i2t_query;  // image-to-token queries (frame, pe + bias)
+    FrameNormTerms norm;        // norm4 after the image-to-token attention
+  };
+  std::vector<Layer> layers;
+  FrameProjection final_key;
+  at::Tensor final_value;
+  at::Tensor upscale;  // [HW, 4 C/4]: the frame part through the first transposed convolution
 };
 
 struct DecodedMasks {
@@ -97,10 +101,16 @@ struct DecodedMasks {
 // here, so masks that a predicted-IoU filter drops need no upscaling (the
 // upscaling of one prompt depends on that prompt's tokens only).
 struct DecodedTokens {
-  // Image tokens after the two-way transformer, in chunks of `chunk`
-  // prompts: keys[b / chunk] [chunk (or fewer), HW, C] holds prompt b's.
-  std::vector<at::Tensor> keys;
+  // Image tokens after the two-way transformer, through the first
+  // transposed convolution (without its bias), in chunks of `chunk`
+  // prompts: prompt b's are chunks[b / chunk] at b % chunk,
+  //   alpha [n, HW] o upscale [HW, 4 C/4] + wt [n, m, HW]^T x rows [n, m, 4 C/4].
+  struct Chunk {
+    at::Tensor alpha, w, rows;
+  };
+  std::vector<Chunk> chunks;
   int64_t chunk = 1;
+  at::Tensor upscale;    // DecoderFrame::upscale
   at::Tensor hyper;      // [B, k, C / 8] hypernetwork outputs of the chosen masks
   at::Tensor iou;        // [B, k] predicted IoU
   int64_t h = 0, w = 0;  // the embedding's grid
@@ -123,13 +133,12 @@ class MaskDecoderImpl : public torch::nn::Module {
                               bool multimask) const;
   at::Tensor upscale_masks(const DecodedTokens &tokens, const at::Tensor &rows) const;
 
-  // bf16 for the per-prompt image tokens ([B, HW, C]: the transformer's
-  // scores, softmax and image-side products) and the upscaling's matmuls and
-  // activations, the bulk of the per-prompt arithmetic: half the time of
-  // fp32 (tools/bench_sam). LayerNorms, the tokens' side, the heads and the
-  // final mask products stay fp32; IoU predictions move by bf16's rounding
-  // (tests/sam, Bf16DecodesTheReferenceMasks). Only worth it where the CPU
-  // has native bf16 (clip::CpuFeatures::fast_bf16).
+  // bf16 for the upscaling's matmuls and activations, the bulk of the
+  // per-prompt arithmetic once the transformer runs factored: about half the
+  // upscaling's fp32 time (tools/bench_sam). The transformer, LayerNorms,
+  // heads and the final mask products stay fp32; logits move by bf16's
+  // rounding (tests/sam, Bf16DecodesTheReferenceMasks). Only worth it where
+  // the CPU has native bf16 (clip::CpuFeatures::fast_bf16).
   void set_bf16(bool on);
   bool bf16() const { return bf16_; }
 
@@ -147,10 +156,11 @@ class MaskDecoderImpl : public torch::nn::Module {
   DecoderMlp iou_prediction_head{nullptr};
 
  private:
-  static constexpr int64_t kPromptsPerChunk = 4;
+  static constexpr int64_t kPromptsPerChunk = 16;
   DecodedTokens decode_chunk(const DecoderFrame &frame, const at::Tensor &sparse,
                              bool multimask) const;
   at::Tensor upscale(const DecodedTokens &tokens, const std::vector<int64_t> &rows) const;
+  at::Tensor upscale_weight() const;  // [C, 4 C/4]
   MaskDecoderConfig config_;
   bool bf16_ = false;
 };
