@@ -116,9 +116,11 @@ void factored_layer_norm(FactoredTokens &t, const FrameNormTerms &f, const at::T
                          const at::Tensor &bias, double eps) {
   const int64_t B = t.wt.size(0), N = t.wt.size(2), m = t.width(), C = t.rows.size(2);
   const auto ct = t.wt.scalar_type();
-  // Sums over the rows are taken in fp32 whatever the coefficients' type.
+  // Sums over the rows accumulate in fp32 whatever the coefficients' type
+  // (LibTorch's bf16 sum does; asking for an fp32 result would convert the
+  // whole product first), the [B, N] results are fp32.
   auto sum_rows = [](const at::Tensor &x, at::IntArrayRef dims) {
-    return at::sum(x, dims, false, at::kFloat);
+    return x.sum(dims).to(at::kFloat);
   };
   const at::Tensor row_mean = t.rows.mean(-1);  // [B, m]
   const at::Tensor mean =
@@ -140,7 +142,7 @@ void factored_layer_norm(FactoredTokens &t, const FrameNormTerms &f, const at::T
       const at::Tensor d =
           at::bmm(b.v.transpose(0, 1).reshape({H, B * T, c}).to(ct), hv.transpose(1, 2))
               .view({H, B, T, N})
-              .add_(f.head_bias.at(static_cast<size_t>(b.layer)).view({1, 1, 1, N}));
+              .add_(f.head_bias.at(static_cast<size_t>(b.layer)).view({1, 1, 1, N}).to(ct));
       cross.add_(sum_rows(wb.view({B, H, T, N}) * d.transpose(0, 1), {1, 2}));
     }
   }

@@ -391,9 +391,9 @@ at::Tensor MaskDecoderImpl::upscale(const DecodedTokens &t,
     // once (2^-9 of its size) instead of converting the 16 HW x C/8 planes.
     auto m = at::bmm(z, at::stack(hy, 0).transpose(1, 2).to(dt)).to(at::kFloat);  // [nb, 16HW, K]
     // rows are (i, j, di, dj, ei, ej): pixel (4i + 2di + ei, 4j + 2dj + ej)
-    out.narrow(0, b0, nb).copy_(m.view({nb, h, w, 2, 2, 2, 2, K})
-                                    .permute({0, 7, 1, 3, 5, 2, 4, 6})
-                                    .reshape({nb, K, 4 * h, 4 * w}));
+    out.narrow(0, b0, nb)
+        .view({nb, K, h, 2, 2, w, 2, 2})
+        .copy_(m.view({nb, h, w, 2, 2, 2, 2, K}).permute({0, 7, 1, 3, 5, 2, 4, 6}));
   }
   return out;
 }
