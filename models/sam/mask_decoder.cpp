@@ -374,7 +374,7 @@ at::Tensor MaskDecoderImpl::upscale(const DecodedTokens &t,
       const int64_t r = rows[i];
       const DecodedTokens::Chunk &c = t.chunks[r / t.chunk];
       al.push_back(c.alpha.select(0, r % t.chunk));
-      ws.push_back(c.w.select(0, r % t.chunk));
+      ws.push_back(c.wt.select(0, r % t.chunk));
       rs.push_back(c.rows.select(0, r % t.chunk));
       hy.push_back(t.hyper.select(0, r));
     }

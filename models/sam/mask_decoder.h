@@ -106,7 +106,7 @@ struct DecodedTokens {
   // prompts: prompt b's are chunks[b / chunk] at b % chunk,
   //   alpha [n, HW] o upscale [HW, 4 C/4] + wt [n, m, HW]^T x rows [n, m, 4 C/4].
   struct Chunk {
-    at::Tensor alpha, w, rows;
+    at::Tensor alpha, wt, rows;
   };
   std::vector<Chunk> chunks;
   int64_t chunk = 1;
@@ -133,12 +133,14 @@ class MaskDecoderImpl : public torch::nn::Module {
                               bool multimask) const;
   at::Tensor upscale_masks(const DecodedTokens &tokens, const at::Tensor &rows) const;
 
-  // bf16 for the upscaling's matmuls and activations, the bulk of the
-  // per-prompt arithmetic once the transformer runs factored: about half the
-  // upscaling's fp32 time (tools/bench_sam). The transformer, LayerNorms,
-  // heads and the final mask products stay fp32; logits move by bf16's
-  // rounding (tests/sam, Bf16DecodesTheReferenceMasks). Only worth it where
-  // the CPU has native bf16 (clip::CpuFeatures::fast_bf16).
+  // bf16 for the per-prompt products: the factored tokens' scores, softmax
+  // and coefficient products (prepare() makes the frame's projections in
+  // bf16, so set this before prepare()) and the upscaling's matmuls,
+  // activations and mask products, the bulk of the per-prompt arithmetic.
+  // The tokens' side, the heads, the LayerNorms' fp32-accumulated statistics
+  // and the upscaling's LayerNorm stay fp32; logits and IoU predictions move
+  // by bf16's rounding (tests/sam, Bf16DecodesTheReferenceMasks). Only worth
+  // it where the CPU has native bf16 (clip::CpuFeatures::fast_bf16).
   void set_bf16(bool on);
   bool bf16() const { return bf16_; }
 

@@ -36,8 +36,8 @@ class SamModel {
 
   // How the model computes from now on: fp32 (the reference's arithmetic)
   // or bf16 (the image encoder converted to bf16, weights and activations,
-  // as tools/bench_sam_encoder measures it; the mask decoder's upscaling in
-  // bf16, MaskDecoderImpl::set_bf16). bf16 only pays where the CPU has
+  // as tools/bench_sam_encoder measures it; the mask decoder's per-prompt
+  // products in bf16, MaskDecoderImpl::set_bf16). bf16 only pays where the CPU has
   // native bf16 (clip::CpuFeatures::fast_bf16): callers decide, this does
   // not check. Back to fp32 re-reads the encoder from the checkpoint file.
   // Throws ModelError for another precision. Call before set_image().
