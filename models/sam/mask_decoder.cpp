@@ -159,7 +159,6 @@ DecoderFrame MaskDecoderImpl::prepare(const at::Tensor &image_embedding, const a
   DecoderFrame f;
   f.h = image_embedding.size(2);
   f.w = image_embedding.size(3);
-  f.keys = (image_embedding + dense).flatten(2).squeeze(0).t().contiguous();  // [HW, C]
   const at::Tensor pe = dense_pe.flatten(2).squeeze(0).t().contiguous();
   // The frame part F of the tokens entering layer k is the embedding times
   // the norm4 weights of the layers before; a head block made in layer i has
@@ -171,7 +170,8 @@ DecoderFrame MaskDecoderImpl::prepare(const at::Tensor &image_embedding, const a
   auto heads_of = [&](const at::Tensor &x, const at::Tensor &weight, const at::Tensor &bias) {
     return project_heads(x, weight, bias, H).to(ct);
   };
-  at::Tensor frame = f.keys;
+  // [HW, C]: image embedding + dense no-mask embedding, the tokens' frame part
+  at::Tensor frame = (image_embedding + dense).flatten(2).squeeze(0).t().contiguous();
   std::vector<at::Tensor> norm_weights;
   const auto n = static_cast<int64_t>(layers->size());
   for (int64_t k = 0; k < n; ++k) {

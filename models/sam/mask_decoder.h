@@ -79,14 +79,13 @@ TORCH_MODULE(DecoderMlp);
 // the image tokens projected for every attention and LayerNorm it meets.
 struct DecoderFrame {
   int64_t h = 0, w = 0;
-  at::Tensor keys;  // [HW, C]: image embedding + dense no-mask embedding
   struct Layer {
     FrameProjection t2i_key;    // token-to-image keys (frame, pe)
     at::Tensor t2i_value;       // token-to-image values [H, HW, c]
     FrameProjection i2t_query;  // image-to-token queries (frame, pe + bias)
     FrameNormTerms norm;        // norm4 after the image-to-token attention
   };
-  std::vector<Layer> layers;
+  std::vector<Layer> layers;  // empty: no frame prepared
   FrameProjection final_key;
   at::Tensor final_value;
   at::Tensor upscale;  // [HW, 4 C/4]: the frame part through the first transposed convolution

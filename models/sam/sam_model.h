@@ -50,7 +50,7 @@ class SamModel {
   // The same from an embedding [1, C, h, w] computed elsewhere (a cache, a
   // test's reference) for a frame of that size.
   void set_embedding(const at::Tensor &embedding, int frame_width, int frame_height);
-  bool has_image() const { return frame_.keys.defined(); }
+  bool has_image() const { return !frame_.layers.empty(); }
   const at::Tensor &embedding() const { return embedding_; }
   int frame_width() const { return frame_w_; }
   int frame_height() const { return frame_h_; }
