@@ -18,8 +18,8 @@ packages=(
   gstreamer1.0-x
   # Python access to the metadata (PyGObject alone, no compiled bindings)
   python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
-  # inference core
-  libtorch-dev libopencv-dev libopencv-contrib-dev
+  # inference core (SLEEF: the vector erf of the SAM upscaling's AVX-512 passes)
+  libtorch-dev libsleef-dev libopencv-dev libopencv-contrib-dev
   # LibTorch calls whatever libblas.so.3 is selected; the reference BLAS is
   # ~10x slower than OpenBLAS for the matmuls CLIP is made of
   libopenblas0-pthread

@@ -8,6 +8,7 @@
 
 #include "common/model_error.h"
 #include "sam/sam_checkpoint.h"
+#include "sam/upscale_kernels.h"
 
 namespace refseg::sam {
 
@@ -360,10 +361,9 @@ at::Tensor MaskDecoderImpl::upscale(const DecodedTokens &t,
   const int64_t C4 = w3.size(0), C8 = w3.size(1);
   const auto dt = bf16_ ? at::kBFloat16 : at::kFloat;
   const at::Tensor frame_up = t.upscale.to(dt);
-  auto b0r = up0->get("bias").repeat({4}).to(dt);
-  auto w3r = w3.permute({0, 2, 3, 1}).reshape({C4, 4 * C8}).to(dt);
-  auto b3r = up3->get("bias").repeat({4}).to(dt);
-  const at::Tensor &ln_w = up1->get("weight"), &ln_b = up1->get("bias");
+  const at::Tensor b0r = up0->get("bias").repeat({4});
+  const at::Tensor w3r = w3.permute({0, 2, 3, 1}).reshape({C4, 4 * C8}).to(dt);
+  const at::Tensor b3r = up3->get("bias").repeat({4}).to(dt);
   at::Tensor out = at::empty({n, K, 4 * h, 4 * w}, at::kFloat);
   // Prompts per step: keeps the 4x upscaled planes (16 HW x C/8 each) small.
   const int64_t step = 2;
@@ -378,22 +378,15 @@ at::Tensor MaskDecoderImpl::upscale(const DecodedTokens &t,
       rs.push_back(c.rows.select(0, r % t.chunk));
       hy.push_back(t.hyper.select(0, r));
     }
-    auto y = at::bmm(at::stack(ws, 0).transpose(1, 2), at::stack(rs, 0))
-                 .add_(at::stack(al, 0).to(dt).unsqueeze(-1) * frame_up)
-                 .add_(b0r)
-                 .view({nb * h * w * 4, C4})
-                 .to(at::kFloat);
-    // LayerNorm in fp32 whatever the precision: LibTorch 1.13's bf16
-    // LayerNorm on the CPU is 3x slower than its fp32 one.
-    y = at::gelu(at::layer_norm(y, {C4}, ln_w, ln_b, 1e-6)).to(dt);
-    auto z = at::gelu(at::addmm(b3r, y, w3r)).view({nb, h * w * 16, C8});
-    // The masks' product in the upscaling's type: bf16 rounds each logit
-    // once (2^-9 of its size) instead of converting the 16 HW x C/8 planes.
-    auto m = at::bmm(z, at::stack(hy, 0).transpose(1, 2).to(dt)).to(at::kFloat);  // [nb, 16HW, K]
-    // rows are (i, j, di, dj, ei, ej): pixel (4i + 2di + ei, 4j + 2dj + ej)
-    out.narrow(0, b0, nb)
-        .view({nb, K, h, 2, 2, w, 2, 2})
-        .copy_(m.view({nb, h, w, 2, 2, 2, 2, K}).permute({0, 7, 1, 3, 5, 2, 4, 6}));
+    // [nb, HW, 4 C/4]: the per-prompt part of the first convolution; the
+    // frame part and the norm join it in norm_gelu's pass.
+    const at::Tensor y = at::bmm(at::stack(ws, 0).transpose(1, 2), at::stack(rs, 0));
+    const at::Tensor a =
+        norm_gelu(y, at::stack(al, 0), frame_up, b0r, up1->get("weight"), up1->get("bias"), 1e-6);
+    const at::Tensor z =
+        at::addmm(b3r, a.view({nb * h * w * 4, C4}), w3r).view({nb, h * w * 16, C8});
+    at::Tensor masks = out.narrow(0, b0, nb);
+    gelu_mask_product(z, at::stack(hy, 0), h, w, masks);
   }
   return out;
 }
