@@ -51,8 +51,8 @@ static GType sam_prompts_get_type() {
       {static_cast<gint>(refseg::SamPrompts::Grid), "grid: points-per-side x points-per-side",
        "grid"},
       {static_cast<gint>(refseg::SamPrompts::Regions),
-       "regions: an interior point of each of the grouping generator's first max-points "
-       "regions (64 when max-points is 0)",
+       "regions: max-points interior points (64 when 0) of the grouping generator's ranked "
+       "regions, spread apart",
        "regions"},
       {0, nullptr, nullptr}};
   if (g_once_init_enter(&type))
@@ -63,8 +63,9 @@ static GType sam_prompts_get_type() {
 // SAM models on the CPU: a 16 x 16 grid (256 prompts) instead of the
 // reference's 32 x 32 (docs/proposal-models.md).
 constexpr int kCpuPointsPerSide = 16;
-// ... and the reference's grid as the prompts (prompts=regions is cheaper).
-constexpr refseg::SamPrompts kCpuPrompts = refseg::SamPrompts::Grid;
+// ... and, as the prompts, points of the weightless generator's regions
+// (prompts=grid is the reference's source).
+constexpr refseg::SamPrompts kCpuPrompts = refseg::kCpuSamPrompts;
 // The box NMS threshold SAM models default to (the reference's).
 constexpr double kSamBoxNms = 0.7;
 
@@ -644,15 +645,17 @@ static void gst_refseg_proposals_class_init(GstRefSegProposalsClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_PROMPTS,
       g_param_spec_enum("prompts", "Prompt source",
-                        "SAM models: grid (the reference's) or regions (an interior point of "
-                        "each of the weightless grouping generator's first max-points regions, "
-                        "64 when 0: fewer prompts, docs/benchmarks.md measures both)",
+                        "SAM models: regions (the CPU default: max-points interior points, 64 "
+                        "when 0, of the weightless grouping generator's ranked regions, spread "
+                        "apart) or grid (the reference's: points-per-side squared prompts; "
+                        "docs/benchmarks.md measures both)",
                         sam_prompts_get_type(), static_cast<gint>(kCpuPrompts), live));
   g_object_class_install_property(
       gobject_class, PROP_MAX_POINTS,
       g_param_spec_uint("max-points", "Points budget",
                         "SAM models: at most this many prompts per frame (a grid shrinks to the "
-                        "largest square that fits; regions: the first N); 0: no budget",
+                        "largest square that fits; regions: N points); 0: no budget (64 region "
+                        "points)",
                         0, 65536, 0, live));
   g_object_class_install_property(
       gobject_class, PROP_PRECISION,

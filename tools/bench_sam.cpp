@@ -10,8 +10,9 @@
 // the reference's thresholds (0.88 / 0.95) and with both at 0 (every mask
 // upscaled, measured and kept: random weights predict low IoUs, so with the
 // reference's thresholds nearly nothing is upscaled and that figure is a
-// best case), masks out; then the cheaper prompt source (interior points of
-// the first --regions regions of the weightless generator) against the
+// best case), masks out; then the cheaper prompt source (--regions points
+// of the weightless generator's ranked regions, as refsegproposals
+// prompts=regions takes them: refseg::region_prompt_points) against the
 // grid: its time and how many of the grid's masks it recovers at mask IoU
 // 0.5 (with random weights: agreement with the grid, not recall of real
 // objects). bf16's masks are compared with fp32's.
@@ -118,16 +119,12 @@ void bench_checkpoint(const std::string &file, const cv::Mat &frame, const Setti
   const auto arch = refseg::sam::tell_architecture(refseg::sam::read_sam_checkpoint(file));
   std::printf("%s: %s, load %.0f ms\n", file.c_str(), arch.name.c_str(), load.wall_ms);
 
-  // The cheaper prompt source: interior points of the weightless
-  // generator's first regions (computed once; its time is reported).
-  refseg::ProposalFilter rf;
-  rf.max_proposals = s.regions;
-  refseg::GroupingProposalGenerator grouping({}, rf);
+  // The cheaper prompt source: points of the weightless generator's ranked
+  // regions (computed once; its time is reported).
+  refseg::GroupingProposalGenerator grouping;
   std::vector<std::array<double, 2>> region_points;
   const double grouping_ms = refseg::bench::median_ms(s.runs, [&] {
-    region_points.clear();
-    for (const auto &m : grouping.propose(view))
-      if (auto p = refseg::prompt_point(m)) region_points.push_back(*p);
+    region_points = refseg::region_prompt_points(grouping, view, static_cast<size_t>(s.regions));
   });
 
   std::vector<refseg::RegionMask> fp32_open;
@@ -182,18 +179,27 @@ void bench_checkpoint(const std::string &file, const cv::Mat &frame, const Setti
                     refseg::clip::precision_name(precision), recovered(fp32_open, grid_masks, 0.9),
                     fp32_open.size());
       }
-      auto ro = grid(s.side, true);
+      auto ro = grid(s.side, false);
       ro.points = region_points;
       std::vector<refseg::sam::AutomaticMask> rout;
+      const double closed_ms = refseg::bench::median_ms(
+          s.runs, [&] { rout = refseg::sam::generate_masks(*model, view, ro); });
+      std::printf(
+          "    analysis, %zu region points, thresholds 0.88 / 0.95, box NMS 0.7: %zu masks, %.0f "
+          "ms + %.0f ms\n",
+          region_points.size(), rout.size(), closed_ms, grouping_ms);
+      ro = grid(s.side, true);
+      ro.points = region_points;
       const double rms = refseg::bench::median_ms(
           s.runs, [&] { rout = refseg::sam::generate_masks(*model, view, ro); });
       std::printf(
-          "    analysis, %zu region points (first %d regions, grouping %.0f ms more), thresholds "
+          "    analysis, %zu region points (of the first %d regions, grouping %.0f ms more), "
+          "thresholds "
           "0 / 0, box NMS 1: %zu masks, %.0f ms + %.0f ms; recovers %d of the grid's %zu masks at "
           "mask "
           "IoU 0.5 (random weights: agreement with the grid, not recall of objects)\n",
-          region_points.size(), s.regions, grouping_ms, rout.size(), rms, grouping_ms,
-          recovered(grid_masks, masks_of(rout), 0.5), grid_masks.size());
+          region_points.size(), s.regions * refseg::kRegionPromptPool, grouping_ms, rout.size(),
+          rms, grouping_ms, recovered(grid_masks, masks_of(rout), 0.5), grid_masks.size());
     }
     std::printf("    peak RSS %.0f MB\n", refseg::bench::peak_rss_mb());
   }
@@ -203,8 +209,10 @@ void bench_checkpoint(const std::string &file, const cv::Mat &frame, const Setti
 // annotated (real weights are not here to measure recall): of the things of
 // at least 1500 pixels, how many hold one prompt point, and three or more
 // (SAM decodes each point to a part, the object holding it and a larger
-// whole; more points are more chances). Sources: the reference's grids and
-// the interior points of the weightless generator's first regions.
+// whole; more points are more chances). Sources: the reference's grids, the
+// interior points of the weightless generator's first regions, and the
+// region source as refsegproposals prompts=regions runs it (points spread
+// apart over twice as many regions).
 void prompt_coverage(const std::vector<std::string> &files) {
   struct Source {
     std::string name;
@@ -254,6 +262,11 @@ void prompt_coverage(const std::vector<std::string> &files) {
         for (const auto &m : grouping.propose(view_of(rgb)))
           if (auto p = refseg::prompt_point(m)) points.push_back(*p);
         tally("first " + std::to_string(regions) + " regions", points, objects);
+        refseg::GroupingProposalGenerator spread_source;
+        tally(
+            std::to_string(regions) + " region points",
+            refseg::region_prompt_points(spread_source, view_of(rgb), static_cast<size_t>(regions)),
+            objects);
       }
     }
   }

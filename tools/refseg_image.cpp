@@ -65,7 +65,8 @@ struct Options {
   bool quality = false;                   // the grouping generator's quality setting
   std::string proposal_model;             // empty: the grouping generator
   refseg::sam::AutomaticMaskOptions sam;  // SAM proposal models
-  bool refine = true;                     // SAM proposal models: box refinement
+  refseg::SamPrompts sam_prompts = refseg::kCpuSamPrompts;
+  bool refine = true;  // SAM proposal models: box refinement
   refseg::clip::Precision precision = refseg::clip::Precision::kFp32;
   refseg::clip::Preprocess preprocess = refseg::clip::Preprocess::kClip;
   refseg::DecisionSettings decision;
@@ -90,8 +91,8 @@ Options parse(int argc, char **argv) {
   gchar **masks = nullptr;
   gint max_proposals = o.max_proposals, masked_layers = o.masked_layers, threads = 0;
   gboolean quality = FALSE, no_refine = FALSE;
-  gchar *proposal_model = nullptr;
-  gint points_per_side = 16;
+  gchar *proposal_model = nullptr, *prompts = nullptr;
+  gint points_per_side = 16, max_points = 0;
   gdouble pred_iou = o.sam.pred_iou_thresh, stability = o.sam.stability_score_thresh;
   gdouble global_weight = o.decision.weights.global, sentence_weight = o.decision.weights.sentence,
           threshold = o.decision.threshold;
@@ -116,6 +117,15 @@ Options parse(int argc, char **argv) {
       {"points-per-side", 0, 0, G_OPTION_ARG_INT, &points_per_side,
        "SAM proposal model: the prompt grid's side, 1-256 (default 16, the CPU default; the "
        "reference's is 32)",
+       "N"},
+      {"prompts", 0, 0, G_OPTION_ARG_STRING, &prompts,
+       "SAM proposal model: where the prompts come from, as refsegproposals prompts=: regions "
+       "(the CPU default: --max-points points of the grouping generator's ranked regions, spread "
+       "apart) or grid (the reference's: --points-per-side squared)",
+       "S"},
+      {"max-points", 0, 0, G_OPTION_ARG_INT, &max_points,
+       "SAM proposal model: at most N prompts, 0-65536 (default 0: 64 region points, or the "
+       "whole grid)",
        "N"},
       {"pred-iou-threshold", 0, 0, G_OPTION_ARG_DOUBLE, &pred_iou,
        "SAM proposal model: keep masks with predicted IoU above this, 0-1 (default 0.88)", "X"},
@@ -192,6 +202,9 @@ Options parse(int argc, char **argv) {
   o.quality = quality;
   o.proposal_model = take(proposal_model);
   o.sam.points_per_side = int_in_range(kTool, "--points-per-side", points_per_side, 1, 256);
+  o.sam.max_points = int_in_range(kTool, "--max-points", max_points, 0, 65536);
+  refseg::tools::parse_if_given(o.sam_prompts, kTool, "--prompts", prompts,
+                                refseg::parse_sam_prompts);
   o.sam.pred_iou_thresh = real_in_range(kTool, "--pred-iou-threshold", pred_iou, 0, 1);
   o.sam.stability_score_thresh = real_in_range(kTool, "--stability-threshold", stability, 0, 1);
   o.refine = !no_refine;
@@ -322,6 +335,7 @@ int main(int argc, char **argv) {
       filter.max_proposals = o.max_proposals;
       refseg::ProposalModelOptions options;
       options.sam = o.sam;
+      options.sam_prompts = o.sam_prompts;
       auto generator = refseg::make_model_proposal_generator(path, options, filter);
       proposals = generator->propose(view);
       if (auto *s = dynamic_cast<refseg::SamProposalGenerator *>(generator.get()); s && o.refine)

@@ -45,7 +45,7 @@ struct ProposalModelOptions {
   // SAM models: the precision (resolve_sam_precision: auto is bf16 where the
   // CPU has native bf16) and where the prompts come from.
   clip::Precision sam_precision = clip::Precision::kFp32;
-  SamPrompts sam_prompts = SamPrompts::Grid;
+  SamPrompts sam_prompts = kCpuSamPrompts;
 };
 
 // The generator for a located model file: TorchScriptProposalGenerator or

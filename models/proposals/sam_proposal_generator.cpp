@@ -1,5 +1,6 @@
 #include "proposals/sam_proposal_generator.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -62,6 +63,36 @@ std::optional<std::array<double, 2>> prompt_point(const RegionMask &m) {
   return p;
 }
 
+std::vector<std::array<double, 2>> spread_prompt_points(const std::vector<RegionMask> &ranked,
+                                                        size_t budget, double min_spacing) {
+  std::vector<std::array<double, 2>> points;
+  const double min_square = min_spacing * min_spacing;
+  for (const RegionMask &m : ranked) {
+    if (points.size() >= budget) break;
+    const auto p = prompt_point(m);
+    if (!p) continue;
+    const bool near = std::any_of(points.begin(), points.end(), [&](const auto &q) {
+      const double dx = q[0] - (*p)[0], dy = q[1] - (*p)[1];
+      return dx * dx + dy * dy < min_square;
+    });
+    if (!near) points.push_back(*p);
+  }
+  return points;
+}
+
+double region_prompt_spacing(int width, int height) {
+  return std::max(width, height) / 40.0;
+}
+
+std::vector<std::array<double, 2>> region_prompt_points(ProposalGenerator &grouping,
+                                                        const ImageView &frame, size_t budget) {
+  ProposalFilter rf = grouping.filter();
+  rf.max_proposals = static_cast<int>(budget) * kRegionPromptPool;
+  grouping.set_filter(rf);
+  return spread_prompt_points(grouping.propose(frame), budget,
+                              region_prompt_spacing(frame.width, frame.height));
+}
+
 SamProposalGenerator::SamProposalGenerator(const std::string &path, sam::AutomaticMaskOptions o,
                                            ProposalFilter filter)
     : path_(path), options_(std::move(o)), model_(std::make_unique<sam::SamModel>(path)) {
@@ -79,14 +110,14 @@ std::vector<RegionMask> SamProposalGenerator::propose(const ImageView &frame) {
   sam::AutomaticMaskOptions o = options_;
   o.box_nms_thresh = filter_.iou_threshold;
   if (source_) {
-    if (prompts_ == SamPrompts::Regions) {  // the points budget picks the first regions
-      ProposalFilter rf = source_->filter();
-      rf.max_proposals = o.max_points > 0 ? o.max_points : kDefaultRegionPrompts;
-      source_->set_filter(rf);
-    }
     o.points.clear();
-    for (const RegionMask &m : source_->propose(frame))
-      if (auto p = prompt_point(m)) o.points.push_back(*p);
+    if (prompts_ == SamPrompts::Regions) {
+      o.points = region_prompt_points(*source_, frame,
+                                      o.max_points > 0 ? o.max_points : kDefaultRegionPrompts);
+    } else {
+      for (const RegionMask &m : source_->propose(frame))
+        if (auto p = prompt_point(m)) o.points.push_back(*p);
+    }
     if (o.points.empty()) {
       model_->set_image(frame);  // keep refine() on this frame
       return {};
@@ -103,7 +134,6 @@ std::vector<RegionMask> SamProposalGenerator::propose(const ImageView &frame) {
 std::optional<RegionMask> SamProposalGenerator::refine(const RegionMask &proposal) const {
   return sam::refine_with_box(*model_, proposal);
 }
-
 
 std::vector<RegionMask> refine_proposals(const sam::SamModel &model,
                                          std::vector<RegionMask> proposals) {

@@ -31,11 +31,21 @@ class SamModel;
 ProposalFilter sam_proposal_filter();
 
 // Where the prompts come from: the reference's grid, or the interior points
-// (prompt_point) of the weightless GroupingProposalGenerator's first
-// regions, a cheaper source for the CPU (as many as the points budget
-// AutomaticMaskOptions::max_points says, else kDefaultRegionPrompts).
+// (prompt_point) of the weightless GroupingProposalGenerator's ranked
+// regions, spread apart (spread_prompt_points), a cheaper source for the CPU
+// (as many as the points budget AutomaticMaskOptions::max_points says, else
+// kDefaultRegionPrompts).
 enum class SamPrompts { Grid, Regions };
 constexpr int kDefaultRegionPrompts = 64;
+// Where SAM prompts come from by default on the CPU (refsegproposals,
+// refseg_image): the regions, whose 64 points reach as many of the annotated
+// photo's objects as the 16x16 grid's 256 (tools/bench_sam --photos) for a
+// quarter of the decoding. SamProposalGenerator itself starts on the grid,
+// as the reference does.
+constexpr SamPrompts kCpuSamPrompts = SamPrompts::Regions;
+// Regions asked of the grouping generator per point of the budget: enough
+// that the points skipped for their spacing are replaced.
+constexpr int kRegionPromptPool = 2;
 // "grid", "regions"; parse throws ModelError naming the accepted values.
 const char *sam_prompts_name(SamPrompts prompts);
 SamPrompts parse_sam_prompts(const std::string &name);
@@ -49,6 +59,22 @@ clip::Precision resolve_sam_precision(clip::Precision requested);
 // the mask, else the mask pixel nearest to the centroid. nullopt for an
 // empty mask.
 std::optional<std::array<double, 2>> prompt_point(const RegionMask &mask);
+
+// The Regions source's points: an interior point of each ranked region in
+// turn, skipping one closer than min_spacing to a point already taken, until
+// `budget` points. SAM decodes much the same masks from two points that
+// close (nested regions of the hierarchy often share their interior), so
+// the budget goes to further regions instead (tools/bench_sam --photos: 64
+// points reach 18 of the photo's 18 objects, as the 16x16 grid's 256 do;
+// the first 64 regions' points reach 17).
+std::vector<std::array<double, 2>> spread_prompt_points(const std::vector<RegionMask> &ranked,
+                                                        size_t budget, double min_spacing);
+// The spacing for a frame: its longer side / 40 (16 pixels at 640x480).
+double region_prompt_spacing(int width, int height);
+// The Regions source as SamProposalGenerator runs it: `grouping`'s first
+// kRegionPromptPool x budget regions of `frame`, spread.
+std::vector<std::array<double, 2>> region_prompt_points(ProposalGenerator &grouping,
+                                                        const ImageView &frame, size_t budget);
 
 // Box refinement, as Grounded-SAM does it: each proposal decoded again with
 // its own box (first/last pixel columns and rows) as SAM's box prompt, in
@@ -77,8 +103,8 @@ class SamProposalGenerator : public ProposalGenerator {
   // instead of the grid; nullptr returns to the grid.
   void set_prompt_source(std::shared_ptr<ProposalGenerator> source) { source_ = std::move(source); }
   // Grid, or Regions: a GroupingProposalGenerator with its defaults as the
-  // prompt source, giving its first max_points (else kDefaultRegionPrompts)
-  // regions.
+  // prompt source, giving max_points (else kDefaultRegionPrompts) points of
+  // its ranked regions (region_prompt_points).
   void set_prompts(SamPrompts prompts);
   SamPrompts prompts() const { return prompts_; }
   const sam::AutomaticMaskOptions &options() const { return options_; }

@@ -89,11 +89,12 @@ std::vector<Proposal> run_frame(GstHarness *h) {
   return result;
 }
 
-// Small grid, every mask kept (random weights), no box refinement unless
-// asked, fp32 (the library's default; the element's is auto).
+// A small grid (the element defaults to region prompts), every mask kept
+// (random weights), no box refinement unless asked, fp32 (the library's
+// default; the element's is auto).
 std::string pipeline(const std::string &model, bool refine, const std::string &extra = "") {
   return "refsegproposals name=p model=\"" + model +
-         "\" points-per-side=4 pred-iou-threshold=0 stability-threshold=0 min-area=0 "
+         "\" prompts=grid points-per-side=4 pred-iou-threshold=0 stability-threshold=0 min-area=0 "
          "max-area=1 precision=fp32 refine=" +
          (refine ? "true" : "false") + " " + extra;
 }
@@ -171,7 +172,7 @@ GST_START_TEST(test_sam_properties_defaults) {
   guint max_points = 1;
   g_object_get(e, "prompts", &prompts, "max-points", &max_points, "precision", &precision,
                "threads", &threads, nullptr);
-  fail_unless_equals_int(prompts, static_cast<gint>(refseg::SamPrompts::Grid));
+  fail_unless_equals_int(prompts, static_cast<gint>(refseg::SamPrompts::Regions));
   fail_unless_equals_int(max_points, 0);
   fail_unless_equals_int(precision, static_cast<gint>(refseg::clip::Precision::kAuto));
   fail_unless_equals_int(threads, 0);
@@ -179,8 +180,8 @@ GST_START_TEST(test_sam_properties_defaults) {
 }
 GST_END_TEST;
 
-// prompts=regions: the grouping generator's first max-points regions as the
-// prompts, exactly as the library's SamProposalGenerator with that source.
+// prompts=regions: max-points points of the grouping generator's regions as
+// the prompts, exactly as the library's SamProposalGenerator with that source.
 GST_START_TEST(test_region_prompts) {
   const std::string path = fixture("mobile_sam_small.pt");
   const auto got = proposals_of(path, false, "prompts=regions max-points=5");

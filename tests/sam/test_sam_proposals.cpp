@@ -97,6 +97,29 @@ TEST(SamProposals, CentroidsOfAnotherGeneratorArePrompts) {
   for (size_t i = 0; i < masks.size(); ++i) EXPECT_EQ(proposals[i].score, masks[i].predicted_iou);
 }
 
+// The Regions source spends its points budget on distinct places: a ranked
+// region whose point is within the spacing of one taken (a nested region
+// sharing its interior) is skipped, the rank order is kept, and the
+// grouping is asked for kRegionPromptPool regions per point.
+TEST(SamProposals, RegionPromptsAreSpreadApartWithinTheBudget) {
+  using Point = std::array<double, 2>;
+  const std::vector<RegionMask> ranked = {rect(10, 20, 5, 3), RegionMask(), rect(8, 18, 9, 7),
+                                          rect(200, 100, 5, 5), rect(300, 300, 3, 3)};
+  EXPECT_EQ(spread_prompt_points(ranked, 10, 16.0),
+            (std::vector<Point>{{12, 21}, {202, 102}, {301, 301}}));
+  EXPECT_EQ(spread_prompt_points(ranked, 2, 16.0), (std::vector<Point>{{12, 21}, {202, 102}}));
+  EXPECT_EQ(spread_prompt_points(ranked, 10, 0.0).size(), 4u);  // no spacing: the nested one too
+  EXPECT_TRUE(spread_prompt_points(ranked, 0, 16.0).empty());
+  EXPECT_DOUBLE_EQ(region_prompt_spacing(640, 480), 16.0);
+  EXPECT_DOUBLE_EQ(region_prompt_spacing(480, 1280), 32.0);
+
+  FixedProposals source(ranked);
+  const clip::reference_fixture::SyntheticFrame frame(640, 480);
+  EXPECT_EQ(region_prompt_points(source, frame.view(), 2),
+            (std::vector<Point>{{12, 21}, {202, 102}}));
+  EXPECT_EQ(source.filter().max_proposals, 2 * kRegionPromptPool);
+}
+
 TEST(SamProposals, RefineDecodesTheBoxOnTheProposedFrame) {
   const clip::reference_fixture::SyntheticFrame frame(640, 480);
   SamProposalGenerator gen(sam::fixture::path("sam_vit_small.pth"), open_options());

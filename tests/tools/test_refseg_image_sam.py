@@ -36,8 +36,9 @@ def run(*args, env=None):
     return subprocess.run([tool, *args], capture_output=True, text=True, env=env)
 
 
-# Random weights: every mask kept.
-ALL = ("--points-per-side", "4", "--pred-iou-threshold", "0", "--stability-threshold", "0")
+# Random weights: every mask kept; a small grid (the default source is the regions).
+OPEN = ("--pred-iou-threshold", "0", "--stability-threshold", "0")
+ALL = ("--prompts", "grid", "--points-per-side", "4", *OPEN)
 
 with tempfile.TemporaryDirectory() as tmp:
     image = os.path.join(tmp, "scene.ppm")
@@ -81,6 +82,25 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("--model", model, "--image", image, "--proposal-model", "SAM-ViT-H", env=env)
     check("SAM-ViT-H not installed: exit 1 naming sam_vit_h_4b8939.pth",
           r.returncode == 1 and "sam_vit_h_4b8939.pth" in r.stderr)
+
+    # The CPU default source: points of the grouping generator's regions, at
+    # most --max-points of them (each point gives up to three masks).
+    small = os.path.join(fixtures, "mobile_sam_small.pt")
+    out = os.path.join(tmp, "regions.json")
+    for budget, most in (("0", 20), ("1", 3)):
+        r = run("--model", model, "--image", image, "--proposal-model", small, "--json", out,
+                "--max-points", budget, "--no-refine", *OPEN)
+        count = -1
+        if r.returncode == 0:
+            with open(out) as f:
+                count = len(json.load(f)["proposals"])
+        # The default budget finds masks here; one point gives at most three.
+        check("region prompts, --max-points %s: %d proposals, at most %d (%s)"
+              % (budget, count, most, r.stderr.strip()),
+              (0 < count if budget == "0" else 0 <= count) and count <= most)
+    r = run("--model", model, "--image", image, "--proposal-model", small, "--prompts", "points")
+    check("--prompts points: usage error naming grid and regions (%s)" % r.stderr.strip(),
+          r.returncode == 2 and "grid" in r.stderr and "regions" in r.stderr)
 
     # Truncated checkpoint: refused, naming the file.
     truncated = os.path.join(tmp, "truncated.pth")
