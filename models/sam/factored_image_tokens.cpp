@@ -2,6 +2,8 @@
 
 #include <ATen/ATen.h>
 
+#include "sam/decoder_kernels.h"
+
 namespace refseg::sam {
 
 at::Tensor project_heads(const at::Tensor &x, const at::Tensor &weight, const at::Tensor &bias,
@@ -51,10 +53,13 @@ void add_row_scores(at::Tensor &s, const FactoredTokens &t, const at::Tensor &we
                     const at::Tensor &x) {
   const int64_t B = x.size(0), H = x.size(1), T = x.size(2), c = x.size(3), m = t.width(),
                 N = s.size(3);
-  const at::Tensor er = at::matmul(t.rows, weight.t()).view({B, m, H, c}).transpose(1, 2);
-  // [B, H, T, c] x [B, H, c, m] -> [B, H, T, m] -> [B, H T, m]
-  const at::Tensor xr =
-      at::matmul(x, er.transpose(2, 3)).reshape({B, H * T, m}).to(t.wt.scalar_type());
+  const auto ct = t.wt.scalar_type();
+  // The rows through the projection, then [B, H, T, c] x [B, H, c, m] ->
+  // [B, H T, m], in the coefficients' type: bf16 runs the B H small
+  // products as one oneDNN call (fp32 as B H BLAS calls).
+  const at::Tensor er =
+      at::matmul(t.rows.to(ct), weight.t().to(ct)).view({B, m, H, c}).transpose(1, 2);
+  const at::Tensor xr = at::matmul(x.to(ct), er.transpose(2, 3)).reshape({B, H * T, m});
   s.add_(at::bmm(xr, t.wt).view({B, H, T, N}).transpose(0, 1));
 }
 
@@ -77,9 +82,11 @@ at::Tensor factored_token_to_image(const at::Tensor &qh, const FactoredTokens &t
                      .transpose(0, 1);  // [B, H, T, c]
   if (m > 0) {
     const at::Tensor pb = p.transpose(0, 1).reshape({B, H * T, N});
-    const at::Tensor pw = at::bmm(pb, t.wt.transpose(1, 2)).to(at::kFloat).view({B, H, T, m});
-    const at::Tensor ev = at::matmul(t.rows, wv.t()).view({B, m, H, c}).transpose(1, 2);
-    o = o + at::matmul(pw, ev);  // [B, H, T, m] x [B, H, m, c]
+    const auto ct = t.wt.scalar_type();
+    const at::Tensor pw = at::bmm(pb, t.wt.transpose(1, 2)).view({B, H, T, m});
+    const at::Tensor ev =
+        at::matmul(t.rows.to(ct), wv.t().to(ct)).view({B, m, H, c}).transpose(1, 2);
+    o = o + at::matmul(pw, ev).to(at::kFloat);  // [B, H, T, m] x [B, H, m, c]
   }
   return (o + bv.view({1, H, 1, c})).transpose(1, 2).reshape({B, T, H * c});
 }
@@ -96,9 +103,13 @@ void factored_add_image_to_token(FactoredTokens &t, const at::Tensor &kh, const 
   // The block's rows: each head's values through its slice of out_proj,
   // with a 1/H share of the bias (a cell's weights over one head's T rows
   // sum to 1, so the H shares add up to the bias).
+  // [H, B T, c] x [H, c, C]: one product per head (a [B, H, T, c] x
+  // [1, H, c, C] matmul would be B H of them).
   const at::Tensor u =
-      (at::matmul(vh, wo.view({C, H, c}).permute({1, 2, 0}).unsqueeze(0))  // [B, H, T, C]
-       + bo / static_cast<double>(H))
+      at::bmm(vh.transpose(0, 1).reshape({H, B * T, c}), wo.view({C, H, c}).permute({1, 2, 0}))
+          .view({H, B, T, C})
+          .transpose(0, 1)
+          .add(bo / static_cast<double>(H))
           .reshape({B, H * T, C});
   FactoredTokens::Block block{layer, m, H * T, vh};
   if (m == 0) {
@@ -116,12 +127,8 @@ void factored_layer_norm(FactoredTokens &t, const FrameNormTerms &f, const at::T
                          const at::Tensor &bias, double eps) {
   const int64_t B = t.wt.size(0), N = t.wt.size(2), m = t.width(), C = t.rows.size(2);
   const auto ct = t.wt.scalar_type();
-  // Sums over the rows accumulate in fp32 whatever the coefficients' type
-  // (LibTorch's bf16 sum does; asking for an fp32 result would convert the
-  // whole product first), the [B, N] results are fp32.
-  auto sum_rows = [](const at::Tensor &x, at::IntArrayRef dims) {
-    return x.sum(dims).to(at::kFloat);
-  };
+  // Sums over the rows of products with the coefficients: dot_over_rows, in
+  // one pass with fp32 sums whatever the coefficients' type; [B, N] fp32.
   const at::Tensor row_mean = t.rows.mean(-1);  // [B, m]
   const at::Tensor mean =
       t.alpha * f.mean.unsqueeze(0) +
@@ -134,7 +141,8 @@ void factored_layer_norm(FactoredTokens &t, const FrameNormTerms &f, const at::T
   for (const auto &b : t.blocks) {
     const at::Tensor wb = t.wt.narrow(1, b.begin, b.size);  // [B, size, N]
     if (b.layer < 0) {
-      cross.add_(sum_rows(wb * f.constant_dots.at(constants++).unsqueeze(0), {1}));
+      const at::Tensor &dots = f.constant_dots.at(constants++);  // [2, N]
+      cross.add_(dot_over_rows(wb, dots.unsqueeze(0).expand({B, -1, -1})));
     } else {
       const at::Tensor &hv = f.head_values.at(static_cast<size_t>(b.layer));  // [H, N, c]
       const int64_t H = hv.size(0), c = hv.size(2), T = b.size / H;
@@ -143,22 +151,25 @@ void factored_layer_norm(FactoredTokens &t, const FrameNormTerms &f, const at::T
           at::bmm(b.v.transpose(0, 1).reshape({H, B * T, c}).to(ct), hv.transpose(1, 2))
               .view({H, B, T, N})
               .add_(f.head_bias.at(static_cast<size_t>(b.layer)).view({1, 1, 1, N}).to(ct));
-      cross.add_(sum_rows(wb.view({B, H, T, N}) * d.transpose(0, 1), {1, 2}));
+      cross.add_(dot_over_rows(wb.view({B, H, T, N}), d.transpose(0, 1)));
     }
   }
   const at::Tensor centred_rows = t.rows - row_mean.unsqueeze(-1);
   const at::Tensor gram = at::bmm(centred_rows, centred_rows.transpose(1, 2));  // [B, m, m]
   // |alpha Fc + w Ec|^2 = alpha^2 |Fc|^2 + 2 alpha w . (E Fc) + w G w
   const at::Tensor square = t.alpha.square() * f.centred_square.unsqueeze(0) +
-                            2.0 * t.alpha * cross +
-                            sum_rows(at::bmm(gram.to(ct), t.wt) * t.wt, {1});
+                            2.0 * t.alpha * cross + dot_over_rows(at::bmm(gram.to(ct), t.wt), t.wt);
   const at::Tensor inv = at::rsqrt(square / static_cast<double>(C) + eps);  // [B, N]
   // weight o (x - mean) / sigma + bias: the frame part scaled by weight, the
   // rows too, and two constant rows (weight with -mean/sigma, bias with 1).
   t.alpha = t.alpha * inv;
-  t.wt = at::cat({t.wt * inv.unsqueeze(1).to(ct), (-mean * inv).unsqueeze(1).to(ct),
-                  at::ones({B, 1, N}, t.wt.options())},
-                 1);
+  // Written in place of a product and a concatenation: one pass.
+  at::Tensor wt = at::empty({B, m + 2, N}, t.wt.options());
+  at::Tensor scaled = wt.narrow(1, 0, m);
+  at::mul_out(scaled, t.wt, inv.unsqueeze(1).to(ct));
+  wt.select(1, m).copy_(-mean * inv);
+  wt.select(1, m + 1).fill_(1);
+  t.wt = wt;
   t.rows = at::cat({t.rows * weight, weight.view({1, 1, C}).expand({B, 1, C}),
                     bias.view({1, 1, C}).expand({B, 1, C})},
                    1);

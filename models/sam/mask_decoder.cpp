@@ -8,7 +8,7 @@
 
 #include "common/model_error.h"
 #include "sam/sam_checkpoint.h"
-#include "sam/upscale_kernels.h"
+#include "sam/decoder_kernels.h"
 
 namespace refseg::sam {
 

@@ -133,13 +133,14 @@ class MaskDecoderImpl : public torch::nn::Module {
   at::Tensor upscale_masks(const DecodedTokens &tokens, const at::Tensor &rows) const;
 
   // bf16 for the per-prompt products: the factored tokens' scores, softmax
-  // and coefficient products (prepare() makes the frame's projections in
-  // bf16, so set this before prepare()) and the upscaling's matmuls,
-  // activations and mask products, the bulk of the per-prompt arithmetic.
-  // The tokens' side, the heads, the LayerNorms' fp32-accumulated statistics
-  // and the upscaling's LayerNorm stay fp32; logits and IoU predictions move
-  // by bf16's rounding (tests/sam, Bf16DecodesTheReferenceMasks). Only worth
-  // it where the CPU has native bf16 (clip::CpuFeatures::fast_bf16).
+  // and coefficient products, the rows' projections in the attentions
+  // (prepare() makes the frame's projections in bf16, so set this before
+  // prepare()) and the upscaling's matmuls and mask products, the bulk of
+  // the per-prompt arithmetic. The tokens' side, the heads, the rows
+  // themselves, the LayerNorms' fp32-accumulated statistics and the
+  // upscaling's norm and activations stay fp32; logits and IoU predictions
+  // move by bf16's rounding (tests/sam, Bf16DecodesTheReferenceMasks). Only
+  // worth it where the CPU has native bf16 (clip::CpuFeatures::fast_bf16).
   void set_bf16(bool on);
   bool bf16() const { return bf16_; }
 

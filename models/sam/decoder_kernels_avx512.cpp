@@ -1,6 +1,6 @@
 // Compiled with -mavx512f (models/sam/meson.build); see the header for why
 // this file holds nothing but the two passes and file-local helpers.
-#include "sam/upscale_kernels_avx512.h"
+#include "sam/decoder_kernels_avx512.h"
 
 #include <immintrin.h>
 #include <sleef.h>
@@ -160,6 +160,25 @@ void gelu_mask_product_rows(const MaskProductPass &p, int64_t begin, int64_t end
         _mm_storeu_ps(o + 3 * W, _mm512_extractf32x4_ps(block, 3));
       }
     }
+  }
+}
+
+void dot_over_rows_tiles(const RowDotPass &p, int64_t begin, int64_t end) {
+  const int64_t tiles = (p.cells + kRowDotTile - 1) / kRowDotTile;
+  for (int64_t task = begin; task < end; ++task) {
+    const int64_t b = task / tiles, first = (task % tiles) * kRowDotTile;
+    const int64_t left = p.cells - first, q = (left < kRowDotTile ? left : kRowDotTile) / 16;
+    __m512 acc[kRowDotTile / 16];
+    for (int64_t v = 0; v < q; ++v) acc[v] = _mm512_setzero_ps();
+    for (int64_t h = 0; h < p.heads; ++h)
+      for (int64_t t = 0; t < p.tokens; ++t) {
+        const int64_t ao = b * p.a_strides[0] + h * p.a_strides[1] + t * p.a_strides[2] + first,
+                      bo = b * p.b_strides[0] + h * p.b_strides[1] + t * p.b_strides[2] + first;
+        for (int64_t v = 0; v < q; ++v)
+          acc[v] = _mm512_fmadd_ps(load16(p.a, ao + 16 * v, p.a_bf16),
+                                   load16(p.b, bo + 16 * v, p.b_bf16), acc[v]);
+      }
+    for (int64_t v = 0; v < q; ++v) _mm512_storeu_ps(p.out + b * p.cells + first + 16 * v, acc[v]);
   }
 }
 

@@ -1,5 +1,6 @@
-// The mask decoder's output upscaling after each transposed convolution, as
-// two fused passes over a prompt's upscaled planes:
+// Fused passes of the mask decoder over its largest per-prompt arrays. The
+// output upscaling after each transposed convolution, as two passes over a
+// prompt's upscaled planes:
 //
 //   norm_gelu:          GELU(LayerNorm(y + alpha o frame + bias)), the first
 //                       convolution's factored output normalised per pixel;
@@ -13,9 +14,13 @@
 // CPU has AVX-512 (and the build found SLEEF, the vector maths library whose
 // exp the pass's erf uses) each is one pass that reads its input once and
 // computes in fp32; elsewhere, and for tensors not on the CPU, the same ATen
-// ops run. Both compute the same function (tests/sam/test_upscale_kernels):
+// ops run. Both compute the same function (tests/sam/test_decoder_kernels):
 // tools/bench_sam, MobileSAM bf16, one run: upscaling 242 ms per 64 prompts
 // against 324-350 as ATen ops.
+//
+// And the factored LayerNorm's sums over the coefficient rows
+// (sam/factored_image_tokens.h), dot_over_rows: one pass over two arrays of
+// [rows, cells] per prompt instead of a product array and its sum.
 #pragma once
 
 #include <ATen/ATen.h>
@@ -24,13 +29,13 @@
 
 namespace refseg::sam {
 
-enum class UpscaleKernel {
+enum class FusedKernel {
   automatic,  // the fused pass where available, else ATen ops
   aten,       // ATen ops always (the reference the fused passes are tested against)
 };
 
 // Whether this build and CPU run the fused passes.
-bool fused_upscale_available();
+bool fused_kernels_available();
 
 // y [B, N, G C] (bf16 or fp32): the first transposed convolution's per-prompt
 // part for N cells, each with G children of C channels; frame [N, G C] in
@@ -39,13 +44,21 @@ bool fused_upscale_available();
 // with weight, norm_bias [C] and eps) as [B, N, G C] in y's type.
 at::Tensor norm_gelu(const at::Tensor &y, const at::Tensor &alpha, const at::Tensor &frame,
                      const at::Tensor &bias, const at::Tensor &weight, const at::Tensor &norm_bias,
-                     double eps, UpscaleKernel kernel = UpscaleKernel::automatic);
+                     double eps, FusedKernel kernel = FusedKernel::automatic);
 
 // z [B, h w 16, C] (bf16 or fp32), the second convolution's output with its
 // bias, rows ordered (i, j, di, dj, ei, ej) for the pixel
 // (4i + 2di + ei, 4j + 2dj + ej); hyper [B, K, C] (fp32). Writes
 // GELU(z) . hyper_k into out [B, K, 4h, 4w] (fp32, contiguous).
 void gelu_mask_product(const at::Tensor &z, const at::Tensor &hyper, int64_t h, int64_t w,
-                       at::Tensor &out, UpscaleKernel kernel = UpscaleKernel::automatic);
+                       at::Tensor &out, FusedKernel kernel = FusedKernel::automatic);
+
+// a, b [B, M, N] or [B, H, T, N] (bf16 or fp32 each, any strides but the
+// cells' dimension N contiguous; a stride of 0 broadcasts): the sum over the
+// rows of their products, [B, N] fp32. The fused pass accumulates exact
+// products in fp32; the ATen ops round them (and the bf16 sum) to the inputs'
+// type.
+at::Tensor dot_over_rows(const at::Tensor &a, const at::Tensor &b,
+                         FusedKernel kernel = FusedKernel::automatic);
 
 }  // namespace refseg::sam

@@ -1,4 +1,4 @@
-// The fused upscaling passes of sam/upscale_kernels.h in AVX-512, compiled
+// The fused upscaling passes of sam/decoder_kernels.h in AVX-512, compiled
 // alone with -mavx512f and called only where the CPU has it. The interface
 // is plain pointers and row ranges on purpose: nothing here may instantiate
 // a template that another translation unit also instantiates, or the linker
@@ -30,5 +30,16 @@ struct MaskProductPass {
 };
 // Rows [begin, end) of the B h (prompt, embedding row) rows.
 void gelu_mask_product_rows(const MaskProductPass &p, int64_t begin, int64_t end);
+
+struct RowDotPass {
+  const void *a, *b;  // [B, H, T, N] with these element strides for B, H, T; N contiguous
+  int64_t a_strides[3], b_strides[3];
+  bool a_bf16, b_bf16;
+  int64_t heads, tokens, cells;  // H, T, N (N a multiple of 16)
+  float *out;                    // [B, N]
+};
+// Tiles [begin, end) of the B x (N / kRowDotTile) (prompt, cell tile) tiles.
+constexpr int64_t kRowDotTile = 256;
+void dot_over_rows_tiles(const RowDotPass &p, int64_t begin, int64_t end);
 
 }  // namespace refseg::sam::avx512
