@@ -603,8 +603,8 @@ static void gst_refseg_proposals_class_init(GstRefSegProposalsClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_POINTS_PER_SIDE,
       g_param_spec_uint("points-per-side", "Points per side",
-                        "SAM models: the prompt grid's side (N x N points; the reference's "
-                        "default is 32, this element's CPU default 16)",
+                        "SAM models with prompts=grid: the prompt grid's side (N x N points; "
+                        "the reference's default is 32, this element's 16)",
                         1, 256, static_cast<guint>(kCpuPointsPerSide), live));
   g_object_class_install_property(
       gobject_class, PROP_POINTS_PER_BATCH,

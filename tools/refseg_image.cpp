@@ -115,8 +115,8 @@ Options parse(int argc, char **argv) {
        "Segment Anything checkpoint as released, or a TorchScript proposal model)",
        "M"},
       {"points-per-side", 0, 0, G_OPTION_ARG_INT, &points_per_side,
-       "SAM proposal model: the prompt grid's side, 1-256 (default 16, the CPU default; the "
-       "reference's is 32)",
+       "SAM proposal model with --prompts grid: the prompt grid's side, 1-256 (default 16, the "
+       "CPU grid; the reference's is 32)",
        "N"},
       {"prompts", 0, 0, G_OPTION_ARG_STRING, &prompts,
        "SAM proposal model: where the prompts come from, as refsegproposals prompts=: regions "
