@@ -11,10 +11,6 @@
 //                    [--rounds 3] [--masks 5] [--precision fp32]   (--help: all)
 //
 // ViT-B/32-sized random weights: make_test_clip OUT.pt --vit-b32.
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -28,19 +24,10 @@
 #include "bench_report.h"
 #include "common/model_error.h"
 #include "runtime/clip_runtime.h"
+#include "spawned_process.h"
 #include "tool_options.h"
 
 namespace {
-
-// A child process that keeps one core busy until killed.
-pid_t start_neighbour() {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    volatile unsigned long x = 0;
-    for (;;) x = x + 1;
-  }
-  return pid;
-}
 
 const char *kTool = "bench_contention";
 
@@ -132,12 +119,13 @@ int main(int argc, char **argv) {
       const int count = frames / rounds + (r < frames % rounds);
       if (r > 0) run(change, 1);
       run(alone, count);
-      const pid_t neighbour = start_neighbour();
-      if (neighbour < 0) throw refseg::ModelError("fork failed");
-      run(change, 1);
-      run(beside, count);
-      kill(neighbour, SIGKILL);
-      waitpid(neighbour, nullptr, 0);
+      {
+        // At most 10 minutes, should the benchmark die first.
+        const refseg::SpawnedProcess neighbour = refseg::busy_core(600);
+        if (!neighbour.started()) throw refseg::ModelError(neighbour.error());
+        run(change, 1);
+        run(beside, count);
+      }
     }
     auto median = [](std::vector<double> v) {
       std::sort(v.begin(), v.end());

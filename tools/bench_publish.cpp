@@ -1,4 +1,4 @@
-// bench_publish: what publishing results costs (issue 25).
+// bench_publish: what publishing results costs.
 //
 //  1. document: CPU microseconds to build one frame's JSON document
 //     (models/publish) with --expressions selections, each with a mask of
@@ -30,7 +30,6 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,6 +50,7 @@
 #include "common/model_error.h"
 #include "gst/refseg/refsegmeta.h"
 #include "publish/results_document.h"
+#include "spawned_process.h"
 
 namespace {
 
@@ -261,11 +261,10 @@ void bench_broker(const Options &o) {
   // No limit on what the broker queues for the subscriber: every message counts.
   std::ofstream(conf) << "listener " << port << " 127.0.0.1\nallow_anonymous true\n"
                       << "max_queued_messages 0\nmax_inflight_messages 0\n";
-  const pid_t broker = fork();
-  if (broker == 0) {
-    if (!std::freopen("/dev/null", "w", stderr)) _exit(126);
-    execl(o.mosquitto.c_str(), "mosquitto", "-c", conf.c_str(), nullptr);
-    _exit(127);
+  refseg::SpawnedProcess broker({o.mosquitto, "-c", conf}, "/dev/null", SIGTERM);
+  if (!broker.started()) {
+    std::fprintf(stderr, "bench_publish: %s\n", broker.error().c_str());
+    std::exit(1);
   }
   for (int i = 0; i < 500 && !port_open(port); ++i) g_usleep(10000);
   if (!port_open(port)) {
@@ -310,8 +309,7 @@ void bench_broker(const Options &o) {
   mosquitto_disconnect(sub);
   mosquitto_loop_stop(sub, false);
   mosquitto_destroy(sub);
-  kill(broker, SIGTERM);
-  waitpid(broker, nullptr, 0);
+  broker.stop(SIGTERM);
   const std::string rm = "rm -rf '" + dir + "'";
   if (std::system(rm.c_str()) != 0) std::fprintf(stderr, "cannot remove %s\n", dir.c_str());
 }
@@ -399,7 +397,7 @@ int main(int argc, char **argv) {
     if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
       std::printf(
           "Usage:\n"
-          "  %s [OPTION...] - what publishing results costs (refsegpublish, issue 25)\n\n"
+          "  %s [OPTION...] - what publishing results costs (refsegpublish)\n\n"
           "  --width N            frame width (640)\n"
           "  --height N           frame height (480)\n"
           "  --expressions N      selected expressions per frame, each with a mask (1)\n"

@@ -32,6 +32,7 @@
 
 #include "gst/refseg/refsegmeta.h"
 #include "refcoco/coco_mask.h"
+#include "spawned_process.h"
 #include "world_harness.h"
 
 using json = nlohmann::json;
@@ -103,32 +104,21 @@ class Broker {
     const char *program = std::getenv("MOSQUITTO");
     const std::string conf = dir_ + "/mosquitto.conf";
     const std::string log = dir_ + "/mosquitto.log";
-    pid_ = fork();
-    if (pid_ == 0) {
-      FILE *out = std::freopen(log.c_str(), "a", stdout);
-      (void)out;
-      dup2(fileno(stdout), fileno(stderr));
-      execlp(program ? program : "mosquitto", "mosquitto", "-c", conf.c_str(), nullptr);
-      _exit(127);
-    }
+    process_ = refseg::SpawnedProcess({program ? program : "mosquitto", "-c", conf}, log);
+    fail_unless(process_.started(), "cannot start mosquitto: %s", process_.error().c_str());
     const gint64 deadline = g_get_monotonic_time() + wait_us(10);
     while (!port_open(port_) && g_get_monotonic_time() < deadline) g_usleep(20000);
     fail_unless(port_open(port_), "mosquitto did not listen on %d (log %s)", port_, log.c_str());
   }
   // SIGKILL: the broker vanishes without closing anything cleanly.
-  void kill() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
+  void kill() { process_.stop(SIGKILL); }
   int port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
 
  private:
   int port_;
   std::string dir_;
-  pid_t pid_ = -1;
+  refseg::SpawnedProcess process_;
 };
 
 struct Received {

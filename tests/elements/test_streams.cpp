@@ -119,8 +119,22 @@ static GstElement *four_streams(std::vector<Counts> &counts, int stream0_frames)
 
 // Runs until `done` says so (checked every 50 ms); an error on the bus or
 // 50 s without it fail the test (a bound on a hang, not a speed).
+static long analyses(Counts &c);
+
+// What each stream has counted, for a failure's message.
+static std::string tally(std::vector<Counts> &counts) {
+  std::string s;
+  for (Counts &c : counts) {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    s += " [" + std::to_string(c.produced) + " made, " + std::to_string(c.out) + " out, " +
+         std::to_string(c.analyses) + " analyses]";
+  }
+  return s;
+}
+
 template <class Done>
-static void run_until(GstElement *pipeline, Done done, const char *what) {
+static void run_until(GstElement *pipeline, std::vector<Counts> &counts, Done done,
+                      const char *what) {
   GstBus *bus = gst_element_get_bus(pipeline);
   const gint64 give_up = g_get_monotonic_time() + 50 * G_TIME_SPAN_SECOND;
   while (!done()) {
@@ -130,7 +144,8 @@ static void run_until(GstElement *pipeline, Done done, const char *what) {
       gst_message_parse_error(m, &err, nullptr);
       fail("pipeline error: %s", err->message);
     }
-    fail_unless(g_get_monotonic_time() < give_up, "no %s after 50 s", what);
+    fail_unless(g_get_monotonic_time() < give_up, "no %s after 50 s; streams:%s", what,
+                tally(counts).c_str());
   }
   gst_object_unref(bus);
 }
@@ -175,7 +190,7 @@ GST_START_TEST(four_live_streams_share_the_analyses_evenly) {
   fail_unless(gst_element_set_state(pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
   // Until the stream with the fewest analyses has 8.
   run_until(
-      pipeline,
+      pipeline, counts,
       [&] {
         long least = analyses(counts[0]);
         for (auto &c : counts) least = std::min(least, analyses(c));
@@ -202,7 +217,7 @@ GST_START_TEST(eos_on_one_stream_leaves_the_others_going) {
   GstElement *pipeline = four_streams(counts, kFrames);
   fail_unless(gst_element_set_state(pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
   run_until(
-      pipeline,
+      pipeline, counts,
       [&] {
         std::lock_guard<std::mutex> lock(counts[0].mutex);
         return counts[0].eos;
@@ -213,7 +228,7 @@ GST_START_TEST(eos_on_one_stream_leaves_the_others_going) {
   // The three others go on being analysed: 4 more analyses each, with
   // stream 0's turn never coming back.
   run_until(
-      pipeline,
+      pipeline, counts,
       [&] {
         for (int i = 1; i < kStreams; ++i)
           if (analyses(counts[i]) < at_eos[i - 1] + 4) return false;
@@ -271,7 +286,7 @@ GST_START_TEST(a_flush_on_one_stream_does_not_stall_the_others) {
   GstElement *pipeline = four_streams(counts, 0);
   fail_unless(gst_element_set_state(pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
   run_until(
-      pipeline,
+      pipeline, counts,
       [&] {
         for (auto &c : counts)
           if (analyses(c) < 2) return false;
@@ -306,7 +321,7 @@ GST_START_TEST(a_flush_on_one_stream_does_not_stall_the_others) {
   std::vector<long> after_flush;
   for (int i = 1; i < kStreams; ++i) after_flush.push_back(analyses(counts[i]));
   run_until(
-      pipeline,
+      pipeline, counts,
       [&] {
         for (int i = 1; i < kStreams; ++i)
           if (analyses(counts[i]) < after_flush[i - 1] + 3) return false;

@@ -2,14 +2,11 @@
 // does beside them (scheduling/core_budget.h, fixed_threads_watch.h).
 #pragma once
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <chrono>
 #include <thread>
 #include <vector>
+
+#include "spawned_process.h"
 
 namespace refseg::test {
 
@@ -23,29 +20,16 @@ class BusyCores {
  public:
   explicit BusyCores(int count) {
     for (int i = 0; i < count; ++i) {
-      const pid_t pid = fork();
-      if (pid < 0) continue;
-      if (pid == 0) {
-        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (std::chrono::steady_clock::now() < until) {
-        }
-        _exit(0);
-      }
-      pids_.push_back(pid);
-    }
-  }
-  ~BusyCores() {
-    for (pid_t pid : pids_) {
-      kill(pid, SIGKILL);
-      waitpid(pid, nullptr, 0);
+      refseg::SpawnedProcess p = refseg::busy_core(10);
+      if (p.started()) children_.push_back(std::move(p));
     }
   }
   BusyCores(const BusyCores &) = delete;
   BusyCores &operator=(const BusyCores &) = delete;
-  size_t count() const { return pids_.size(); }
+  size_t count() const { return children_.size(); }
 
  private:
-  std::vector<pid_t> pids_;
+  std::vector<refseg::SpawnedProcess> children_;
 };
 
 }  // namespace refseg::test
