@@ -198,11 +198,14 @@ static void gst_refseg_proposals_set_property(GObject *object, guint id, const G
     case PROP_REUSE:
       s.reuse = g_value_get_boolean(value);
       break;
-    case PROP_QUALITY:
-      s.grouping.strategies = g_value_get_boolean(value)
-                                  ? refseg::GroupingOptions::quality_strategies()
-                                  : refseg::GroupingOptions{}.strategies;
+    case PROP_QUALITY: {
+      const refseg::GroupingOptions chosen = g_value_get_boolean(value)
+                                                 ? refseg::GroupingOptions::quality()
+                                                 : refseg::GroupingOptions{};
+      s.grouping.strategies = chosen.strategies;
+      s.grouping.consensus = chosen.consensus;
       break;
+    }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
@@ -595,9 +598,10 @@ static void gst_refseg_proposals_class_init(GstRefSegProposalsClass *klass) {
       g_param_spec_boolean(
           "quality", "Quality",
           "Grouping generator: pool eight hierarchies (three scales, three colour spaces, three "
-          "merge orders) instead of one, with duplicates suppressed from mask IoU 0.7 unless "
-          "iou-threshold is set (about 0.5 s of CPU per 640x480 frame; for single images and "
-          "offline video, docs/accuracy.md gives what each finds)",
+          "merge orders) instead of one, each region ranked by how well the other "
+          "segmentations agree with its outline, with duplicates suppressed from mask IoU 0.7 "
+          "unless iou-threshold is set (about 0.5 s of CPU per 640x480 frame; for single images "
+          "and offline video, docs/accuracy.md gives what each finds)",
           FALSE, live));
   const refseg::sam::AutomaticMaskOptions sam;
   g_object_class_install_property(

@@ -42,12 +42,21 @@ struct GroupingOptions {
   double sigma = 0.6;         // Gaussian smoothing before the segmentation
   int processing_size = 640;  // long side of the working grid (frames are never enlarged)
   std::vector<GroupingStrategy> strategies = {{ColourSpace::Lab, 1.0, {}, Ranking::Contour}};
+  // With two or more strategies: each region's score is multiplied by
+  // (1 - its mean straddling of the other strategies' initial segments)
+  // to this power (proposals/segment_consensus.h); 0 leaves scores alone.
+  // The default's one strategy has nothing to agree with: a second
+  // segmentation as its reference doubled its cost and found no more
+  // (docs/accuracy.md, "Proposals").
+  double consensus = 0;
 
   // The strategies of the `quality` setting, for single images and offline
   // video, as selective search diversifies: the default one, k x 0.75 and
   // x 1.5, HSV and RGB, and merge orders by colour and size or by size and
-  // fill alone; eight hierarchies, all ranked by contour, about 0.5 s of CPU
-  // per 640x480 frame. Use it with quality_proposal_filter().
+  // fill alone; eight hierarchies, all ranked by contour and by how well
+  // each region agrees with the other seven segmentations (consensus 1),
+  // about 0.5 s of CPU per 640x480 frame. Use it with
+  // quality_proposal_filter().
   static std::vector<GroupingStrategy> quality_strategies();
   static GroupingOptions quality();
 };

@@ -6,7 +6,7 @@ refsegproposals ! refsegencoder ! refsegselector and through refseg_image
 with the grouping generator's proposals; for expressions with and without
 spatial words and for a referent that is not there, each gives the same
 index, score, reason, phrase, spatial resolution and box, with spatial on
-and off and with the model's threshold and set ones.
+and off, with the model's threshold and set ones, and with the quality setting.
 
 Arguments: refseg_image, the model (refseg-tiny: it has a calibrated
 threshold and spread), the real photo (skipped cleanly when absent)."""
@@ -88,11 +88,11 @@ def field(s, name):
     return s.get_value(name) if s.has_field(name) else None
 
 
-def element_answer(png, threshold, spatial):
+def element_answer(png, threshold, spatial, quality):
     quoted = "; ".join(EXPRESSIONS)
     messages = run_pipeline(
         f"filesrc location={png} ! pngdec ! videoconvert ! video/x-raw,format=RGB ! "
-        "imagefreeze num-buffers=1 ! refsegproposals ! "
+        f"imagefreeze num-buffers=1 ! refsegproposals quality={'true' if quality else 'false'} ! "
         f"refsegencoder model={model} threads=1 ! "
         f"refsegselector model={model} threads=1 expression-list=\"{quoted}\" "
         f"threshold={threshold} spatial={'true' if spatial else 'false'} ! fakesink")
@@ -115,9 +115,11 @@ def element_answer(png, threshold, spatial):
     return messages[0].get_value("n-proposals"), out
 
 
-def tool_answer(png, threshold, spatial):
+def tool_answer(png, threshold, spatial, quality):
     args = [tool, "--model", model, "--image", png, "--threads", "1",
             "--threshold", str(threshold), "--spatial", "on" if spatial else "off"]
+    if quality:
+        args.append("--quality")
     for e in EXPRESSIONS:
         args += ["--text", e]
     r = subprocess.run(args, capture_output=True, text=True)
@@ -142,10 +144,11 @@ def tool_answer(png, threshold, spatial):
     return len(doc["proposals"]), out, doc
 
 
-def compare(image_name, png, threshold, spatial):
-    what = f"{image_name}, threshold {threshold}, spatial {'on' if spatial else 'off'}"
-    n_element, element = element_answer(png, threshold, spatial)
-    n_tool, answer, doc = tool_answer(png, threshold, spatial)
+def compare(image_name, png, threshold, spatial, quality=False):
+    what = (f"{image_name}, threshold {threshold}, spatial {'on' if spatial else 'off'}"
+            + (", quality" if quality else ""))
+    n_element, element = element_answer(png, threshold, spatial, quality)
+    n_tool, answer, doc = tool_answer(png, threshold, spatial, quality)
     check(f"{what}: the same proposals", n_element == n_tool, f"{n_element} vs {n_tool}")
     check(f"{what}: an answer per expression",
           len(element) == len(EXPRESSIONS) == len(answer), f"{len(element)}, {len(answer)}")
@@ -194,6 +197,8 @@ with tempfile.TemporaryDirectory() as tmp:
               gone["index"] == -1 and "below the threshold" in (gone["reason"] or ""),
               repr(gone))
         saw_absent |= gone["index"] == -1
+        # The quality setting (eight segmentations and their consensus) the same way.
+        compare(name, png, -100, True, quality=True)
     check("some expression's spatial words were resolved", saw_spatial)
     check("some referent was not there", saw_absent)
 
