@@ -15,6 +15,7 @@
 // BLAS library loaded. The photos are read from where they are: nothing of
 // them is copied.
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -429,7 +430,7 @@ Options parse(int argc, char **argv) {
        nullptr},
       {"draw", 0, 0, G_OPTION_ARG_FILENAME, &draw,
        "Write, per photo and setting, each object beside its best proposal of the first 20 to "
-       "DIR/<photo>-<setting>.png",
+       "DIR/<photo>-<setting>.png (DIR is made if absent)",
        "DIR"},
       {"threads", 0, 0, G_OPTION_ARG_INT, &threads,
        "OpenCV threads (the strategies run in parallel on them), 0-1024 (default 0: OpenCV's)",
@@ -449,6 +450,8 @@ Options parse(int argc, char **argv) {
       generators ? generators : "default,quality,appearance,selective-search");
   o.photos = refseg::tools::take_strings(photos);
   o.draw = draw ? draw : "";
+  if (!o.draw.empty() && g_mkdir_with_parents(o.draw.c_str(), 0755) != 0)
+    refseg::tools::exit_with(kTool, "--draw: cannot make " + o.draw + ": " + g_strerror(errno), 1);
   o.views = views;
   g_free(sizes);
   g_free(generators);

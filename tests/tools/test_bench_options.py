@@ -4,7 +4,7 @@ status 2) that names it, before any model loads; a model that is not there
 is a failure (status 1) that names the file. Nothing is timed here.
 
 test_bench_options.py BENCH... (paths of bench_contention, bench_encoder,
-bench_live; the checks of one that is not built are left out)."""
+bench_live, bench_proposals; the checks of one that is not built are left out)."""
 import os
 import subprocess
 import sys
@@ -50,6 +50,10 @@ expect("bench_encoder", ["--bogus"], 2, "--bogus")
 expect("bench_live", ["--bogus"], 2, "--bogus")
 expect("bench_live", ["--proposals-set", "prompts"], 2, "PROPERTY=VALUE", "'prompts'")
 expect("bench_live", ["--proposals-set", "prompts=a b"], 2, "PROPERTY=VALUE")
+expect("bench_proposals", ["--generators", "default,best"], 2, "--generators", "'best'")
+# A --draw directory is made where it can be, and named where it cannot.
+expect("bench_proposals", ["--sizes", "none", "--scenes", "0", "--draw", "/proc/refseg-draw"], 1,
+       "--draw", "/proc/refseg-draw")
 
 if not benches:
     print("no benchmark given")
