@@ -19,7 +19,6 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -32,11 +31,11 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/ximgproc/segmentation.hpp>
 
+#include "annotated_photos.h"
 #include "bench_report.h"
 #include "proposals/grouping_generator.h"
 #include "proposals/proposal_filter.h"
 #include "proposals/proposal_recall.h"
-#include "refcoco/coco_objects.h"
 #include "synthetic_scene.h"
 #include "tool_options.h"
 #include "world/referring_world.h"
@@ -156,12 +155,6 @@ void world_recall(int scenes, int width, int height, refseg::world::WorldLevel l
   print_tally(what, tally, median(cpu));
 }
 
-// The tight box-cropped RegionMask of a full-image 0/1 mask.
-refseg::RegionMask region_of(const refseg::refcoco::PixelMask &mask) {
-  const cv::Mat m(mask.height, mask.width, CV_8U, const_cast<uint8_t *>(mask.pixels.data()));
-  return refseg::crop_mask(m, 1.f);
-}
-
 // One tile per object: the photo around it with the object's outline (green)
 // and its best proposal of the first 20 (filled red), labelled with the IoU.
 void draw_objects(const cv::Mat &rgb, const std::vector<refseg::RegionMask> &truths,
@@ -212,76 +205,7 @@ void draw_objects(const cv::Mat &rgb, const std::vector<refseg::RegionMask> &tru
   std::printf("    drew %s\n", path.c_str());
 }
 
-struct Photo {
-  std::string name;
-  cv::Mat rgb;
-  std::vector<refseg::RegionMask> objects;  // things of at least min_area pixels
-};
-
-std::vector<Photo> load_photos(const std::vector<std::string> &files, int min_area) {
-  std::vector<Photo> photos;
-  for (const std::string &file : files) {
-    for (auto &image : refseg::refcoco::load_coco_objects(file)) {
-      Photo p;
-      p.name = image.image_path.substr(image.image_path.find_last_of('/') + 1);
-      const cv::Mat bgr = cv::imread(image.image_path, cv::IMREAD_COLOR);
-      if (bgr.empty()) refseg::tools::exit_with(kTool, "cannot read " + image.image_path, 1);
-      cv::cvtColor(bgr, p.rgb, cv::COLOR_BGR2RGB);
-      for (const auto &o : image.objects)
-        if (o.is_thing && static_cast<int>(o.mask.count_nonzero()) >= min_area)
-          p.objects.push_back(region_of(o.mask));
-      photos.push_back(std::move(p));
-    }
-  }
-  return photos;
-}
-
-// A photo seen another way, its objects moved with it: mirrored, scaled, or
-// cropped (an object keeps its place in a crop when at least 80% of it stays
-// inside). More views of a photo than the one make a figure less the
-// accident of one resolution or one framing.
-Photo view_of(const Photo &p, const std::string &how, int min_area) {
-  Photo v;
-  v.name = p.name + "@" + how;
-  const int w = p.rgb.cols, h = p.rgb.rows;
-  auto full_mask = [&](const refseg::RegionMask &m) {
-    cv::Mat full(h, w, CV_8U, cv::Scalar(0));
-    for (int y = 0; y < m.box.height; ++y)
-      for (int x = 0; x < m.box.width; ++x)
-        full.at<uint8_t>(m.box.y + y, m.box.x + x) =
-            m.pixels[static_cast<size_t>(y) * m.box.width + x];
-    return full;
-  };
-  std::function<cv::Mat(const cv::Mat &, int)> apply;
-  if (how == "mirrored") {
-    apply = [](const cv::Mat &m, int) {
-      cv::Mat out;
-      cv::flip(m, out, 1);
-      return out;
-    };
-  } else if (how == "smaller" || how == "larger") {
-    const double f = how == "smaller" ? 0.75 : 1.5;
-    apply = [f](const cv::Mat &m, int interpolation) {
-      cv::Mat out;
-      cv::resize(m, out, cv::Size(), f, f, interpolation);
-      return out;
-    };
-  } else {  // "left", "right": three fifths of the width
-    const int cw = w * 3 / 5;
-    const cv::Rect crop(how == "left" ? 0 : w - cw, 0, cw, h);
-    apply = [crop](const cv::Mat &m, int) { return m(crop).clone(); };
-  }
-  v.rgb = apply(p.rgb, cv::INTER_AREA);
-  for (const auto &o : p.objects) {
-    const cv::Mat moved = apply(full_mask(o), cv::INTER_NEAREST);
-    const int area = cv::countNonZero(moved);
-    const double scale = static_cast<double>(moved.total()) / (static_cast<double>(w) * h);
-    const bool cropped = how == "left" || how == "right";
-    if (area < min_area * (cropped ? 1.0 : scale) || (cropped && area < 0.8 * o.area())) continue;
-    v.objects.push_back(refseg::crop_mask(moved, 1.f));
-  }
-  return v;
-}
+using Photo = refseg::tools::AnnotatedPhoto;
 
 std::vector<refseg::Box> boxes_of(const std::vector<refseg::RegionMask> &masks) {
   std::vector<refseg::Box> out;
@@ -471,13 +395,8 @@ int main(int argc, char **argv) {
       std::find(o.generators.begin(), o.generators.end(), "selective-search") != o.generators.end();
   std::vector<Photo> photos;
   try {
-    photos = load_photos(o.photos, o.min_area);
-    if (o.views) {
-      const size_t originals = photos.size();
-      for (size_t i = 0; i < originals; ++i)
-        for (const char *how : {"mirrored", "smaller", "larger", "left", "right"})
-          photos.push_back(view_of(photos[i], how, o.min_area));
-    }
+    photos = refseg::tools::load_annotated_photos(o.photos, o.min_area);
+    if (o.views) photos = refseg::tools::with_views(std::move(photos), o.min_area);
   } catch (const std::exception &e) {
     refseg::tools::exit_with(kTool, e.what(), 1);
   }

@@ -39,6 +39,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "annotated_photos.h"
 #include "bench_report.h"
 #include "clip/inference_threads.h"
 #include "clip/precision.h"
@@ -46,7 +47,6 @@
 #include "list_items.h"
 #include "proposals/grouping_generator.h"
 #include "proposals/sam_proposal_generator.h"
-#include "refcoco/coco_objects.h"
 #include "sam/automatic_mask_generator.h"
 #include "sam/sam_checkpoint.h"
 #include "sam/sam_model.h"
@@ -205,15 +205,17 @@ void bench_checkpoint(const std::string &file, const cv::Mat &frame, const Setti
   }
 }
 
+constexpr int kCoverageMinArea = 1500;
+
 // What a prompt source can find at best, on photos with every object
 // annotated (real weights are not here to measure recall): of the things of
-// at least 1500 pixels, how many hold one prompt point, and three or more
+// at least kCoverageMinArea pixels, how many hold one prompt point, and three or more
 // (SAM decodes each point to a part, the object holding it and a larger
 // whole; more points are more chances). Sources: the reference's grids, the
 // interior points of the weightless generator's first regions, and the
 // region source as refsegproposals prompts=regions runs it (points spread
 // apart over twice as many regions).
-void prompt_coverage(const std::vector<std::string> &files) {
+void prompt_coverage(const std::vector<refseg::tools::AnnotatedPhoto> &photos) {
   struct Source {
     std::string name;
     size_t points = 0;
@@ -221,53 +223,42 @@ void prompt_coverage(const std::vector<std::string> &files) {
   };
   std::vector<Source> sources;
   auto tally = [&](const std::string &name, const std::vector<std::array<double, 2>> &points,
-                   const std::vector<const refseg::refcoco::PixelMask *> &objects) {
+                   const std::vector<refseg::RegionMask> &objects) {
     auto it = std::find_if(sources.begin(), sources.end(),
                            [&](const Source &x) { return x.name == name; });
     if (it == sources.end()) it = sources.insert(sources.end(), Source{name});
     it->points += points.size();
     ++it->photos;
-    for (const auto *o : objects) {
+    for (const auto &o : objects) {
       int inside = 0;
-      for (const auto &p : points) {
-        const int x = std::clamp(static_cast<int>(p[0]), 0, o->width - 1),
-                  y = std::clamp(static_cast<int>(p[1]), 0, o->height - 1);
-        inside += o->at(x, y) != 0;
-      }
+      for (const auto &p : points)
+        inside += o.contains(static_cast<int>(p[0]), static_cast<int>(p[1]));
       ++it->objects;
       it->one += inside >= 1;
       it->three += inside >= 3;
     }
   };
-  std::printf("prompt coverage (things of at least 1500 pixels holding a prompt point):\n");
-  for (const std::string &file : files) {
-    for (const auto &image : refseg::refcoco::load_coco_objects(file)) {
-      const cv::Mat bgr = cv::imread(image.image_path, cv::IMREAD_COLOR);
-      if (bgr.empty()) refseg::tools::exit_with(kTool, "cannot read " + image.image_path, 1);
-      cv::Mat rgb;
-      cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-      std::vector<const refseg::refcoco::PixelMask *> objects;
-      for (const auto &o : image.objects)
-        if (o.is_thing && o.mask.count_nonzero() >= 1500) objects.push_back(&o.mask);
-      for (const int side : {16, 8, 6}) {
-        auto grid = refseg::sam::build_point_grid(side);
-        for (auto &p : grid) p = {p[0] * rgb.cols, p[1] * rgb.rows};
-        tally(std::to_string(side) + "x" + std::to_string(side) + " grid", grid, objects);
-      }
-      for (const int regions : {16, 32, 48, 64}) {
-        refseg::ProposalFilter rf;
-        rf.max_proposals = regions;
-        refseg::GroupingProposalGenerator grouping({}, rf);
-        std::vector<std::array<double, 2>> points;
-        for (const auto &m : grouping.propose(view_of(rgb)))
-          if (auto p = refseg::prompt_point(m)) points.push_back(*p);
-        tally("first " + std::to_string(regions) + " regions", points, objects);
-        refseg::GroupingProposalGenerator spread_source;
-        tally(
-            std::to_string(regions) + " region points",
+  std::printf("prompt coverage (things of at least %d pixels holding a prompt point, %zu %s):\n",
+              kCoverageMinArea, photos.size(), photos.size() == 1 ? "photo" : "photos or views");
+  for (const auto &photo : photos) {
+    const cv::Mat &rgb = photo.rgb;
+    for (const int side : {16, 8, 6}) {
+      auto grid = refseg::sam::build_point_grid(side);
+      for (auto &p : grid) p = {p[0] * rgb.cols, p[1] * rgb.rows};
+      tally(std::to_string(side) + "x" + std::to_string(side) + " grid", grid, photo.objects);
+    }
+    for (const int regions : {16, 32, 48, 64}) {
+      refseg::ProposalFilter rf;
+      rf.max_proposals = regions;
+      refseg::GroupingProposalGenerator grouping({}, rf);
+      std::vector<std::array<double, 2>> points;
+      for (const auto &m : grouping.propose(view_of(rgb)))
+        if (auto p = refseg::prompt_point(m)) points.push_back(*p);
+      tally("first " + std::to_string(regions) + " regions", points, photo.objects);
+      refseg::GroupingProposalGenerator spread_source;
+      tally(std::to_string(regions) + " region points",
             refseg::region_prompt_points(spread_source, view_of(rgb), static_cast<size_t>(regions)),
-            objects);
-      }
+            photo.objects);
     }
   }
   for (const auto &x : sources)
@@ -284,6 +275,7 @@ int main(int argc, char **argv) {
   Settings s;
   gchar *precisions = nullptr, *image = nullptr, *sa = nullptr, *ms = nullptr, *policy = nullptr,
         *profile = nullptr, **photos = nullptr;
+  gboolean views = FALSE;
   const GOptionEntry entries[] = {
       {"threads", 0, 0, G_OPTION_ARG_INT, &s.threads, "LibTorch threads (default 2)", "N"},
       {"runs", 0, 0, G_OPTION_ARG_INT, &s.runs, "timed runs after one warm-up (default 3)", "R"},
@@ -311,6 +303,10 @@ int main(int argc, char **argv) {
        "COCO panoptic or instance JSON (repeatable): how many annotated objects each prompt "
        "source reaches (checkpoints optional)",
        "JSON"},
+      {"views", 0, 0, G_OPTION_ARG_NONE, &views,
+       "with --photos: each photo mirrored, at 0.75x and 1.5x and its left and right three "
+       "fifths too",
+       nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   refseg::tools::parse_options(
       kTool, "CHECKPOINT... - SAM and MobileSAM analysis times on a 640x480 frame",
@@ -360,9 +356,14 @@ int main(int argc, char **argv) {
   std::printf("frame %dx%d (%s), runs %d (median after one warm-up), threads %d\n", kW, kH,
               image ? "photo" : "synthetic", s.runs, s.threads);
   try {
-    if (!photo_files.empty()) prompt_coverage(photo_files);
+    if (!photo_files.empty()) {
+      std::vector<refseg::tools::AnnotatedPhoto> annotated =
+          refseg::tools::load_annotated_photos(photo_files, kCoverageMinArea);
+      if (views) annotated = refseg::tools::with_views(std::move(annotated), kCoverageMinArea);
+      prompt_coverage(annotated);
+    }
     for (const auto &f : files) bench_checkpoint(f, frame, s);
-  } catch (const refseg::ModelError &e) {
+  } catch (const std::exception &e) {  // a model, an annotation file or a photo
     refseg::tools::exit_with(kTool, e.what(), 1);
   }
 
