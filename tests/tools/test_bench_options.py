@@ -4,7 +4,7 @@ status 2) that names it, before any model loads; a model that is not there
 is a failure (status 1) that names the file. Nothing is timed here.
 
 test_bench_options.py BENCH... (paths of bench_contention, bench_encoder,
-bench_live, bench_proposals; the checks of one that is not built are left out)."""
+bench_live, bench_proposals, bench_sam; the checks of one that is not built are left out)."""
 import os
 import subprocess
 import sys
@@ -54,6 +54,9 @@ expect("bench_proposals", ["--generators", "default,best"], 2, "--generators", "
 # A --draw directory is made where it can be, and named where it cannot.
 expect("bench_proposals", ["--sizes", "none", "--scenes", "0", "--draw", "/proc/refseg-draw"], 1,
        "--draw", "/proc/refseg-draw")
+expect("bench_sam", [], 2, "no checkpoint given")
+expect("bench_sam", ["--photos", "/nonexistent/photos.json", "--views"], 1,
+       "/nonexistent/photos.json")
 
 if not benches:
     print("no benchmark given")
