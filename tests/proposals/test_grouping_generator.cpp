@@ -86,21 +86,25 @@ TEST(GroupingGenerator, AllLayoutsGiveTheSameProposals) {
   }
 }
 
+// The quality setting too: its strategies and their overlaps run side by
+// side on OpenCV's threads.
 TEST(GroupingGenerator, Deterministic) {
   const auto scene = refseg_test::make_scene(640, 480, 6, true);
-  GroupingProposalGenerator a, b;
-  const auto first = a.propose(view_of(scene.rgb));
-  const auto again = a.propose(view_of(scene.rgb));
-  const auto other = b.propose(view_of(scene.rgb.clone()));
-  ASSERT_FALSE(first.empty());
-  for (const auto *run : {&again, &other}) {
-    ASSERT_EQ(run->size(), first.size());
-    for (size_t i = 0; i < first.size(); ++i) {
-      EXPECT_EQ((*run)[i].box.x, first[i].box.x);
-      EXPECT_EQ((*run)[i].box.y, first[i].box.y);
-      EXPECT_EQ((*run)[i].box.width, first[i].box.width);
-      EXPECT_EQ((*run)[i].score, first[i].score);
-      EXPECT_EQ((*run)[i].pixels, first[i].pixels);
+  for (const auto &options : {refseg::GroupingOptions{}, refseg::GroupingOptions::quality()}) {
+    GroupingProposalGenerator a(options), b(options);
+    const auto first = a.propose(view_of(scene.rgb));
+    const auto again = a.propose(view_of(scene.rgb));
+    const auto other = b.propose(view_of(scene.rgb.clone()));
+    ASSERT_FALSE(first.empty());
+    for (const auto *run : {&again, &other}) {
+      ASSERT_EQ(run->size(), first.size());
+      for (size_t i = 0; i < first.size(); ++i) {
+        EXPECT_EQ((*run)[i].box.x, first[i].box.x);
+        EXPECT_EQ((*run)[i].box.y, first[i].box.y);
+        EXPECT_EQ((*run)[i].box.width, first[i].box.width);
+        EXPECT_EQ((*run)[i].score, first[i].score);
+        EXPECT_EQ((*run)[i].pixels, first[i].pixels);
+      }
     }
   }
 }
@@ -218,16 +222,20 @@ TEST(GroupingGenerator, DuplicatesAreSuppressed) {
     }
 }
 
+// The default and the quality setting (its eight segmentations and their
+// consensus).
 TEST(GroupingGenerator, TinyAndOddFramesDoNotCrash) {
-  GroupingProposalGenerator gen;
-  for (const cv::Size size :
-       {cv::Size(1, 1), cv::Size(2, 3), cv::Size(3, 2), cv::Size(321, 241), cv::Size(7, 480)}) {
-    cv::Mat rgb(size, CV_8UC3, cv::Scalar(10, 200, 30));
-    if (size.width > 100) rgb = refseg_test::make_scene(size.width, size.height, 4, true).rgb;
-    const auto masks = gen.propose(view_of(rgb));
-    expect_well_formed(masks, size.width, size.height);
+  for (const auto &options : {refseg::GroupingOptions{}, refseg::GroupingOptions::quality()}) {
+    GroupingProposalGenerator gen(options);
+    for (const cv::Size size :
+         {cv::Size(1, 1), cv::Size(2, 3), cv::Size(3, 2), cv::Size(321, 241), cv::Size(7, 480)}) {
+      cv::Mat rgb(size, CV_8UC3, cv::Scalar(10, 200, 30));
+      if (size.width > 100) rgb = refseg_test::make_scene(size.width, size.height, 4, true).rgb;
+      const auto masks = gen.propose(view_of(rgb));
+      expect_well_formed(masks, size.width, size.height);
+    }
+    EXPECT_TRUE(gen.propose(ImageView{}).empty());
   }
-  EXPECT_TRUE(gen.propose(ImageView{}).empty());
 }
 
 TEST(GroupingGenerator, UltraHdFrameKeepsFrameCoordinates) {
