@@ -174,8 +174,9 @@ GroupingOptions GroupingOptions::quality() {
   // Measured with tools/bench_proposals (docs/accuracy.md, "Proposals"):
   // the photo's first 20 find 0.39 of its objects instead of 0.33 and its
   // first 100 0.56 instead of 0.50; its views 0.32 / 0.48 instead of 0.29 /
-  // 0.44; the hard world's first 20 0.96 instead of 0.92. Power 0.5 and 2
-  // did less on the photo's first 100 and first 20.
+  // 0.44; the hard world's first 20 0.96 instead of 0.92. Power 0.5 did
+  // less on the views' first 100 (0.44), power 2 on the photo's first 20
+  // (0.28).
   o.consensus = 1;
   return o;
 }
