@@ -34,6 +34,18 @@ SegmentOverlaps::SegmentOverlaps(const cv::Mat &from, int n_from, const cv::Mat 
   }
 }
 
+SegmentOverlaps SegmentOverlaps::transposed() const {
+  SegmentOverlaps t;
+  t.shared_.resize(to_sizes_.size());
+  t.to_sizes_.assign(shared_.size(), 0);
+  for (size_t a = 0; a < shared_.size(); ++a)
+    for (const auto &[b, count] : shared_[a]) {
+      t.shared_[static_cast<size_t>(b)].emplace_back(static_cast<int32_t>(a), count);
+      t.to_sizes_[a] += count;
+    }
+  return t;
+}
+
 double SegmentOverlaps::straddling(const std::vector<int> &segments, long size,
                                    std::vector<int32_t> &scratch) const {
   if (size <= 0) return 0;

@@ -33,7 +33,12 @@ class SegmentOverlaps {
 
   int n_to() const { return static_cast<int>(to_sizes_.size()); }
 
+  // The same overlaps seen from `to`: equal to SegmentOverlaps(to, n_to,
+  // from, n_from), without reading the label maps again.
+  SegmentOverlaps transposed() const;
+
  private:
+  SegmentOverlaps() = default;
   std::vector<std::vector<std::pair<int32_t, int32_t>>> shared_;  // per `from` segment
   std::vector<int32_t> to_sizes_;
 };

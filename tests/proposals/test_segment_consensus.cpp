@@ -47,3 +47,32 @@ TEST(SegmentConsensus, MismatchedLabelMapsAreRefused) {
   // A label at or beyond its segment count.
   EXPECT_THROW(refseg::SegmentOverlaps(bands(2), 3, bands(4), 2), std::invalid_argument);
 }
+
+TEST(SegmentConsensus, TheTransposeIsTheOverlapsSeenFromTheOther) {
+  // Two irregular segmentations of one grid: rows of 3 against bands of 5
+  // columns, so that segments meet several of the other's.
+  cv::Mat rows(6, 10, CV_32S), cols(6, 10, CV_32S);
+  for (int y = 0; y < 6; ++y)
+    for (int x = 0; x < 10; ++x) {
+      rows.at<int32_t>(y, x) = (y * 10 + x) / 7;  // 9 segments in reading order
+      cols.at<int32_t>(y, x) = x / 5 + 2 * (y / 3);
+    }
+  const refseg::SegmentOverlaps forward(rows, 9, cols, 4);
+  const refseg::SegmentOverlaps direct(cols, 4, rows, 9);
+  const refseg::SegmentOverlaps transposed = forward.transposed();
+  ASSERT_EQ(transposed.n_to(), 9);
+  std::vector<int32_t> a, b;
+  // Every region of `cols` (each subset of its 4 segments) straddles `rows`
+  // the same seen either way.
+  for (int subset = 1; subset < 16; ++subset) {
+    std::vector<int> segments;
+    long size = 0;
+    for (int s = 0; s < 4; ++s)
+      if (subset & (1 << s)) {
+        segments.push_back(s);
+        size += 15;
+      }
+    EXPECT_DOUBLE_EQ(transposed.straddling(segments, size, a), direct.straddling(segments, size, b))
+        << "segments subset " << subset;
+  }
+}
