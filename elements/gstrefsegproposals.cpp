@@ -600,7 +600,7 @@ static void gst_refseg_proposals_class_init(GstRefSegProposalsClass *klass) {
           "Grouping generator: pool eight hierarchies (three scales, three colour spaces, three "
           "merge orders) instead of one, each region ranked by how well the other "
           "segmentations agree with its outline, with duplicates suppressed from mask IoU 0.7 "
-          "unless iou-threshold is set (about 0.5 s of CPU per 640x480 frame; for single images "
+          "unless iou-threshold is set (about 0.3 s of CPU per 640x480 frame; for single images "
           "and offline video, docs/accuracy.md gives what each finds)",
           FALSE, live));
   const refseg::sam::AutomaticMaskOptions sam;

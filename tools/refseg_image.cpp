@@ -138,7 +138,7 @@ Options parse(int argc, char **argv) {
        nullptr},
       {"quality", 0, 0, G_OPTION_ARG_NONE, &quality,
        "Grouping generator: its quality setting, as refsegproposals quality=true (eight "
-       "hierarchies instead of one, about 0.5 s of CPU per 640x480 frame)",
+       "hierarchies instead of one, about 0.3 s of CPU per 640x480 frame)",
        nullptr},
       {"text", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
        reinterpret_cast<gpointer>(add_text), "A referring expression; repeatable", "T"},

@@ -35,7 +35,7 @@ struct GroupingStrategy {
 // by contour. k and sigma sit where neighbouring values give similar recall
 // (k 150 and 250 find one object fewer of the photo's first 20; sigma 0.8
 // lost an object of a chroma-subsampled NV12 frame,
-// tests/elements/test_yuv_input). A 640x480 frame costs about 40 ms of CPU
+// tests/elements/test_yuv_input). A 640x480 frame costs about 35 ms of CPU
 // (docs/benchmarks.md, "Proposals").
 struct GroupingOptions {
   double scale = 200;         // Felzenszwalb k (times each strategy's scale_factor)
@@ -55,7 +55,7 @@ struct GroupingOptions {
   // x 1.5, HSV and RGB, and merge orders by colour and size or by size and
   // fill alone; eight hierarchies, all ranked by contour and by how well
   // each region agrees with the other seven segmentations (consensus 1),
-  // about 0.5 s of CPU per 640x480 frame. Use it with
+  // about 0.3 s of CPU per 640x480 frame. Use it with
   // quality_proposal_filter().
   static std::vector<GroupingStrategy> quality_strategies();
   static GroupingOptions quality();
