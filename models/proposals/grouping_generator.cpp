@@ -131,17 +131,21 @@ void apply_consensus(std::vector<CandidateInfo> &candidates,
   const size_t n = work.size();
   // overlaps[s][t]: strategy s's initial segments against strategy t's.
   // The label maps are read once per pair (s < t); t's view is the
-  // transpose.
+  // transpose. The pairs, not the strategies, are shared out among the
+  // threads: strategy s has n - 1 - s pairs to read, too uneven to split.
   std::vector<std::vector<std::optional<SegmentOverlaps>>> overlaps(
       n, std::vector<std::optional<SegmentOverlaps>>(n));
-  cv::parallel_for_(cv::Range(0, static_cast<int>(n)), [&](const cv::Range &range) {
-    for (int s = range.start; s < range.end; ++s)
-      for (size_t t = static_cast<size_t>(s) + 1; t < n; ++t)
-        overlaps[s][t].emplace(work[s].labels, work[s].n_segments, work[t].labels,
-                               work[t].n_segments);
-  });
+  std::vector<std::pair<size_t, size_t>> pairs;
   for (size_t s = 0; s < n; ++s)
-    for (size_t t = s + 1; t < n; ++t) overlaps[t][s].emplace(overlaps[s][t]->transposed());
+    for (size_t t = s + 1; t < n; ++t) pairs.emplace_back(s, t);
+  cv::parallel_for_(cv::Range(0, static_cast<int>(pairs.size())), [&](const cv::Range &range) {
+    for (int p = range.start; p < range.end; ++p) {
+      const auto [s, t] = pairs[p];
+      overlaps[s][t].emplace(work[s].labels, work[s].n_segments, work[t].labels,
+                             work[t].n_segments);
+      overlaps[t][s].emplace(overlaps[s][t]->transposed());
+    }
+  });
   std::vector<std::vector<int32_t>> scratch(n);  // one per strategy t
   for (size_t c = 0; c < candidates.size(); ++c) {
     if (candidates[c].area < min_area || candidates[c].area > max_area) continue;
