@@ -49,8 +49,9 @@ TEST(SegmentConsensus, MismatchedLabelMapsAreRefused) {
 }
 
 TEST(SegmentConsensus, TheTransposeIsTheOverlapsSeenFromTheOther) {
-  // Two irregular segmentations of one grid: rows of 3 against bands of 5
-  // columns, so that segments meet several of the other's.
+  // Two segmentations of one 10x6 grid that do not line up: runs of 7
+  // pixels in reading order against four 5x3 blocks, so that segments meet
+  // several of the other's.
   cv::Mat rows(6, 10, CV_32S), cols(6, 10, CV_32S);
   for (int y = 0; y < 6; ++y)
     for (int x = 0; x < 10; ++x) {
