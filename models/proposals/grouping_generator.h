@@ -35,7 +35,7 @@ struct GroupingStrategy {
 // by contour. k and sigma sit where neighbouring values give similar recall
 // (k 150 and 250 find one object fewer of the photo's first 20; sigma 0.8
 // lost an object of a chroma-subsampled NV12 frame,
-// tests/elements/test_yuv_input). A 640x480 frame costs about 35 ms of CPU
+// tests/elements/test_yuv_input). A 640x480 frame costs about 35-40 ms of CPU
 // (docs/benchmarks.md, "Proposals").
 struct GroupingOptions {
   double scale = 200;         // Felzenszwalb k (times each strategy's scale_factor)
