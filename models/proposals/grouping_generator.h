@@ -49,13 +49,22 @@ struct GroupingOptions {
   // segmentation as its reference doubled its cost and found no more
   // (docs/accuracy.md, "Proposals").
   double consensus = 0;
+  // With strategies that all rank by contour: the proposals after the first
+  // tail_after are chosen by a second merit that forgives inner contours
+  // that are short against the outline (two-tone objects), skipping
+  // duplicates of those before; 0 ranks all proposals by one merit. The
+  // default leaves it at 0: with its one strategy the tail found more of the
+  // photo's objects in the first 50 but fewer of its views' in the first
+  // 100.
+  int tail_after = 0;
 
   // The strategies of the `quality` setting, for single images and offline
   // video, as selective search diversifies: the default one, k x 0.75 and
   // x 1.5, HSV and RGB, and merge orders by colour and size or by size and
   // fill alone; eight hierarchies, all ranked by contour and by how well
   // each region agrees with the other seven segmentations (consensus 1),
-  // about 0.3 s of CPU per 640x480 frame. Use it with
+  // the proposals after the first 20 by the tail merit (kQualityTailAfter),
+  // about 0.35 s of CPU per 640x480 frame. Use it with
   // quality_proposal_filter().
   static std::vector<GroupingStrategy> quality_strategies();
   static GroupingOptions quality();
@@ -66,6 +75,9 @@ struct GroupingOptions {
 // 0.85 let them fill the first 100: the photo's first 100 found 0.44 of its
 // objects instead of 0.50).
 constexpr double kQualityDuplicateIou = 0.7;
+// The quality setting's head: its first 20 proposals (the filter's default
+// count) are ranked by contour merit, those after by the tail merit.
+constexpr int kQualityTailAfter = 20;
 // `filter` with the quality setting's duplicate threshold.
 ProposalFilter quality_proposal_filter(ProposalFilter filter = {});
 
@@ -75,7 +87,10 @@ ProposalFilter quality_proposal_filter(ProposalFilter filter = {});
 // touches the frame border (more often background). Strategies that all rank
 // by contour are pooled by merit (one edge map: their merits compare);
 // otherwise the candidates are pooled by rank within their strategy, and a
-// proposal's score is 1 / (1 + that rank).
+// proposal's score is 1 / (1 + that rank). With options().tail_after, the
+// proposals after the head are ranked by the tail merit instead (the inner
+// contour weighted by HierarchyRegion::inner_extent), their scores scaled to
+// continue below the head's.
 // The root region and anything above filter().max_area of the frame is
 // dropped as background.
 //

@@ -11,7 +11,8 @@ namespace refseg {
 
 std::vector<RegionMask> select_candidates(const std::vector<CandidateInfo> &candidates,
                                           const ProposalFilter &filter, double grid_area,
-                                          const std::function<RegionMask(size_t)> &render) {
+                                          const std::function<RegionMask(size_t)> &render,
+                                          std::vector<RegionMask> kept) {
   std::vector<size_t> order;
   const double lo = filter.min_area * grid_area, hi = filter.max_area * grid_area;
   for (size_t i = 0; i < candidates.size(); ++i) {
@@ -27,8 +28,9 @@ std::vector<RegionMask> select_candidates(const std::vector<CandidateInfo> &cand
 
   // Duplicates are judged on the rendered masks, which a generator may have
   // changed from what its candidate info says (a ring given its inside).
+  std::vector<RegionMask> kept_masks = std::move(kept);
   std::vector<double> kept_areas;
-  std::vector<RegionMask> kept_masks;
+  for (const RegionMask &m : kept_masks) kept_areas.push_back(static_cast<double>(m.area()));
   const size_t limit = static_cast<size_t>(std::max(0, filter.max_proposals));
   for (size_t i : order) {
     if (kept_masks.size() >= limit) break;

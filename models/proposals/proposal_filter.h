@@ -27,9 +27,12 @@ struct CandidateInfo {
 // iou_threshold, at most max_proposals. render(i) is called at most once per
 // candidate and only for candidates that pass the area limits (judged on the
 // candidate's area); duplicates are judged on the rendered masks.
+// `kept`: masks chosen before (by another ranking), returned first; they
+// count toward max_proposals and their duplicates are skipped.
 std::vector<RegionMask> select_candidates(const std::vector<CandidateInfo> &candidates,
                                           const ProposalFilter &filter, double grid_area,
-                                          const std::function<RegionMask(size_t)> &render);
+                                          const std::function<RegionMask(size_t)> &render,
+                                          std::vector<RegionMask> kept = {});
 
 // The same on materialised masks.
 std::vector<RegionMask> filter_proposals(std::vector<RegionMask> masks,

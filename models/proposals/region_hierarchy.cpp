@@ -354,6 +354,8 @@ std::vector<HierarchyRegion> group_regions(const cv::Mat &labels, int n_segments
       regions[r].isolation = 1.f - most_similar;
       regions[r].contour = outer[r].mean();
       regions[r].inner_contour = inner[r].mean();
+      regions[r].inner_extent =
+          outer[r].length > 0 ? static_cast<float>(inner[r].length / outer[r].length) : 0.f;
     }
     // The merged region's boundaries: each neighbour's with a and with b
     // together; its outer boundary is a's and b's less the one between them.

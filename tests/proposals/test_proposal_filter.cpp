@@ -36,6 +36,25 @@ TEST(FilterProposals, RanksSuppressesAndCaps) {
   EXPECT_EQ(refseg::filter_proposals(masks, f, 100 * 100).size(), 1u);
 }
 
+// Masks a first ranking chose come first; the second adds only what does
+// not duplicate them, up to the count limit that both share.
+TEST(SelectCandidates, MasksKeptBeforeComeFirstAndAreNotRepeated) {
+  const std::vector<RegionMask> earlier = {rect_mask(0, 0, 10, 10, 0.9f)};
+  const std::vector<RegionMask> masks = {rect_mask(0, 0, 10, 10, 0.8f),
+                                         rect_mask(50, 50, 10, 10, 0.5f),
+                                         rect_mask(20, 20, 10, 10, 0.4f)};
+  std::vector<refseg::CandidateInfo> info;
+  for (const RegionMask &m : masks) info.push_back({m.score, double(m.area()), m.box});
+  refseg::ProposalFilter f;
+  f.min_area = 0;
+  f.max_proposals = 2;
+  auto render = [&](size_t i) { return masks[i]; };
+  const auto kept = refseg::select_candidates(info, f, 100 * 100, render, earlier);
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_FLOAT_EQ(kept[0].score, 0.9f);  // the earlier mask, first
+  EXPECT_FLOAT_EQ(kept[1].score, 0.5f);  // its duplicate skipped, the limit reached after one
+}
+
 TEST(FilterProposals, NanScoresRankLast) {
   std::vector<RegionMask> masks = {rect_mask(0, 0, 10, 10, NAN), rect_mask(50, 50, 10, 10, 0.1f)};
   refseg::ProposalFilter f;

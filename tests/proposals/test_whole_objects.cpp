@@ -134,4 +134,62 @@ TEST(WholeObjects, AWholeObjectRanksBeforeItsLightAndDarkSides) {
   }
 }
 
+// A figure in a white shirt and black trousers: two tones split by one
+// short, strong edge, among discs of one colour each, on noisy grass.
+struct TwoToneScene {
+  cv::Mat rgb, figure;
+};
+
+TwoToneScene two_tone_scene() {
+  TwoToneScene s;
+  s.rgb.create(240, 320, CV_8UC3);
+  cv::RNG rng(5);
+  for (int y = 0; y < s.rgb.rows; ++y)
+    for (int x = 0; x < s.rgb.cols; ++x)
+      s.rgb.at<cv::Vec3b>(y, x) = cv::Vec3b(cv::saturate_cast<uchar>(70 + rng.gaussian(10)),
+                                            cv::saturate_cast<uchar>(140 + rng.gaussian(10)),
+                                            cv::saturate_cast<uchar>(60 + rng.gaussian(10)));
+  const cv::Scalar discs[] = {{230, 230, 40}, {240, 240, 240}, {30, 30, 30},
+                              {200, 60, 200}, {40, 200, 230},  {250, 150, 30}};
+  for (int i = 0; i < 6; ++i)
+    cv::circle(s.rgb, {40 + (i % 3) * 60, 45 + (i / 3) * 150}, 22, discs[i], cv::FILLED);
+  s.figure = cv::Mat::zeros(s.rgb.size(), CV_8U);
+  cv::ellipse(s.figure, {255, 120}, {28, 80}, 0, 0, 360, 255, cv::FILLED);
+  for (int y = 0; y < s.rgb.rows; ++y)
+    for (int x = 0; x < s.rgb.cols; ++x)
+      if (s.figure.at<uint8_t>(y, x)) {
+        const uchar v = cv::saturate_cast<uchar>((y < 115 ? 230 : 25) + rng.gaussian(6));
+        s.rgb.at<cv::Vec3b>(y, x) = cv::Vec3b(v, v, v);
+      }
+  return s;
+}
+
+// The quality setting's proposals after its head are ranked by a merit that
+// forgives an inner contour short against the outline: a two-tone figure,
+// which its full inner contour sinks below its own halves and the discs,
+// comes forward; the head's proposals stay as they were.
+TEST(WholeObjects, TheTailBringsATwoToneFigureForward) {
+  const TwoToneScene s = two_tone_scene();
+  refseg::ProposalFilter filter = refseg::quality_proposal_filter();
+  filter.max_proposals = 100;
+  GroupingOptions with_tail = GroupingOptions::quality(), without = with_tail;
+  with_tail.tail_after = 4;
+  without.tail_after = 0;
+  const auto tailed = GroupingProposalGenerator(with_tail, filter).propose(view_of(s.rgb));
+  const auto single = GroupingProposalGenerator(without, filter).propose(view_of(s.rgb));
+  const int with_rank = first_rank_matching(tailed, s.figure, 0.8);
+  const int without_rank = first_rank_matching(single, s.figure, 0.8);
+  ASSERT_GE(with_rank, 0);
+  EXPECT_TRUE(without_rank < 0 || with_rank < without_rank);
+  ASSERT_GE(tailed.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(tailed[i].pixels, single[i].pixels) << i;
+    EXPECT_EQ(tailed[i].score, single[i].score) << i;
+  }
+  for (size_t i = 1; i < tailed.size(); ++i) EXPECT_GE(tailed[i - 1].score, tailed[i].score) << i;
+  for (size_t i = 0; i < tailed.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      EXPECT_LT(refseg::mask_iou(tailed[i], tailed[j]), filter.iou_threshold) << i << " " << j;
+}
+
 }  // namespace
