@@ -76,6 +76,14 @@ refseg::GroupingOptions appearance_ranked() {
   return o;
 }
 
+// For comparison: the quality setting with every proposal ranked by its
+// head's merit, no tail ranking (GroupingOptions::tail_after 0).
+refseg::GroupingOptions quality_one_ranking() {
+  refseg::GroupingOptions o = refseg::GroupingOptions::quality();
+  o.tail_after = 0;
+  return o;
+}
+
 std::vector<Setting> settings_named(const std::vector<std::string> &names) {
   std::vector<Setting> out;
   for (const std::string &n : names) {
@@ -83,12 +91,15 @@ std::vector<Setting> settings_named(const std::vector<std::string> &names) {
       out.push_back({n, refseg::GroupingOptions{}, {}});
     else if (n == "quality")
       out.push_back({n, refseg::GroupingOptions::quality(), refseg::quality_proposal_filter()});
+    else if (n == "quality-one-ranking")  // quality without its tail ranking
+      out.push_back({n, quality_one_ranking(), refseg::quality_proposal_filter()});
     else if (n == "appearance")  // ranked by appearance alone (the former default's strategies)
       out.push_back({n, appearance_ranked(), {}});
     else if (n != "selective-search")
       refseg::tools::usage_error(
-          kTool,
-          "--generators: '" + n + "' is not one of default, quality, appearance, selective-search");
+          kTool, "--generators: '" + n +
+                     "' is not one of default, quality, quality-one-ranking, appearance, "
+                     "selective-search");
   }
   return out;
 }
@@ -366,9 +377,10 @@ Options parse(int argc, char **argv) {
       {"min-area", 0, 0, G_OPTION_ARG_INT, &min_area,
        "Photo objects smaller than N pixels are not counted, 0-100000000 (default 1500)", "N"},
       {"generators", 0, 0, G_OPTION_ARG_STRING, &generators,
-       "Which to compare: default, quality, appearance (ranked by appearance alone, as the "
-       "generator once was), selective-search (OpenCV's, photos only), comma-separated "
-       "(default all)",
+       "Which to compare: default, quality, quality-one-ranking (quality without its tail "
+       "ranking), appearance (ranked by appearance alone, as the generator once was), "
+       "selective-search (OpenCV's, photos only), comma-separated (default "
+       "default,quality,appearance,selective-search)",
        "L"},
       {"views", 0, 0, G_OPTION_ARG_NONE, &views,
        "Also measure each photo mirrored, at 0.75x and 1.5x, and its left and right three fifths",

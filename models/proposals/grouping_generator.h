@@ -64,7 +64,7 @@ struct GroupingOptions {
   // fill alone; eight hierarchies, all ranked by contour and by how well
   // each region agrees with the other seven segmentations (consensus 1),
   // the proposals after the first 20 by the tail merit (kQualityTailAfter),
-  // about 0.35 s of CPU per 640x480 frame. Use it with
+  // about 0.3 s of CPU per 640x480 frame. Use it with
   // quality_proposal_filter().
   static std::vector<GroupingStrategy> quality_strategies();
   static GroupingOptions quality();
