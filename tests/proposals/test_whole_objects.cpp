@@ -84,15 +84,21 @@ struct ShadedObject {
   cv::Mat rgb, whole, light, dark;
 };
 
+// 320 x 240 of grass green with Gaussian noise of `sigma` per channel.
+cv::Mat noisy_grass(cv::RNG &rng, double sigma) {
+  cv::Mat rgb(240, 320, CV_8UC3);
+  for (int y = 0; y < rgb.rows; ++y)
+    for (int x = 0; x < rgb.cols; ++x)
+      rgb.at<cv::Vec3b>(y, x) = cv::Vec3b(cv::saturate_cast<uchar>(70 + rng.gaussian(sigma)),
+                                          cv::saturate_cast<uchar>(140 + rng.gaussian(sigma)),
+                                          cv::saturate_cast<uchar>(60 + rng.gaussian(sigma)));
+  return rgb;
+}
+
 ShadedObject shaded_object() {
   ShadedObject s;
-  s.rgb.create(240, 320, CV_8UC3);
   cv::RNG rng(3);
-  for (int y = 0; y < s.rgb.rows; ++y)
-    for (int x = 0; x < s.rgb.cols; ++x)
-      s.rgb.at<cv::Vec3b>(y, x) = cv::Vec3b(cv::saturate_cast<uchar>(70 + rng.gaussian(6)),
-                                            cv::saturate_cast<uchar>(140 + rng.gaussian(6)),
-                                            cv::saturate_cast<uchar>(60 + rng.gaussian(6)));
+  s.rgb = noisy_grass(rng, 6);
   s.whole = cv::Mat::zeros(s.rgb.size(), CV_8U);
   cv::ellipse(s.whole, {160, 120}, {90, 55}, 0, 0, 360, 255, cv::FILLED);
   s.light = s.whole.clone();
@@ -142,13 +148,8 @@ struct TwoToneScene {
 
 TwoToneScene two_tone_scene() {
   TwoToneScene s;
-  s.rgb.create(240, 320, CV_8UC3);
   cv::RNG rng(5);
-  for (int y = 0; y < s.rgb.rows; ++y)
-    for (int x = 0; x < s.rgb.cols; ++x)
-      s.rgb.at<cv::Vec3b>(y, x) = cv::Vec3b(cv::saturate_cast<uchar>(70 + rng.gaussian(10)),
-                                            cv::saturate_cast<uchar>(140 + rng.gaussian(10)),
-                                            cv::saturate_cast<uchar>(60 + rng.gaussian(10)));
+  s.rgb = noisy_grass(rng, 10);
   const cv::Scalar discs[] = {{230, 230, 40}, {240, 240, 240}, {30, 30, 30},
                               {200, 60, 200}, {40, 200, 230},  {250, 150, 30}};
   for (int i = 0; i < 6; ++i)
