@@ -38,53 +38,48 @@ void convert_colour(const cv::Mat &rgb, ColourSpace space, cv::Mat &out) {
 // world's first 20 find 0.94 instead of 0.92.
 constexpr float kBorderFactor = 0.5f;
 
-// How object-like a region is by its contour: the strength of the edge
-// around it less half the strength of the edges inside it (a region that
-// spans several objects keeps their contours inside), times a mild size
-// prior (area fraction to the 0.15th power: among regions with equally
-// strong contours, the larger is more often a whole object than a part).
-// Chosen on ../shared/real-photos (docs/accuracy.md, "Proposals on real
-// photos"): the inner-contour term lifted the first-20 recall there from
-// 0.12 to 0.30, the size prior keeps small fragments with crisp edges
-// (hats, shadows) below whole animals and people.
-float contour_merit(const HierarchyRegion &h, double grid_area) {
-  const float contrast = std::max(0.f, h.contour - 0.5f * h.inner_contour);
-  return contrast * static_cast<float>(std::pow(h.size / grid_area, 0.15));
-}
+// Which merit ranks a candidate: the head's, or the tail's after
+// GroupingOptions::tail_after.
+enum class Place { Head, Tail };
 
-// The merit of the proposals after GroupingOptions::tail_after: the inner
-// contour counts in proportion to its length, fully from twice the outer
-// contour's length on. The full penalty keeps unions of several objects
-// below whole ones at the head; it also sinks an object that one short,
-// strong edge splits into two tones (a dark horse under a light saddle
-// cloth: inner contour 0.995 over 8% of its outline ranked it 244th on
+// How much of a region's inner contour counts against it. At the head, all
+// of it: a region that spans several objects keeps their contours inside.
+// In the tail, in proportion to its length, fully from twice the outline's
+// on. The full penalty also sinks an object that one short, strong edge
+// splits into two tones (a dark horse under a light saddle cloth: inner
+// contour 0.995 over 8% of its outline ranked it 244th on
 // ../shared/real-photos), which the tail lets up: the quality setting's
 // first 100 find 11 of the photo's 18 objects instead of 10
 // (docs/accuracy.md, "Proposals"). Not a knife edge: in a copy of the
 // generator with both as parameters, 14 of 15 settings (inner weight 0.5,
 // 0.75, 1; full from 1, 1.5, 2, 3, 5 times the outline) found the same 11.
-float tail_merit(const HierarchyRegion &h, double grid_area) {
+float counted_inner_contour(const HierarchyRegion &h, Place place) {
   constexpr float kFullFromExtent = 2.f;
-  const float inner = h.inner_contour * std::min(1.f, h.inner_extent / kFullFromExtent);
-  const float contrast = std::max(0.f, h.contour - 0.5f * inner);
+  if (place == Place::Head) return h.inner_contour;
+  return h.inner_contour * std::min(1.f, h.inner_extent / kFullFromExtent);
+}
+
+// How object-like a region is by its contour: the strength of the edge
+// around it less half the strength of the edges inside it that count,
+// times a mild size prior (area fraction to the 0.15th power: among regions
+// with equally strong contours, the larger is more often a whole object
+// than a part). Chosen on ../shared/real-photos (docs/accuracy.md,
+// "Proposals on real photos"): the inner-contour term lifted the first-20
+// recall there from 0.12 to 0.30, the size prior keeps small fragments with
+// crisp edges (hats, shadows) below whole animals and people.
+float contour_merit(const HierarchyRegion &h, double grid_area, Place place) {
+  const float contrast = std::max(0.f, h.contour - 0.5f * counted_inner_contour(h, place));
   return contrast * static_cast<float>(std::pow(h.size / grid_area, 0.15));
 }
 
-bool touches_border(const HierarchyRegion &h, cv::Size grid) {
-  return h.box.x == 0 || h.box.y == 0 || h.box.x + h.box.width == grid.width ||
-         h.box.y + h.box.height == grid.height;
-}
-
-float ranking_score(const HierarchyRegion &h, Ranking ranking, cv::Size grid) {
+float ranking_score(const HierarchyRegion &h, Ranking ranking, cv::Size grid,
+                    Place place = Place::Head) {
+  const bool border = h.box.x == 0 || h.box.y == 0 || h.box.x + h.box.width == grid.width ||
+                      h.box.y + h.box.height == grid.height;
   const float merit = ranking == Ranking::Contour
-                          ? contour_merit(h, static_cast<double>(grid.area()))
+                          ? contour_merit(h, static_cast<double>(grid.area()), place)
                           : h.isolation;
-  return merit * (touches_border(h, grid) ? kBorderFactor : 1.f);
-}
-
-float tail_score(const HierarchyRegion &h, cv::Size grid) {
-  return tail_merit(h, static_cast<double>(grid.area())) *
-         (touches_border(h, grid) ? kBorderFactor : 1.f);
+  return merit * (border ? kBorderFactor : 1.f);
 }
 
 // Scores of strategies ranked differently do not compare (contour strength
@@ -270,7 +265,8 @@ std::vector<RegionMask> GroupingProposalGenerator::propose(const ImageView &fram
       candidates.push_back({ranking_score(h, options_.strategies[s].ranking, rgb.size()),
                             static_cast<double>(h.size), h.box});
       if (tail)
-        tail_candidates.push_back({tail_score(h, rgb.size()), candidates.back().area, h.box});
+        tail_candidates.push_back({ranking_score(h, Ranking::Contour, rgb.size(), Place::Tail),
+                                   candidates.back().area, h.box});
       origin.emplace_back(s, i);
     }
   if (options_.consensus > 0 && work.size() > 1) {
